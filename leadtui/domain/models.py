@@ -1,0 +1,213 @@
+"""Plain data the domain rules work on.
+
+These are frozen dataclasses, not database rows: the store converts its rows into them and the
+rules never see a session. Every datetime here is timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    LINKEDIN = "linkedin"
+    SMS = "sms"
+    MEETING = "meeting"
+    # A cadence step may be a plain task ("research the account"); never a logged touch channel.
+    TASK = "task"
+
+
+# Channels a rep can log a touch on (DESIGN.md: `leadtui log --channel`).
+TOUCH_CHANNELS: tuple[Channel, ...] = (
+    Channel.CALL,
+    Channel.EMAIL,
+    Channel.LINKEDIN,
+    Channel.SMS,
+    Channel.MEETING,
+)
+
+
+class Outcome(StrEnum):
+    CONNECTED = "connected"
+    NO_ANSWER = "no_answer"
+    LEFT_VOICEMAIL = "left_voicemail"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    BAD_NUMBER = "bad_number"
+    REPLIED = "replied"
+    MEETING_BOOKED = "meeting_booked"
+    BOUNCED = "bounced"
+    SENT = "sent"
+
+
+# Outcomes that end a cadence: the prospect engaged.
+ENGAGED_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.MEETING_BOOKED})
+# Outcomes that mark the contact data itself as bad.
+BAD_PHONE_OUTCOMES = frozenset({Outcome.WRONG_NUMBER, Outcome.BAD_NUMBER})
+BAD_EMAIL_OUTCOMES = frozenset({Outcome.BOUNCED})
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"  # routed, not yet touched
+    WORKING = "working"  # touched, in follow-up
+    NURTURE = "nurture"  # handed to marketing nurture
+    CONVERTED = "converted"  # became an opportunity (deal open)
+    WON = "won"
+    LOST = "lost"  # opportunity lost
+    DISQUALIFIED = "disqualified"
+
+
+OPEN_STATUSES = frozenset({LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.NURTURE})
+# Statuses that mean the lead reached an opportunity at some point.
+OPPORTUNITY_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.WON, LeadStatus.LOST})
+
+
+class Band(StrEnum):
+    HOT = "hot"
+    WARM = "warm"
+    COOL = "cool"
+    UNQUALIFIED = "unqualified"
+
+
+class EventKind(StrEnum):
+    PAGE_VIEW = "page_view"
+    DOWNLOAD = "download"
+    WEBINAR = "webinar"
+    EMAIL_OPEN = "email_open"
+    EMAIL_CLICK = "email_click"
+    FORM_SUBMISSION = "form_submission"
+
+
+class SpeedToLeadState(StrEnum):
+    PENDING = "pending"
+    AT_RISK = "at_risk"
+    MET = "met"
+    BREACHED = "breached"
+
+
+class BreachKind(StrEnum):
+    SPEED_TO_LEAD = "speed_to_lead"
+    OVERDUE_TOUCH = "overdue_touch"
+    GAVE_UP_EARLY = "gave_up_early"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Behaviour marketing captured: a page view, a download, a webinar, an email open..."""
+
+    kind: EventKind
+    occurred_at: datetime
+    url: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Touch:
+    """One attempt to reach the prospect, by a person or (automated=True) by a machine."""
+
+    channel: Channel
+    outcome: Outcome
+    occurred_at: datetime
+    note: str = ""
+    by: str = ""  # owner email of whoever made it
+    automated: bool = False  # marketing automation; never stops the speed-to-lead clock
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    id: int
+    name: str
+    email: str
+    owner: str  # the owner's email
+    source: str
+    status: LeadStatus
+    created_at: datetime
+    routed_at: datetime | None = None  # None: routing was instant, the clock runs from creation
+    crm_id: str = ""
+    company: str = ""
+    phone: str = ""
+    job_title: str = ""
+    industry: str = ""
+    company_size: int | None = None
+    country: str = ""
+    timezone: str = ""  # the prospect's IANA zone where known
+    form_problem: str = ""  # "what problem are you trying to solve?"
+    form_timeline: str = ""  # "when do you need a solution?"
+    email_bad: bool = False
+    phone_bad: bool = False
+    snoozed_until: datetime | None = None
+    opportunity_at: datetime | None = None
+    won_at: datetime | None = None
+    closed_at: datetime | None = None  # won, lost, disqualified, or given up
+    deal_value: float | None = None
+    disqualified_reason: str = ""
+
+    @property
+    def clock_start(self) -> datetime:
+        return self.routed_at or self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a cadence template. `day` is 1-based: day 1 is the day of enrolment."""
+
+    channel: Channel
+    day: int
+    instruction: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceTemplate:
+    name: str
+    steps: tuple[Step, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """What happened to one step: when it was due and when it was done."""
+
+    step: int
+    due_at: datetime
+    done_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """A lead's place in a cadence.
+
+    `step` is the 0-based index of the next step to do; `due_at` is that step's due time.
+    While paused, `due_at` is kept and `paused_at` set; resume moves `due_at` forward.
+    """
+
+    cadence: str
+    enrolled_at: datetime
+    step: int
+    due_at: datetime | None
+    paused_at: datetime | None = None
+    exited_at: datetime | None = None
+    exit_reason: str = ""  # "replied", "meeting_booked", "converted", "disqualified", ...
+    completed_at: datetime | None = None
+    history: tuple[StepRecord, ...] = field(default_factory=tuple)
+
+    @property
+    def active(self) -> bool:
+        return self.exited_at is None and self.completed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A rep or manager as the CRM knows them; leads are matched to owners by email."""
+
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    crm_id: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
