@@ -1,0 +1,269 @@
+"""The `leadtui` command. Errors are one sentence on stderr and a non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from leadtui import __version__
+from leadtui.config import Config, ConfigError, Locations, load, locate
+from leadtui.domain.models import TOUCH_CHANNELS, Outcome
+from leadtui.store.engine import StoreError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+FORMATS = ("table", "json", "csv")
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one sentence."""
+
+
+def _parse_when(text: str, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"{what} {text!r} is not an ISO date or time, e.g. 2026-11-02.") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadtui",
+        description="A terminal follow-up queue for B2B sales reps and their managers.",
+    )
+    parser.add_argument("--version", action="version", version=f"leadtui {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file (env LEADTUI_CONFIG)")
+    parser.add_argument("--data-dir", metavar="DIR", help="data dir (env LEADTUI_DATA_DIR)")
+    parser.add_argument(
+        "--now",
+        metavar="ISO-TIME",
+        help="pretend it is this time (reproducible reports and scripts)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="seed a demo workspace and open it")
+    demo.add_argument("--leads", type=int, default=300, help="how many leads (default 300)")
+    demo.add_argument("--reps", type=int, default=4, help="how many reps (default 4)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--no-open", action="store_true", help="prepare, print the data dir and exit")
+
+    queue = commands.add_parser("queue", help="a rep's queue, most urgent first")
+    queue.add_argument("--rep", metavar="EMAIL", help="whose queue (default: [user] email)")
+    queue.add_argument("--format", choices=FORMATS, default="table")
+
+    sla = commands.add_parser("sla", help="SLA breaches")
+    who = sla.add_mutually_exclusive_group()
+    who.add_argument("--rep", metavar="EMAIL", help="one rep's breaches")
+    who.add_argument("--team", action="store_true", help="the whole team's breaches")
+    sla.add_argument("--since", metavar="ISO-DATE", help="breaches due since then")
+    sla.add_argument("--format", choices=FORMATS, default="table")
+
+    log = commands.add_parser("log", help="record a touch, exactly as the TUI does")
+    log.add_argument("lead", metavar="LEAD", help="the lead's id, CRM id or email")
+    log.add_argument("--channel", required=True, choices=[c.value for c in TOUCH_CHANNELS])
+    log.add_argument("--outcome", required=True, choices=[o.value for o in Outcome])
+    log.add_argument("--note", default="", help="what was said or done")
+
+    report = commands.add_parser("report", help="funnel and SLA metrics by source or rep")
+    report.add_argument("--by", choices=("source", "rep"), default="source")
+    report.add_argument("--since", metavar="ISO-DATE", help="leads created since then")
+    report.add_argument("--format", choices=FORMATS, default="table")
+
+    commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
+    return parser
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    # The only clock in the program: everything below receives `now`.
+    return _parse_when(args.now, "--now") if args.now else datetime.now(UTC)
+
+
+def _locations(args: argparse.Namespace) -> Locations:
+    return locate(args.config, args.data_dir)
+
+
+def _config(locations: Locations, explicit: bool) -> Config:
+    return load(locations.config_path, required=explicit)
+
+
+def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from leadtui.workspace import Workspace
+
+    locations = _locations(args)
+    config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    return Workspace.open(config, locations)
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    from leadtui import output, views
+
+    now = _now(args)
+    ws = _workspace(args)
+    try:
+        owner = args.rep or ws.me or None
+        with ws.session() as session:
+            items = views.queue(ws, session, now, owner)
+            zone = ws.rules.calendar.zone
+            rows = [output.queue_row(item, now, zone) for item in items]
+    finally:
+        ws.close()
+    columns = (
+        "id",
+        "speed_to_lead.state",
+        "speed_to_lead.minutes_left",
+        "name",
+        "company",
+        "band",
+        "score",
+        "source",
+        "cadence.next_channel",
+        "cadence.next_due",
+        "touches",
+    )
+    print(output.render(rows, args.format, columns))
+    return EXIT_OK
+
+
+def cmd_sla(args: argparse.Namespace) -> int:
+    from leadtui import output, views
+
+    now = _now(args)
+    since = _parse_when(args.since, "--since") if args.since else None
+    ws = _workspace(args)
+    try:
+        if args.team:
+            owner = None
+        elif args.rep:
+            owner = args.rep
+        else:
+            owner = None if ws.config.user.role == "manager" else (ws.me or None)
+        with ws.session() as session:
+            found = views.breaches(ws, session, now, owner, since)
+            rows = [output.breach_row(b, ws.rules.calendar.zone) for b in found]
+    finally:
+        ws.close()
+    columns = ("lead_id", "lead", "owner", "source", "kind", "due_at", "late_by_minutes")
+    print(output.render(rows, args.format, (*columns, "resolved_at")))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from leadtui import output, views
+
+    now = _now(args)
+    since = _parse_when(args.since, "--since") if args.since else None
+    ws = _workspace(args)
+    try:
+        with ws.session() as session:
+            metrics = views.report(ws, session, now, args.by, since)
+            rows = [output.report_row(m, args.by) for m in metrics]
+    finally:
+        ws.close()
+    columns = (
+        args.by,
+        "leads",
+        "contacted_within_sla_pct",
+        "median_first_response_minutes",
+        "opportunities",
+        "won",
+        "lead_to_opportunity_pct",
+        "opportunity_to_won_pct",
+        "revenue",
+        "revenue_per_lead",
+        "median_cycle_days",
+        "gave_up_early",
+    )
+    print(output.render(rows, args.format, columns))
+    return EXIT_OK
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    now = _now(args)
+    ws = _workspace(args)
+    try:
+        lead_id = ws.log_touch(args.lead, args.channel, args.outcome, now, note=args.note)
+    finally:
+        ws.close()
+    print(f"Logged a {args.channel} ({args.outcome}) on lead {lead_id}; queued for sync.")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from leadtui.demo_workspace import prepare_demo
+
+    if args.leads < 0 or args.leads > 500_000:
+        raise CliError("--leads must be between 0 and 500000.")
+    if args.reps < 1 or args.reps > 200:
+        raise CliError("--reps must be between 1 and 200.")
+    now = _now(args)
+    data_dir = prepare_demo(
+        Path(args.data_dir).expanduser() if args.data_dir else None,
+        leads=args.leads,
+        reps=args.reps,
+        seed=args.seed,
+        now=now,
+    )
+    if args.no_open:
+        print(data_dir)
+        return EXIT_OK
+    raise CliError(
+        f"The TUI is not built yet; the demo workspace is ready in {data_dir} "
+        "(try LEADTUI_DATA_DIR=... leadtui queue)."
+    )
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from leadtui.doctor import run_checks
+
+    locations = _locations(args)
+    problems = 0
+    for check in run_checks(locations, explicit_config=bool(args.config)):
+        mark = "ok " if check.ok else "FIX"
+        print(f"{mark}  {check.name}: {check.detail}")
+        problems += not check.ok
+    return EXIT_OK if problems == 0 else EXIT_ERROR
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "queue": cmd_queue,
+    "sla": cmd_sla,
+    "report": cmd_report,
+    "log": cmd_log,
+    "demo": cmd_demo,
+    "doctor": cmd_doctor,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from leadtui.workspace import ActionError
+
+    try:
+        if args.command is None:
+            raise CliError("The TUI is not built yet; run `leadtui --help` for the commands.")
+        return COMMANDS[args.command](args)
+    except (CliError, ConfigError, StoreError, ActionError) as exc:
+        print(f"leadtui: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK  # `leadtui queue | head` is not an error
+    except Exception as exc:  # the last line of defence: users never see a traceback
+        if os.environ.get("LEADTUI_DEBUG"):
+            raise
+        print(
+            f"leadtui: unexpected error ({type(exc).__name__}: {exc}); "
+            "run again with LEADTUI_DEBUG=1 for details and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Typed, validated configuration from TOML.
+
+A bad key or value is reported with its name, its line in the file and what is allowed. Tokens
+are never configuration: they live in the keyring or LEADTUI_CRM_TOKEN.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import available_timezones
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+APP_NAME = "leadtui"
+CONFIG_ENV = "LEADTUI_CONFIG"
+DATA_DIR_ENV = "LEADTUI_DATA_DIR"
+TOKEN_ENV = "LEADTUI_CRM_TOKEN"
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and what is allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UserConfig(_Section):
+    email: str = ""
+    role: Literal["rep", "manager"] = "rep"
+
+
+class CrmConfig(_Section):
+    adapter: str = "hubspot"
+    base_url: str = "https://api.hubapi.com"
+    sync_interval_seconds: int = Field(default=10, ge=2, le=3600)
+    timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.hubapi.com")
+        return value.rstrip("/")
+
+
+class SlaConfig(_Section):
+    speed_to_lead_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    at_risk_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    business_hours_only: bool = False
+    abandon_after_days: int = Field(default=14, ge=1, le=365)
+
+
+class CalendarConfig(_Section):
+    timezone: str = "UTC"
+    workdays: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: str = "09:00-17:30"
+    holidays: str = "US"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value not in _zones():
+            raise ValueError("must be an IANA time zone such as America/New_York or UTC")
+        return value
+
+    @field_validator("workdays")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(day.lower()[:3] for day in value)
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown or not days:
+            raise ValueError(f"must be a non-empty list of {', '.join(WEEKDAYS)}")
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", value.strip())
+        if not match:
+            raise ValueError('must look like "09:00-17:30"')
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if not (h1 < 24 and h2 < 24 and m1 < 60 and m2 < 60) or (h1, m1) >= (h2, m2):
+            raise ValueError('must be a start before an end within one day, like "09:00-17:30"')
+        return value.strip()
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str) -> str:
+        import holidays
+
+        if value.lower() == "none" or value == "":
+            return "none"
+        if value.upper() not in holidays.list_supported_countries():
+            raise ValueError('must be a country code such as "US", "GB", "DE", or "none"')
+        return value.upper()
+
+
+class Config(_Section):
+    user: UserConfig = UserConfig()
+    crm: CrmConfig = CrmConfig()
+    sla: SlaConfig = SlaConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    scoring: dict[str, Any] = Field(default_factory=dict)
+    cadences: dict[str, Any] = Field(default_factory=dict)
+    keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones() | {"UTC"}
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where this workspace keeps its files."""
+
+    config_path: Path
+    data_dir: Path
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "leadtui.db"
+
+
+def locate(config_path: str | None = None, data_dir: str | None = None) -> Locations:
+    """Flags win over the environment, which wins over the platform's defaults."""
+    config = config_path or os.environ.get(CONFIG_ENV)
+    data = data_dir or os.environ.get(DATA_DIR_ENV)
+    if not config and data and (Path(data).expanduser() / "config.toml").exists():
+        # A workspace folder (like the demo's) carries its own config.
+        config = str(Path(data).expanduser() / "config.toml")
+    return Locations(
+        config_path=Path(config).expanduser()
+        if config
+        else Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml",
+        data_dir=Path(data).expanduser() if data else Path(platformdirs.user_data_dir(APP_NAME)),
+    )
+
+
+def load(path: Path, *, required: bool = False) -> Config:
+    """Read and validate a config file; a missing optional file gives the defaults."""
+    if not path.exists():
+        if required:
+            raise ConfigError(f"No config file at {path}; create one or drop --config.")
+        return Config()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from exc
+    return parse(raw, str(path))
+
+
+def parse(raw: str, where: str = "config.toml") -> Config:
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}.") from exc
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, raw, where)) from exc
+
+
+def _describe(exc: ValidationError, raw: str, where: str) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        section, key = (loc[0], loc[1]) if len(loc) > 1 else ("", loc[0] if loc else "")
+        name = f"[{section}] {key}" if section else key
+        line = _line_of(raw, section, key)
+        at = f" (line {line})" if line else ""
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not a known key; check its spelling against the README"
+        elif error["type"] == "literal_error":
+            message = message.replace("Input should be", "must be")
+        else:
+            message = message.replace("Input should be", "must be")
+        lines.append(f"{where}{at}: {name} {message}")
+    return "; ".join(lines)
+
+
+def _line_of(raw: str, section: str, key: str) -> int | None:
+    """Where a key stands in the file (tomllib keeps no positions)."""
+    current = ""
+    for number, line in enumerate(raw.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[([^\]]+)\]", stripped)
+        if header:
+            current = header.group(1).strip()
+            if not key and current == section:
+                return number
+            continue
+        if re.match(rf"{re.escape(key)}\s*=", stripped) and (current == section or not section):
+            return number
+    return None
+
+
+TEMPLATE = """\
+# leadtui configuration. Every key is optional; these are the defaults.
+[user]
+email = "{email}"            # whose queue this is; owners are matched by email
+role = "rep"                 # or "manager": opens on the team's SLA board
+
+[crm]
+adapter = "hubspot"
+base_url = "{base_url}"
+
+[sla]
+speed_to_lead_minutes = 60
+at_risk_minutes = 15
+business_hours_only = false
+
+[calendar]
+timezone = "{timezone}"
+workdays = ["mon", "tue", "wed", "thu", "fri"]
+hours = "09:00-17:30"
+holidays = "US"
+"""

@@ -1,0 +1,120 @@
+"""Rows to domain objects and back. The domain never sees a row; the store never sees a rule."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from leadtui.domain.models import (
+    Channel,
+    Enrolment,
+    Event,
+    EventKind,
+    Lead,
+    LeadStatus,
+    Outcome,
+    Owner,
+    StepRecord,
+    Touch,
+)
+from leadtui.store.tables import EnrolmentRow, EventRow, LeadRow, OwnerRow, TouchRow
+
+# The lead fields that are plain copies between the row and the domain object.
+LEAD_FIELDS = (
+    "name",
+    "email",
+    "owner",
+    "source",
+    "created_at",
+    "routed_at",
+    "crm_id",
+    "company",
+    "phone",
+    "job_title",
+    "industry",
+    "company_size",
+    "country",
+    "timezone",
+    "form_problem",
+    "form_timeline",
+    "email_bad",
+    "phone_bad",
+    "snoozed_until",
+    "opportunity_at",
+    "won_at",
+    "closed_at",
+    "deal_value",
+    "disqualified_reason",
+)
+
+
+def lead_from_row(row: LeadRow) -> Lead:
+    values: dict[str, Any] = {name: getattr(row, name) for name in LEAD_FIELDS}
+    values["crm_id"] = row.crm_id or ""
+    return Lead(id=row.id or 0, status=LeadStatus(row.status), **values)
+
+
+def lead_values(lead: Lead) -> dict[str, Any]:
+    """The row's columns for a domain lead (no id: the database gives it)."""
+    values = {name: getattr(lead, name) for name in LEAD_FIELDS}
+    values["crm_id"] = lead.crm_id or None
+    values["status"] = lead.status.value
+    return values
+
+
+def owner_from_row(row: OwnerRow) -> Owner:
+    return Owner(
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        crm_id=row.crm_id or "",
+    )
+
+
+def event_from_row(row: EventRow) -> Event:
+    return Event(EventKind(row.kind), row.occurred_at, row.url, row.title)
+
+
+def touch_from_row(row: TouchRow) -> Touch:
+    return Touch(
+        channel=Channel(row.channel),
+        outcome=Outcome(row.outcome),
+        occurred_at=row.occurred_at,
+        note=row.note,
+        by=row.by,
+        automated=row.automated,
+    )
+
+
+def enrolment_from_row(row: EnrolmentRow) -> Enrolment:
+    return Enrolment(
+        cadence=row.cadence,
+        enrolled_at=row.enrolled_at,
+        step=row.step,
+        due_at=row.due_at,
+        paused_at=row.paused_at,
+        exited_at=row.exited_at,
+        exit_reason=row.exit_reason,
+        completed_at=row.completed_at,
+        history=tuple(
+            StepRecord(int(step), datetime.fromisoformat(due), datetime.fromisoformat(done))
+            for step, due, done in (row.history or [])
+        ),
+    )
+
+
+def enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
+    return {
+        "cadence": enrolment.cadence,
+        "enrolled_at": enrolment.enrolled_at,
+        "step": enrolment.step,
+        "due_at": enrolment.due_at,
+        "paused_at": enrolment.paused_at,
+        "exited_at": enrolment.exited_at,
+        "exit_reason": enrolment.exit_reason,
+        "completed_at": enrolment.completed_at,
+        "history": [
+            [record.step, record.due_at.isoformat(), record.done_at.isoformat()]
+            for record in enrolment.history
+        ],
+    }

@@ -1,0 +1,201 @@
+"""Opening the cache: engine set-up, permissions, schema versioning, and errors in one sentence."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel
+
+from leadtui.store import tables
+from leadtui.store.tables import Meta
+
+Migration = Callable[[Any], None]  # receives a SQLAlchemy Connection inside a transaction
+
+# Each entry takes the schema from version N to N+1 (index 0: 1 -> 2). Never edit a shipped one.
+MIGRATIONS: list[Migration] = []
+
+LOCK_WAIT_SECONDS = 3
+
+
+class StoreError(Exception):
+    """The cache cannot be used; the message is one sentence a user can act on."""
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Make the directory and file owner-only before SQLite creates them with looser modes."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+    except PermissionError as exc:
+        raise StoreError(
+            f"Cannot create the cache at {path}: permission denied; "
+            "choose another data dir with --data-dir or LEADTUI_DATA_DIR."
+        ) from exc
+    except OSError as exc:
+        raise StoreError(f"Cannot create the cache at {path}: {exc.strerror}.") from exc
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no commit
+    cursor.close()
+
+
+def explain(exc: BaseException, where: str) -> StoreError:
+    """Turn a database failure into one actionable sentence."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in message or "busy" in message:
+        return StoreError(
+            f"The cache at {where} is locked by another program (another leadtui?); "
+            "close it and try again."
+        )
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return StoreError(
+            f"The cache at {where} is damaged or not a leadtui database; move it aside "
+            "and run `leadtui sync` (or `leadtui demo`) to rebuild it. Nothing was changed."
+        )
+    if "readonly" in message or "read-only" in message or "permission" in message:
+        return StoreError(
+            f"The cache at {where} is read-only; make it writable by you "
+            "or choose another data dir with --data-dir."
+        )
+    if "unable to open" in message:
+        return StoreError(
+            f"Cannot open the cache at {where}; check that the folder exists and is yours."
+        )
+    return StoreError(f"The cache at {where} cannot be used: {getattr(exc, 'orig', exc)}.")
+
+
+def create_store_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        _prepare_sqlite_file(Path(url.removeprefix("sqlite:///")))
+    try:
+        engine = create_engine(url, connect_args=_connect_args(url))
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"Cannot use the database URL {_redact(url)}: {exc}.") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _connect_args(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Workers read and write from their own threads; each uses its own connection.
+        return {"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS}
+    return {}
+
+
+def _redact(url: str) -> str:
+    """Never echo a password embedded in a database URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def open_engine(url: str, migrations: Sequence[Migration] | None = None) -> Engine:
+    """Open (creating or migrating) the cache; raise StoreError with one sentence otherwise."""
+    engine = create_store_engine(url)
+    where = _redact(url).removeprefix("sqlite:///")
+    try:
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                conn.exec_driver_sql("PRAGMA schema_version").fetchone()  # reads the header
+        ensure_schema(engine, migrations if migrations is not None else MIGRATIONS)
+    except StoreError:
+        engine.dispose()
+        raise
+    except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
+        engine.dispose()
+        raise explain(exc, where) from exc
+    return engine
+
+
+def schema_version(engine: Engine) -> int | None:
+    if not inspect(engine).has_table("meta"):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
+    return int(row[0]) if row else None
+
+
+def ensure_schema(engine: Engine, migrations: Sequence[Migration]) -> None:
+    latest = 1 + len(migrations)
+    found = schema_version(engine)
+    names = set(inspect(engine).get_table_names())
+    if found is None:
+        if names & {"lead", "touch"}:
+            raise StoreError(
+                "The cache has leadtui tables but no schema version; it was not written by "
+                "leadtui. Move it aside and sync again."
+            )
+        SQLModel.metadata.create_all(engine, tables=_tables())
+        with Session(engine) as session:
+            session.add(Meta(key="schema_version", value=str(latest)))
+            session.commit()
+        return
+    if found > latest:
+        raise StoreError(
+            f"The cache was written by a newer leadtui (schema {found}, this one knows "
+            f"{latest}); upgrade leadtui."
+        )
+    if found < latest:
+        _backup(engine, found)
+        with engine.begin() as conn:
+            for step in migrations[found - 1 :]:
+                step(conn)
+            conn.execute(
+                text("UPDATE meta SET value = :v WHERE key = 'schema_version'"), {"v": latest}
+            )
+    # New tables added in later versions without a migration of their own are created here.
+    SQLModel.metadata.create_all(engine, tables=_tables())
+
+
+def _backup(engine: Engine, version: int) -> None:
+    """Keep a copy of the file as it was before a migration: a cache is never thrown away."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return
+    source = Path(database)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy2(source, source.with_name(f"{source.name}.v{version}.bak"))
+
+
+def _tables() -> list[Any]:
+    return [tables.table_of(model) for model in tables.ALL_TABLES]
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    where = _redact(str(engine.url)).removeprefix("sqlite:///")
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except (OperationalError, DatabaseError) as exc:
+        session.rollback()
+        raise explain(exc, where) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,256 @@
+"""The queries the queue, the detail pane and the reports need, and the bulk paths for sync."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from leadtui.domain.models import OPEN_STATUSES, EventKind
+from leadtui.store.tables import (
+    ConflictRow,
+    EnrolmentRow,
+    EventRow,
+    LeadRow,
+    NoteRow,
+    OutboxRow,
+    OwnerRow,
+    TouchRow,
+)
+
+
+def find_lead(session: Session, ref: str) -> LeadRow | None:
+    """A lead by local id, CRM id or email (in that order of preference)."""
+    ref = ref.strip()
+    if ref.isdigit():
+        row = session.get(LeadRow, int(ref))
+        if row is not None:
+            return row
+    row = session.exec(select(LeadRow).where(LeadRow.crm_id == ref)).first()
+    if row is not None:
+        return row
+    return session.exec(
+        select(LeadRow).where(func.lower(LeadRow.email) == ref.lower()).order_by(col(LeadRow.id))
+    ).first()
+
+
+def owners(session: Session) -> list[OwnerRow]:
+    return list(session.exec(select(OwnerRow).order_by(col(OwnerRow.email))))
+
+
+def leads(session: Session, owner: str | None = None, open_only: bool = False) -> list[LeadRow]:
+    query = select(LeadRow).where(col(LeadRow.archived).is_(False))
+    if owner:
+        query = query.where(func.lower(LeadRow.owner) == owner.lower())
+    if open_only:
+        query = query.where(col(LeadRow.status).in_([s.value for s in OPEN_STATUSES]))
+    return list(session.exec(query.order_by(col(LeadRow.id))))
+
+
+def touches_by_lead(session: Session, lead_ids: Sequence[int] | None) -> dict[int, list[TouchRow]]:
+    query = select(TouchRow).order_by(
+        col(TouchRow.lead_id), col(TouchRow.occurred_at), col(TouchRow.id)
+    )
+    if lead_ids is not None:
+        query = query.where(col(TouchRow.lead_id).in_(lead_ids))
+    grouped: dict[int, list[TouchRow]] = defaultdict(list)
+    for row in session.exec(query):
+        grouped[row.lead_id].append(row)
+    return grouped
+
+
+def events_by_lead(session: Session, lead_ids: Sequence[int] | None) -> dict[int, list[EventRow]]:
+    query = select(EventRow).order_by(
+        col(EventRow.lead_id), col(EventRow.occurred_at), col(EventRow.id)
+    )
+    if lead_ids is not None:
+        query = query.where(col(EventRow.lead_id).in_(lead_ids))
+    grouped: dict[int, list[EventRow]] = defaultdict(list)
+    for row in session.exec(query):
+        grouped[row.lead_id].append(row)
+    return grouped
+
+
+def enrolments_by_lead(session: Session, lead_ids: Sequence[int] | None) -> dict[int, EnrolmentRow]:
+    query = select(EnrolmentRow)
+    if lead_ids is not None:
+        query = query.where(col(EnrolmentRow.lead_id).in_(lead_ids))
+    return {row.lead_id: row for row in session.exec(query)}
+
+
+def notes_for(session: Session, lead_id: int) -> list[NoteRow]:
+    return list(
+        session.exec(
+            select(NoteRow).where(NoteRow.lead_id == lead_id).order_by(col(NoteRow.created_at))
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSummary:
+    page_views: int
+    downloads: list[str]
+    last_page: str
+
+
+def context_summaries(
+    session: Session, lead_ids: Sequence[int] | None
+) -> dict[int, ContextSummary]:
+    """Page-view counts, download titles and the last page viewed, per lead, in two queries."""
+    counts: dict[int, int] = defaultdict(int)
+    last: dict[int, str] = {}
+    downloads: dict[int, list[str]] = defaultdict(list)
+    query = (
+        select(EventRow.lead_id, EventRow.kind, EventRow.url, EventRow.title)
+        .where(col(EventRow.kind).in_([EventKind.PAGE_VIEW.value, EventKind.DOWNLOAD.value]))
+        .order_by(col(EventRow.lead_id), col(EventRow.occurred_at), col(EventRow.id))
+    )
+    if lead_ids is not None:
+        query = query.where(col(EventRow.lead_id).in_(lead_ids))
+    for lead_id, kind, url, title in session.exec(query):
+        if kind == EventKind.PAGE_VIEW.value:
+            counts[lead_id] += 1
+            last[lead_id] = url
+        else:
+            downloads[lead_id].append(title or url)
+    ids = set(counts) | set(downloads)
+    return {i: ContextSummary(counts.get(i, 0), downloads.get(i, []), last.get(i, "")) for i in ids}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueIndexRow:
+    """The few columns ordering the queue needs; the rest is fetched for visible rows only."""
+
+    lead_id: int
+    score: int
+    status: str
+    stl_deadline: datetime | None
+    first_touch_at: datetime | None
+    snoozed_until: datetime | None
+    due_at: datetime | None
+    paused: bool
+
+
+def queue_index(session: Session, owner: str | None) -> list[QueueIndexRow]:
+    query = (
+        sa_select(
+            col(LeadRow.id),
+            col(LeadRow.score),
+            col(LeadRow.status),
+            col(LeadRow.stl_deadline),
+            col(LeadRow.first_touch_at),
+            col(LeadRow.snoozed_until),
+            col(EnrolmentRow.due_at),
+            col(EnrolmentRow.paused_at),
+            col(EnrolmentRow.exited_at),
+            col(EnrolmentRow.completed_at),
+        )
+        .join(EnrolmentRow, col(EnrolmentRow.lead_id) == col(LeadRow.id), isouter=True)
+        .where(col(LeadRow.archived).is_(False))
+        .where(col(LeadRow.status).in_([s.value for s in OPEN_STATUSES]))
+    )
+    if owner:
+        query = query.where(func.lower(LeadRow.owner) == owner.lower())
+    out = []
+    for (
+        lead_id,
+        score,
+        status,
+        deadline,
+        first,
+        snoozed,
+        due,
+        paused,
+        exited,
+        done,
+    ) in session.execute(query).tuples():
+        active = exited is None and done is None
+        out.append(
+            QueueIndexRow(
+                lead_id=lead_id,
+                score=score,
+                status=status,
+                stl_deadline=deadline,
+                first_touch_at=first,
+                snoozed_until=snoozed,
+                due_at=due if active else None,
+                paused=paused is not None and active,
+            )
+        )
+    return out
+
+
+def search_lead_ids(session: Session, text: str, owner: str | None) -> set[int]:
+    """Leads whose name, company or email contains the text (case-insensitive)."""
+    pattern = f"%{text.lower()}%"
+    query = select(LeadRow.id).where(
+        or_(
+            func.lower(LeadRow.name).like(pattern),
+            func.lower(LeadRow.company).like(pattern),
+            func.lower(LeadRow.email).like(pattern),
+        )
+    )
+    if owner:
+        query = query.where(func.lower(LeadRow.owner) == owner.lower())
+    return {lead_id for lead_id in session.exec(query) if lead_id is not None}
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    query = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+    return {state: count for state, count in session.exec(query)}
+
+
+def open_conflicts(session: Session) -> list[ConflictRow]:
+    return list(
+        session.exec(
+            select(ConflictRow)
+            .where(col(ConflictRow.resolved_at).is_(None))
+            .order_by(col(ConflictRow.id))
+        )
+    )
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Iterable[dict[str, Any]],
+    key: str,
+    update: Sequence[str] | None = None,
+    chunk: int = 500,
+) -> None:
+    """Insert or update many rows in a few statements, keyed on a unique column.
+
+    SQLAlchemy Core, one statement per chunk: the ORM's one-object-at-a-time path is an order
+    of magnitude slower for a 100,000-contact pull.
+    """
+    batch = list(rows)
+    if not batch:
+        return
+    dialect = conn.dialect.name
+    insert_fn: Any
+    if dialect == "sqlite":
+        insert_fn = sqlite.insert
+    elif dialect == "postgresql":
+        insert_fn = postgresql.insert
+    else:
+        raise NotImplementedError(f"bulk upsert is not written for {dialect}")
+    columns = list(update) if update is not None else [c for c in batch[0] if c != key]
+    # SQLite allows at most 32766 bound parameters per statement.
+    size = max(1, min(chunk, 30000 // max(1, len(batch[0]))))
+    for start in range(0, len(batch), size):
+        statement = insert_fn(table).values(batch[start : start + size])
+        if columns:
+            statement = statement.on_conflict_do_update(
+                index_elements=[key],
+                set_={name: statement.excluded[name] for name in columns},
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=[key])
+        conn.execute(statement)

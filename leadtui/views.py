@@ -1,0 +1,218 @@
+"""Read models: the queue, the SLA breaches and the report, assembled from the cache and the rules.
+
+The command line prints these and the TUI shows them, so both always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from leadtui.domain import cadence as cadences
+from leadtui.domain.calendar import as_utc
+from leadtui.domain.metrics import GroupMetrics, LeadFacts, group_metrics
+from leadtui.domain.models import (
+    OPEN_STATUSES,
+    Band,
+    CadenceTemplate,
+    Enrolment,
+    Lead,
+    LeadStatus,
+    SpeedToLeadState,
+    Step,
+    Touch,
+)
+from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
+from leadtui.domain.sla import Breach, breaches_for
+from leadtui.domain.speed_to_lead import SpeedToLead, evaluate, is_human_touch
+from leadtui.store import queries
+from leadtui.store.convert import (
+    enrolment_from_row,
+    lead_from_row,
+    touch_from_row,
+)
+from leadtui.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class LeadView:
+    """One lead with everything derived about it at `now`."""
+
+    lead: Lead
+    score: int
+    band: Band
+    stl: SpeedToLead
+    enrolment: Enrolment | None
+    template: CadenceTemplate | None
+    touches: tuple[Touch, ...]
+    human_touches: int
+    context: queries.ContextSummary | None
+    urgency: Urgency | None = None
+
+    @property
+    def next_step(self) -> Step | None:
+        if self.enrolment is None or self.template is None or not self.enrolment.active:
+            return None
+        return cadences.current_step(self.enrolment, self.template)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.enrolment is not None and cadences.is_overdue(self.enrolment, now)
+
+
+def _views(
+    ws: Workspace, session: Session, now: datetime, lead_rows: list[Any], with_context: bool
+) -> dict[int, LeadView]:
+    ids = [row.id for row in lead_rows]
+    touches = queries.touches_by_lead(session, ids)
+    enrolments = queries.enrolments_by_lead(session, ids)
+    contexts = queries.context_summaries(session, ids) if with_context else {}
+    views: dict[int, LeadView] = {}
+    for row in lead_rows:
+        lead = lead_from_row(row)
+        lead_touches = tuple(touch_from_row(t) for t in touches.get(row.id, []))
+        enrolment_row = enrolments.get(row.id)
+        enrolment = enrolment_from_row(enrolment_row) if enrolment_row else None
+        views[row.id] = LeadView(
+            lead=lead,
+            score=row.score,
+            band=Band(row.band),
+            stl=evaluate(lead, lead_touches, ws.rules.policy, ws.rules.calendar, now),
+            enrolment=enrolment,
+            template=ws.rules.templates.get(enrolment.cadence) if enrolment else None,
+            touches=lead_touches,
+            human_touches=sum(1 for t in lead_touches if is_human_touch(t, lead.owner)),
+            context=contexts.get(row.id, queries.ContextSummary(0, [], "")),
+        )
+    return views
+
+
+def queue_entry(view: LeadView) -> QueueEntry:
+    enrolment = view.enrolment
+    active = enrolment is not None and enrolment.active
+    return QueueEntry(
+        lead_id=view.lead.id,
+        score=view.score,
+        stl_state=view.stl.state,
+        stl_deadline=view.stl.deadline,
+        next_due=enrolment.due_at if enrolment is not None and active else None,
+        paused=bool(active and enrolment is not None and enrolment.paused_at is not None),
+        snoozed_until=view.lead.snoozed_until,
+        status=view.lead.status,
+    )
+
+
+def queue(ws: Workspace, session: Session, now: datetime, owner: str | None) -> list[LeadView]:
+    """The rep's queue at `now`, most urgent first (snoozed and closed leads left out)."""
+    rows = queries.leads(session, owner=owner, open_only=True)
+    views = _views(ws, session, now, rows, with_context=True)
+    day_end = ws.end_of_day(now)
+    ordered = order_queue([queue_entry(v) for v in views.values()], now, day_end)
+    return [
+        _with_urgency(views[entry.lead_id], urgency_of(entry, now, day_end)) for entry in ordered
+    ]
+
+
+def _with_urgency(view: LeadView, urgency: Urgency) -> LeadView:
+    return LeadView(**{**view.__dict__, "urgency": urgency})
+
+
+def lead_view(ws: Workspace, session: Session, lead_id: int, now: datetime) -> LeadView | None:
+    row = session.get(queries.LeadRow, lead_id)
+    if row is None:
+        return None
+    return _views(ws, session, now, [row], with_context=True)[lead_id]
+
+
+@dataclass(frozen=True)
+class BreachView:
+    lead: Lead
+    breach: Breach
+
+
+def breaches(
+    ws: Workspace,
+    session: Session,
+    now: datetime,
+    owner: str | None = None,
+    since: datetime | None = None,
+) -> list[BreachView]:
+    """Every SLA breach at `now`, newest due first; `since` keeps those due since then."""
+    rows = queries.leads(session, owner=owner)
+    views = _views(ws, session, now, rows, with_context=False)
+    out = []
+    for view in views.values():
+        for breach in breaches_for(
+            view.lead, view.touches, view.enrolment, ws.rules.policy, ws.rules.calendar, now
+        ):
+            if since is None or as_utc(breach.due_at) >= as_utc(since):
+                out.append(BreachView(view.lead, breach))
+    out.sort(key=lambda b: (as_utc(b.breach.due_at), b.lead.id), reverse=True)
+    return out
+
+
+def lead_facts(ws: Workspace, session: Session, now: datetime) -> list[LeadFacts]:
+    rows = queries.leads(session)
+    views = _views(ws, session, now, rows, with_context=False)
+    facts = []
+    for view in views.values():
+        lead = view.lead
+        first = view.stl.first_touch_at
+        dropped = cadences.gave_up_early(
+            lead, view.human_touches, view.enrolment, now, ws.rules.abandon_after_days
+        )
+        facts.append(
+            LeadFacts(
+                lead_id=lead.id,
+                source=lead.source or "(none)",
+                owner=lead.owner or "(unassigned)",
+                created_at=lead.created_at,
+                stl_state=view.stl.state,
+                first_response_minutes=(
+                    (as_utc(first) - as_utc(lead.clock_start)).total_seconds() / 60
+                    if first
+                    else None
+                ),
+                opportunity_at=lead.opportunity_at,
+                won_at=lead.won_at,
+                deal_value=lead.deal_value,
+                gave_up_early=dropped is not None,
+                human_touches=view.human_touches,
+                closed_at=lead.closed_at,
+                overdue_now=lead.status in OPEN_STATUSES and view.overdue(now),
+            )
+        )
+    return facts
+
+
+def report(
+    ws: Workspace,
+    session: Session,
+    now: datetime,
+    by: Literal["source", "rep"],
+    since: datetime | None = None,
+) -> list[GroupMetrics]:
+    return group_metrics(lead_facts(ws, session, now), by=by, since=since)
+
+
+def minutes_in_system(lead: Lead, now: datetime) -> int:
+    return max(int((as_utc(now) - as_utc(lead.created_at)).total_seconds() // 60), 0)
+
+
+def is_closed(lead: Lead) -> bool:
+    return lead.status not in OPEN_STATUSES
+
+
+__all__ = [
+    "BreachView",
+    "LeadStatus",
+    "LeadView",
+    "SpeedToLeadState",
+    "breaches",
+    "lead_facts",
+    "lead_view",
+    "queue",
+    "report",
+]

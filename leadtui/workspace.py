@@ -1,0 +1,467 @@
+"""The workspace: configuration, the cache and the domain rules, joined.
+
+Every rep action (log a touch, snooze, convert, ...) is one transaction here that writes the
+change and its outbox row together, so nothing is lost between the two. The command line and the
+TUI both call these methods; neither writes SQL of its own. `now` is always passed in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, update
+from sqlmodel import Session, col, select
+
+from leadtui.config import Config, Locations
+from leadtui.domain import cadence as cadences
+from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
+from leadtui.domain.models import (
+    BAD_EMAIL_OUTCOMES,
+    BAD_PHONE_OUTCOMES,
+    OPEN_STATUSES,
+    CadenceTemplate,
+    Channel,
+    Enrolment,
+    Lead,
+    LeadStatus,
+    Outcome,
+    Touch,
+)
+from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, ScoringRules, score_lead
+from leadtui.domain.speed_to_lead import SlaPolicy, deadline_for, first_human_touch, is_human_touch
+from leadtui.store import queries
+from leadtui.store.convert import (
+    enrolment_from_row,
+    enrolment_values,
+    event_from_row,
+    lead_from_row,
+    touch_from_row,
+)
+from leadtui.store.engine import StoreError, open_engine, session_scope, sqlite_url
+from leadtui.store.tables import (
+    EnrolmentRow,
+    LeadRow,
+    NoteRow,
+    OutboxRow,
+    TouchRow,
+)
+
+
+class ActionError(Exception):
+    """A rep action that cannot be done as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything the domain needs from configuration, built once."""
+
+    calendar: BusinessCalendar
+    policy: SlaPolicy
+    scoring: ScoringRules
+    templates: dict[str, CadenceTemplate]
+    abandon_after_days: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> Rules:
+        cal = config.calendar
+        start, end = parse_hours(cal.hours)
+        calendar = BusinessCalendar(
+            timezone=cal.timezone,
+            workdays=parse_workdays(cal.workdays),
+            start=start,
+            end=end,
+            holidays=None if cal.holidays == "none" else cal.holidays,
+        )
+        policy = SlaPolicy(
+            window_minutes=config.sla.speed_to_lead_minutes,
+            at_risk_minutes=config.sla.at_risk_minutes,
+            business_hours_only=config.sla.business_hours_only,
+        )
+        templates = dict(cadences.DEFAULT_TEMPLATES)
+        if config.cadences:
+            templates.update(cadences.templates_from_mapping(config.cadences))
+        return cls(
+            calendar=calendar,
+            policy=policy,
+            scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
+            templates=templates,
+            abandon_after_days=config.sla.abandon_after_days,
+        )
+
+
+def new_op_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Workspace:
+    def __init__(self, config: Config, engine: Engine, locations: Locations | None = None):
+        self.config = config
+        self.engine = engine
+        self.locations = locations
+        self.rules = Rules.from_config(config)
+
+    @classmethod
+    def open(cls, config: Config, locations: Locations, url: str | None = None) -> Workspace:
+        engine = open_engine(url or sqlite_url(locations.database))
+        return cls(config, engine, locations)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self) -> Any:
+        return session_scope(self.engine)
+
+    @property
+    def me(self) -> str:
+        return self.config.user.email
+
+    # -- derived figures ------------------------------------------------------------------
+
+    def refresh(self, session: Session, lead_ids: Sequence[int], now: datetime) -> None:
+        """Recompute score, band, first touch, deadline and cadence for these leads.
+
+        Called after anything that changes a lead's inputs: a pull, a seed, a logged touch.
+        New human touches (after the cadence's last done step) advance the cadence, so touches
+        that arrive from the CRM move it exactly as touches logged here do.
+        """
+        if not lead_ids:
+            return
+        ids = list(lead_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = {
+                r.id: r for r in session.exec(select(LeadRow).where(col(LeadRow.id).in_(chunk)))
+            }
+            touches = queries.touches_by_lead(session, chunk)
+            events = queries.events_by_lead(session, chunk)
+            enrolments = queries.enrolments_by_lead(session, chunk)
+            for lead_id in chunk:
+                row = rows.get(lead_id)
+                if row is None:
+                    continue
+                self._refresh_one(
+                    session,
+                    row,
+                    [touch_from_row(t) for t in touches.get(lead_id, [])],
+                    [event_from_row(e) for e in events.get(lead_id, [])],
+                    enrolments.get(lead_id),
+                    now,
+                )
+
+    def _refresh_one(
+        self,
+        session: Session,
+        row: LeadRow,
+        touches: list[Touch],
+        events: list[Any],
+        enrolment_row: EnrolmentRow | None,
+        now: datetime,
+    ) -> None:
+        lead = lead_from_row(row)
+        score = score_lead(lead, events, self.rules.scoring, now)
+        first = first_human_touch(lead.owner, touches)
+        row.score = score.total
+        row.band = score.band.value
+        row.first_touch_at = first.occurred_at if first else None
+        row.human_touches = sum(1 for t in touches if is_human_touch(t, lead.owner))
+        row.stl_deadline = deadline_for(lead, self.rules.policy, self.rules.calendar)
+        if lead.status is LeadStatus.NEW and first is not None:
+            row.status = LeadStatus.WORKING.value
+        enrolment = enrolment_from_row(enrolment_row) if enrolment_row else None
+        if enrolment is None and lead.status in OPEN_STATUSES:
+            name = DEFAULT_CADENCE_FOR_BAND.get(score.band)
+            if name and name in self.rules.templates:
+                enrolment = cadences.enrol(
+                    self.rules.templates[name], lead.clock_start, self._calendar_for(lead)
+                )
+        if enrolment is None:
+            return
+        enrolment = self._apply_new_touches(lead, enrolment, touches)
+        if enrolment.active and lead.status not in OPEN_STATUSES:
+            enrolment = cadences.exit_cadence(
+                enrolment, lead.status.value, lead.closed_at or lead.opportunity_at or now
+            )
+        values = enrolment_values(enrolment)
+        if enrolment_row is None:
+            session.add(EnrolmentRow(lead_id=row.id or 0, **values))
+        else:
+            for key, value in values.items():
+                setattr(enrolment_row, key, value)
+        session.add(row)
+
+    def _apply_new_touches(
+        self, lead: Lead, enrolment: Enrolment, touches: list[Touch]
+    ) -> Enrolment:
+        template = self.rules.templates.get(enrolment.cadence)
+        if template is None:
+            return enrolment
+        since = enrolment.history[-1].done_at if enrolment.history else enrolment.enrolled_at
+        calendar = self._calendar_for(lead)
+        for touch in touches:
+            if not enrolment.active or touch.occurred_at <= since:
+                continue
+            if is_human_touch(touch, lead.owner):
+                enrolment = cadences.apply_touch(enrolment, template, touch, calendar)
+        return enrolment
+
+    def _calendar_for(self, lead: Lead) -> BusinessCalendar:
+        """Cadence steps land in the prospect's working hours where we know their zone."""
+        return self.rules.calendar.in_zone(lead.timezone) if lead.timezone else self.rules.calendar
+
+    def end_of_day(self, now: datetime) -> datetime:
+        local = now.astimezone(self.rules.calendar.zone)
+        return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
+
+    # -- rep actions (each one transaction with its outbox row) ---------------------------
+
+    def _lead_row(self, session: Session, ref: str | int) -> LeadRow:
+        row = queries.find_lead(session, str(ref))
+        if row is None or row.archived:
+            raise ActionError(f"No lead {ref!s} in the cache; give its id, CRM id or email.")
+        return row
+
+    def _outbox(
+        self,
+        session: Session,
+        kind: str,
+        lead_id: int,
+        now: datetime,
+        payload: dict[str, Any],
+        record_id: int | None = None,
+        op_id: str | None = None,
+    ) -> None:
+        session.add(
+            OutboxRow(
+                op_id=op_id or new_op_id(),
+                kind=kind,
+                lead_id=lead_id,
+                record_id=record_id,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+
+    def _update_lead(
+        self, session: Session, row: LeadRow, changes: dict[str, Any], now: datetime
+    ) -> None:
+        """Change lead fields and queue the CRM update with each field's value before."""
+        diff = {}
+        for name, value in changes.items():
+            before = getattr(row, name)
+            if before != value:
+                diff[name] = {"before": _plain(before), "after": _plain(value)}
+                setattr(row, name, value)
+        if diff:
+            session.add(row)
+            self._outbox(session, "update_lead", row.id or 0, now, {"fields": diff})
+
+    def log_touch(
+        self,
+        ref: str | int,
+        channel: Channel | str,
+        outcome: Outcome | str,
+        now: datetime,
+        note: str = "",
+        occurred_at: datetime | None = None,
+    ) -> int:
+        """Record a touch exactly as a rep would; returns the lead id."""
+        try:
+            channel = Channel(channel)
+            outcome = Outcome(outcome)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
+        if channel is Channel.TASK:
+            raise ActionError("A task is a cadence step, not a touch; log the call or email.")
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            lead_id = row.id or 0
+            op_id = new_op_id()
+            touch = TouchRow(
+                lead_id=lead_id,
+                channel=channel.value,
+                outcome=outcome.value,
+                occurred_at=occurred_at or now,
+                note=note,
+                by=row.owner,
+                op_id=op_id,
+            )
+            session.add(touch)
+            session.flush()
+            self._outbox(
+                session,
+                "create_touch",
+                lead_id,
+                now,
+                {"channel": channel.value, "outcome": outcome.value},
+                record_id=touch.id,
+                op_id=op_id,
+            )
+            changes: dict[str, Any] = {}
+            if outcome in BAD_PHONE_OUTCOMES:
+                changes["phone_bad"] = True
+            if outcome in BAD_EMAIL_OUTCOMES:
+                changes["email_bad"] = True
+            if row.status == LeadStatus.NEW.value:
+                changes["status"] = LeadStatus.WORKING.value
+            self._update_lead(session, row, changes, now)
+            session.flush()
+            self.refresh(session, [lead_id], now)
+            return lead_id
+
+    def add_note(self, ref: str | int, body: str, now: datetime) -> int:
+        if not body.strip():
+            raise ActionError("A note needs some text.")
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            op_id = new_op_id()
+            note = NoteRow(
+                lead_id=row.id or 0, body=body, created_at=now, by=row.owner, op_id=op_id
+            )
+            session.add(note)
+            session.flush()
+            self._outbox(
+                session, "create_note", row.id or 0, now, {}, record_id=note.id, op_id=op_id
+            )
+            return row.id or 0
+
+    def snooze(self, ref: str | int, until: datetime | None, now: datetime) -> int:
+        """Hide a lead until a time (None wakes it). Local only: the CRM has no such field."""
+        if until is not None and until <= now:
+            raise ActionError("Snooze until a time in the future.")
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            row.snoozed_until = until
+            session.add(row)
+            return row.id or 0
+
+    def convert(self, ref: str | int, deal_value: float | None, now: datetime) -> int:
+        if deal_value is not None and deal_value < 0:
+            raise ActionError("A deal value cannot be negative.")
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            self._require_open(row)
+            self._update_lead(
+                session,
+                row,
+                {
+                    "status": LeadStatus.CONVERTED.value,
+                    "opportunity_at": now,
+                    "deal_value": deal_value,
+                },
+                now,
+            )
+            self._end_cadence(session, row.id or 0, "converted", now)
+            self.refresh(session, [row.id or 0], now)
+            return row.id or 0
+
+    def disqualify(self, ref: str | int, reason: str, now: datetime) -> int:
+        if not reason.strip():
+            raise ActionError("Say why the lead is disqualified.")
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            self._require_open(row)
+            self._update_lead(
+                session,
+                row,
+                {
+                    "status": LeadStatus.DISQUALIFIED.value,
+                    "closed_at": now,
+                    "disqualified_reason": reason.strip(),
+                },
+                now,
+            )
+            self._end_cadence(session, row.id or 0, "disqualified", now)
+            self.refresh(session, [row.id or 0], now)
+            return row.id or 0
+
+    def _require_open(self, row: LeadRow) -> None:
+        if row.status not in {s.value for s in OPEN_STATUSES}:
+            raise ActionError(f"{row.name or row.email} is already {row.status}.")
+
+    def _end_cadence(self, session: Session, lead_id: int, reason: str, now: datetime) -> None:
+        enrolment_row = session.get(EnrolmentRow, lead_id)
+        if enrolment_row is None:
+            return
+        enrolment = enrolment_from_row(enrolment_row)
+        if enrolment.active:
+            for key, value in enrolment_values(
+                cadences.exit_cadence(enrolment, reason, now)
+            ).items():
+                setattr(enrolment_row, key, value)
+            session.add(enrolment_row)
+
+    def enrol(self, ref: str | int, cadence_name: str, now: datetime) -> int:
+        """Enrol in a cadence, or switch to another (the old one ends as 'switched')."""
+        template = self.rules.templates.get(cadence_name)
+        if template is None:
+            known = ", ".join(sorted(self.rules.templates))
+            raise ActionError(f"No cadence named {cadence_name!r}; choose one of {known}.")
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            self._require_open(row)
+            lead = lead_from_row(row)
+            enrolment = cadences.enrol(template, now, self._calendar_for(lead))
+            session.exec(delete(EnrolmentRow).where(EnrolmentRow.lead_id == row.id))  # type: ignore[call-overload,arg-type]
+            session.add(EnrolmentRow(lead_id=row.id or 0, **enrolment_values(enrolment)))
+            return row.id or 0
+
+    def pause(self, ref: str | int, now: datetime) -> int:
+        return self._change_enrolment(ref, now, lambda e, lead: cadences.pause(e, now))
+
+    def resume(self, ref: str | int, now: datetime) -> int:
+        return self._change_enrolment(
+            ref, now, lambda e, lead: cadences.resume(e, now, self._calendar_for(lead))
+        )
+
+    def _change_enrolment(self, ref: str | int, now: datetime, change: Any) -> int:
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            enrolment_row = session.get(EnrolmentRow, row.id)
+            if enrolment_row is None:
+                raise ActionError(f"{row.name or row.email} is not in a cadence; enrol first.")
+            enrolment = enrolment_from_row(enrolment_row)
+            if not enrolment.active:
+                raise ActionError(f"{row.name or row.email}'s cadence has already ended.")
+            try:
+                changed = change(enrolment, lead_from_row(row))
+            except ValueError as exc:
+                raise ActionError(str(exc)) from exc
+            for key, value in enrolment_values(changed).items():
+                setattr(enrolment_row, key, value)
+            session.add(enrolment_row)
+            return row.id or 0
+
+    # -- bulk loading (demo seed; the sync engine has its own upsert path) -----------------
+
+    def seed(self, owners: Sequence[Any], demo_leads: Sequence[Any], now: datetime) -> None:
+        """Write demo data straight into the cache, then derive every lead's figures."""
+        from leadtui.store.seed import write_demo
+
+        with self.session() as session:
+            ids = write_demo(session, owners, demo_leads)
+            self.refresh(session, ids, now)
+
+    def wake_snoozed(self, now: datetime) -> None:
+        with self.session() as session:
+            session.execute(
+                update(LeadRow).where(col(LeadRow.snoozed_until) <= now).values(snoozed_until=None)
+            )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe value for the outbox payload."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def lead_with(lead: Lead, **changes: Any) -> Lead:
+    return replace(lead, **changes)
+
+
+__all__ = ["ActionError", "Rules", "StoreError", "Workspace", "timedelta"]
