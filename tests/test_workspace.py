@@ -1,0 +1,112 @@
+"""Rep actions on a real cache: each change and its outbox row land together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from leadtui.config import load, locate
+from leadtui.store.tables import EnrolmentRow, LeadRow, NoteRow, OutboxRow
+from leadtui.views import queue
+from leadtui.workspace import ActionError, Workspace
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def ws(workspace_dir: Path):
+    locations = locate(None, str(workspace_dir))
+    workspace = Workspace.open(load(locations.config_path), locations)
+    yield workspace
+    workspace.close()
+
+
+def _first_in_queue(ws: Workspace) -> int:
+    with ws.session() as session:
+        return queue(ws, session, NOW, ws.me)[0].lead.id
+
+
+def _outbox(ws: Workspace, lead_id: int) -> list[OutboxRow]:
+    with ws.session() as session:
+        return list(session.exec(select(OutboxRow).where(OutboxRow.lead_id == lead_id)))
+
+
+def test_snooze_hides_until_its_time(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.snooze(lead_id, NOW + timedelta(hours=2), NOW)
+    with ws.session() as session:
+        assert lead_id not in {v.lead.id for v in queue(ws, session, NOW, ws.me)}
+        later = NOW + timedelta(hours=2, minutes=1)
+        assert lead_id in {v.lead.id for v in queue(ws, session, later, ws.me)}
+    with pytest.raises(ActionError, match="future"):
+        ws.snooze(lead_id, NOW - timedelta(minutes=1), NOW)
+
+
+def test_convert_records_the_deal_ends_the_cadence_and_queues_the_update(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    with ws.session() as session:
+        before = session.get(LeadRow, lead_id)
+        assert before is not None
+        status_before = before.status
+    ws.convert(lead_id, 25_000, NOW)
+    with ws.session() as session:
+        row = session.get(LeadRow, lead_id)
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert row is not None and row.status == "converted" and row.deal_value == 25_000
+        assert enrolment is not None and enrolment.exit_reason == "converted"
+        assert lead_id not in {v.lead.id for v in queue(ws, session, NOW, ws.me)}
+    (op,) = [o for o in _outbox(ws, lead_id) if o.kind == "update_lead"]
+    assert op.payload["fields"]["status"] == {"before": status_before, "after": "converted"}
+    assert op.payload["fields"]["deal_value"]["after"] == 25_000
+    with pytest.raises(ActionError, match="already converted"):
+        ws.disqualify(lead_id, "no budget", NOW)
+
+
+def test_disqualify_needs_a_reason(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    with pytest.raises(ActionError, match="why"):
+        ws.disqualify(lead_id, "  ", NOW)
+    ws.disqualify(lead_id, "Student project", NOW)
+    with ws.session() as session:
+        row = session.get(LeadRow, lead_id)
+        assert row is not None and row.disqualified_reason == "Student project"
+
+
+def test_switch_pause_and_resume_a_cadence(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.enrol(lead_id, "nurture", NOW)
+    with ws.session() as session:
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert enrolment is not None and enrolment.cadence == "nurture" and enrolment.step == 0
+        due = enrolment.due_at
+    ws.pause(lead_id, NOW)
+    ws.resume(lead_id, NOW + timedelta(days=10))
+    with ws.session() as session:
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert enrolment is not None and enrolment.paused_at is None
+        assert due is not None and enrolment.due_at is not None
+        assert enrolment.due_at >= due + timedelta(days=10) - timedelta(days=3)
+    with pytest.raises(ActionError, match="No cadence named 'turbo'"):
+        ws.enrol(lead_id, "turbo", NOW)
+
+
+def test_reply_ends_the_cadence(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.log_touch(lead_id, "email", "replied", NOW, note="Asked for a demo next week")
+    with ws.session() as session:
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert enrolment is not None and enrolment.exit_reason == "replied"
+
+
+def test_note_is_written_with_its_outbox_row(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.add_note(lead_id, "Champion is the VP of Sales", NOW)
+    with ws.session() as session:
+        notes = session.exec(select(NoteRow).where(NoteRow.lead_id == lead_id)).all()
+    assert [n.body for n in notes] == ["Champion is the VP of Sales"]
+    (op,) = [o for o in _outbox(ws, lead_id) if o.kind == "create_note"]
+    assert op.op_id == notes[0].op_id
+    with pytest.raises(ActionError, match="text"):
+        ws.add_note(lead_id, "   ", NOW)
