@@ -1,0 +1,97 @@
+"""The speed-to-lead clock: how fast the owner first reached a new lead.
+
+The clock starts when the lead is routed (or created, when routing is instant) and only a genuine
+human touch by the owner stops it: an automated email or a colleague's call does not (RESEARCH.md,
+"Speed to lead").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from leadtui.domain.calendar import BusinessCalendar, as_utc
+from leadtui.domain.models import TOUCH_CHANNELS, Lead, SpeedToLeadState, Touch
+
+HUMAN_TOUCH_CHANNELS = frozenset(TOUCH_CHANNELS)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """How long the owner has to first touch a lead.
+
+    With `business_hours_only` the clock runs only inside the calendar's working hours: the
+    deadline is `window_minutes` of working time after the clock starts, and `minutes_left` and
+    the at-risk threshold count working minutes too: a lead that arrived at 16:40 shows 15
+    minutes left at 17:25 (due 09:10 tomorrow), not 15 hours and 45 minutes.
+    """
+
+    window_minutes: int = 60
+    at_risk_minutes: int = 15
+    business_hours_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.window_minutes <= 0:
+            raise ValueError(f"speed-to-lead window must be positive, got {self.window_minutes}")
+        if self.at_risk_minutes < 0:
+            raise ValueError(f"at-risk minutes must be >= 0, got {self.at_risk_minutes}")
+
+
+@dataclass(frozen=True)
+class SpeedToLead:
+    deadline: datetime
+    state: SpeedToLeadState
+    minutes_left: int | None  # None once met or breached
+    first_touch_at: datetime | None
+
+
+def is_human_touch(touch: Touch, owner: str) -> bool:
+    """A touch by the owner in person; an empty `by` is taken as the owner (a manual log)."""
+    if touch.automated or touch.channel not in HUMAN_TOUCH_CHANNELS:
+        return False
+    by = touch.by.strip().casefold()
+    return not by or by == owner.strip().casefold()
+
+
+def first_human_touch(owner: str, touches: Iterable[Touch]) -> Touch | None:
+    """The earliest human touch by `owner`, whatever order `touches` come in."""
+    human = [t for t in touches if is_human_touch(t, owner)]
+    return min(human, key=lambda t: as_utc(t.occurred_at)) if human else None
+
+
+def deadline_for(lead: Lead, policy: SlaPolicy, calendar: BusinessCalendar) -> datetime:
+    """When the first touch is due, in the calendar's zone."""
+    start = as_utc(lead.clock_start)
+    if policy.business_hours_only:
+        return calendar.add_working_minutes(start, policy.window_minutes)
+    return (start + timedelta(minutes=policy.window_minutes)).astimezone(calendar.zone)
+
+
+def evaluate(
+    lead: Lead,
+    touches: Iterable[Touch],
+    policy: SlaPolicy,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> SpeedToLead:
+    """The clock as it stands at `now`; touches after `now` have not happened yet."""
+    deadline = deadline_for(lead, policy, calendar)
+    now_u, deadline_u = as_utc(now), as_utc(deadline)
+    so_far = [t for t in touches if as_utc(t.occurred_at) <= now_u]
+    first = first_human_touch(lead.owner, so_far)
+    if first is not None:
+        met = as_utc(first.occurred_at) <= deadline_u
+        state = SpeedToLeadState.MET if met else SpeedToLeadState.BREACHED
+        return SpeedToLead(deadline, state, None, first.occurred_at)
+    if now_u > deadline_u:
+        return SpeedToLead(deadline, SpeedToLeadState.BREACHED, None, None)
+    if policy.business_hours_only:
+        left = calendar.working_minutes_between(now_u, deadline_u)
+    else:
+        left = (deadline_u - now_u).total_seconds() / 60
+    minutes_left = max(math.ceil(left), 0)
+    at_risk = left <= policy.at_risk_minutes
+    state = SpeedToLeadState.AT_RISK if at_risk else SpeedToLeadState.PENDING
+    return SpeedToLead(deadline, state, minutes_left, None)
