@@ -170,9 +170,35 @@ def parse(raw: str, where: str = "config.toml") -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}.") from exc
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, raw, where)) from exc
+    _check_rules(config, raw, where)
+    return config
+
+
+def _check_rules(config: Config, raw: str, where: str) -> None:
+    """Scoring rules and cadences are checked by the domain, which knows what is allowed."""
+    from leadtui.domain.cadence import templates_from_mapping
+    from leadtui.domain.scoring import ScoringRules
+
+    for section, check in (
+        ("scoring", lambda: ScoringRules.from_mapping(config.scoring)),
+        ("cadences", lambda: templates_from_mapping(config.cadences)),
+    ):
+        try:
+            check()
+        except ValueError as exc:
+            line = _line_of(raw, section, "") or _first_header(raw, section)
+            at = f" (line {line})" if line else ""
+            raise ConfigError(f"{where}{at}: {exc}") from exc
+
+
+def _first_header(raw: str, section: str) -> int | None:
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if line.strip().startswith(f"[{section}") or line.strip().startswith(f"[[{section}"):
+            return number
+    return None
 
 
 def _describe(exc: ValidationError, raw: str, where: str) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Engine, delete, update
@@ -41,7 +41,7 @@ from leadtui.store.convert import (
     lead_from_row,
     touch_from_row,
 )
-from leadtui.store.engine import StoreError, open_engine, session_scope, sqlite_url
+from leadtui.store.engine import open_engine, session_scope, sqlite_url
 from leadtui.store.tables import (
     EnrolmentRow,
     LeadRow,
@@ -82,8 +82,7 @@ class Rules:
             business_hours_only=config.sla.business_hours_only,
         )
         templates = dict(cadences.DEFAULT_TEMPLATES)
-        if config.cadences:
-            templates.update(cadences.templates_from_mapping(config.cadences))
+        templates.update(cadences.templates_from_mapping(config.cadences))
         return cls(
             calendar=calendar,
             policy=policy,
@@ -458,10 +457,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-def lead_with(lead: Lead, **changes: Any) -> Lead:
-    return replace(lead, **changes)
-
-
-__all__ = ["ActionError", "Rules", "StoreError", "Workspace", "timedelta"]

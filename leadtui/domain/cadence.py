@@ -12,8 +12,10 @@ Pause/resume keeps the time that was left, so a rep returning from leave finds n
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from leadtui.domain.calendar import BusinessCalendar, as_utc
 from leadtui.domain.models import (
@@ -110,6 +112,44 @@ DEFAULT_TEMPLATES: dict[str, CadenceTemplate] = {
         ),
     )
 }
+
+
+def templates_from_mapping(data: Mapping[str, Any]) -> dict[str, CadenceTemplate]:
+    """Cadences from a parsed `[cadences.NAME]` TOML table; each is validated.
+
+    `[cadences.quick]` with `steps = [{channel = "call", day = 1, instruction = "..."}, ...]`
+    adds a cadence, or replaces a shipped one of the same name. Raises CadenceError naming the
+    cadence, the step and what is allowed.
+    """
+    channels = ", ".join(c.value for c in Channel if c is not Channel.MEETING)
+    templates = {}
+    for name, table in data.items():
+        if not isinstance(table, Mapping):
+            raise CadenceError(f"cadences.{name}: must be a table with a steps list")
+        unknown = set(table) - {"steps", "description"}
+        if unknown:
+            raise CadenceError(
+                f"cadences.{name}: unknown key {sorted(unknown)[0]!r}; use steps, description"
+            )
+        raw_steps = table.get("steps")
+        if not isinstance(raw_steps, list):
+            raise CadenceError(f"cadences.{name}.steps: must be a list of steps")
+        steps = []
+        for i, raw in enumerate(raw_steps, start=1):
+            where = f"cadences.{name} step {i}"
+            if not isinstance(raw, Mapping):
+                raise CadenceError(f'{where}: must be a table like {{channel = "call", day = 1}}')
+            try:
+                channel = Channel(str(raw.get("channel", "")).lower())
+            except ValueError:
+                raise CadenceError(f"{where}: channel must be one of {channels}") from None
+            day = raw.get("day")
+            if not isinstance(day, int) or isinstance(day, bool):
+                raise CadenceError(f"{where}: day must be a whole number, 1 or later")
+            steps.append(Step(channel, day, str(raw.get("instruction", ""))))
+        description = str(table.get("description", ""))
+        templates[name] = validate_template(CadenceTemplate(name, tuple(steps), description))
+    return templates
 
 
 def calendar_for(calendar: BusinessCalendar, lead: Lead) -> BusinessCalendar:

@@ -249,3 +249,34 @@ def test_demo_prints_its_data_dir_and_refuses_foreign_folders(tmp_path: Path, ca
     code, _, err = run(capsys, "--data-dir", str(foreign), "demo", "--no-open")
     assert code == 1 and "not a leadtui demo" in err
     assert (foreign / "precious.txt").read_text() == "keep me"
+
+
+def test_bad_cadence_in_config_is_reported_with_its_line(workspace_dir: Path, capsys) -> None:
+    config = workspace_dir / "config.toml"
+    before = config.read_text()
+    header = len(before.splitlines()) + 2
+    config.write_text(
+        before
+        + '\n[cadences.blitz]\nsteps = [{channel = "call", day = 1}, {channel = "sms", day = 2}]\n'
+    )
+    code, _, err = run(capsys, "queue")
+    assert code == 1
+    assert f"(line {header}): cadence 'blitz' has 2 steps; a cadence needs 5 to 8" in err
+
+
+def test_custom_cadence_from_config_is_usable(workspace_dir: Path, capsys) -> None:
+    steps = ", ".join(f'{{channel = "email", day = {d}}}' for d in (1, 2, 3, 5, 8))
+    config = workspace_dir / "config.toml"
+    config.write_text(config.read_text() + f"\n[cadences.blitz]\nsteps = [{steps}]\n")
+    lead = run_json(capsys, "queue")[0]
+    from leadtui.config import load, locate
+    from leadtui.workspace import Workspace
+
+    locations = locate(None, str(workspace_dir))
+    ws = Workspace.open(load(locations.config_path), locations)
+    try:
+        ws.enrol(lead["id"], "blitz", NOW)
+    finally:
+        ws.close()
+    after = {r["id"]: r for r in run_json(capsys, "queue")}[lead["id"]]
+    assert after["cadence"]["name"] == "blitz" and after["cadence"]["steps"] == 5

@@ -565,3 +565,18 @@ def test_paused_cadence_accrues_nothing_and_resumes_without_backlog(
     if not is_overdue(enr, paused_at):
         left = utc(enr.due_at) - paused_at
         assert utc(resumed.due_at) - back >= left
+
+
+def test_templates_from_config_are_validated() -> None:
+    from leadtui.domain.cadence import templates_from_mapping
+
+    steps = [{"channel": "call", "day": d, "instruction": f"step {d}"} for d in (1, 2, 4, 6, 9)]
+    made = templates_from_mapping({"quick": {"description": "Fast", "steps": steps}})
+    assert [s.day for s in made["quick"].steps] == [1, 2, 4, 6, 9]
+    assert made["quick"].steps[0].channel is Channel.CALL
+    with pytest.raises(CadenceError, match="'short' has 2 steps; a cadence needs 5 to 8"):
+        templates_from_mapping({"short": {"steps": steps[:2]}})
+    with pytest.raises(CadenceError, match="step 1: channel must be one of"):
+        templates_from_mapping({"x": {"steps": [{"channel": "fax", "day": 1}]}})
+    with pytest.raises(CadenceError, match="unknown key 'stepz'"):
+        templates_from_mapping({"x": {"stepz": []}})
