@@ -1,0 +1,213 @@
+"""HTTP for adapters: request budgets, retries with backoff, and errors in one sentence.
+
+The budgets are client-side: staying under the CRM's limits costs a short wait, while hitting them
+costs a 429, a backoff and a rolling window that stays full. Search has its own, lower budget
+because HubSpot limits it separately (RESEARCH.md).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from sync.protocol import AuthError, CrmUnavailable, SyncError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class RequestError(SyncError):
+    """The CRM answered with an error that retrying will not fix (400, 404, 409...)."""
+
+    def __init__(self, status: int, category: str, message: str) -> None:
+        super().__init__(f"The CRM rejected a request (HTTP {status}, {category}): {message}")
+        self.status = status
+        self.category = category
+        self.detail = message
+
+
+class Budget:
+    """At most `limit` calls in any rolling `window` seconds; `acquire` waits for a slot."""
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a budget needs a positive limit and window")
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sleep = sleep
+        self._stamps: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take a slot; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._stamps and now - self._stamps[0] >= self.window:
+                    self._stamps.popleft()
+                if len(self._stamps) < self.limit:
+                    self._stamps.append(now)
+                    return waited
+                pause = self.window - (now - self._stamps[0])
+            self._sleep(pause)
+            waited += pause
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 6  # tries in all, the first included
+    base: float = 0.5  # seconds; doubles each retry
+    cap: float = 30.0  # no single wait is longer, whatever Retry-After says
+
+    def backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Retry-After when the server sent one, else full-jitter exponential backoff (so many
+        clients that failed together do not retry together)."""
+        if retry_after is not None:
+            return min(self.cap, max(0.0, retry_after))
+        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+def check_base_url(base_url: str) -> str:
+    """https anywhere; plain http only to this machine (the sandbox), never over a network."""
+    parts = urlsplit(base_url)
+    if parts.scheme == "https":
+        return base_url.rstrip("/")
+    if parts.scheme == "http" and _is_loopback(parts.hostname or ""):
+        return base_url.rstrip("/")
+    raise SyncError(
+        f"Refusing to send the CRM token to {base_url}: plain http is allowed only to "
+        "localhost/127.0.0.1; use an https:// URL."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None  # an HTTP date: rare from HubSpot; fall back to backoff
+
+
+def _error_text(response: httpx.Response) -> tuple[str, str]:
+    """(category, message) from a HubSpot error body, tolerating any body at all."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "UNKNOWN", response.text[:200].strip() or response.reason_phrase
+    if not isinstance(body, dict):
+        return "UNKNOWN", str(body)[:200]
+    category = str(body.get("category") or body.get("errorType") or "UNKNOWN")
+    return category, str(body.get("message") or response.reason_phrase)[:500]
+
+
+class Http:
+    """A JSON client for one CRM: Bearer auth, budgets, retries, clear errors."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout_seconds: float,
+        budget: Budget | None,
+        search_budget: Budget | None,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.budget = budget
+        self.search_budget = search_budget
+        self.retry = retry
+        self._sleep = sleep
+        self.requests = 0
+        self.retries = 0
+        # Explicit timeouts: a CRM that stops answering must not hang a sync forever.
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 10.0)),
+            limits=httpx.Limits(max_keepalive_connections=4),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        search: bool = False,
+    ) -> Any:
+        """The decoded JSON reply (None for 204), retrying what is worth retrying."""
+        last = ""
+        for attempt in range(self.retry.attempts):
+            if search and self.search_budget is not None:
+                self.search_budget.acquire()
+            if self.budget is not None:
+                self.budget.acquire()
+            self.requests += 1
+            try:
+                response = self._client.request(method, path, json=json, params=params)
+            except httpx.TimeoutException:
+                last = "timed out"
+                retry_after = None
+            except httpx.TransportError as exc:
+                # Connection refused/reset: the CRM or the network is down for a moment.
+                last = f"connection failed ({type(exc).__name__})"
+                retry_after = None
+            else:
+                status = response.status_code
+                if status < 300:
+                    return None if status == 204 or not response.content else response.json()
+                category, message = _error_text(response)
+                if status == 401:
+                    raise AuthError(
+                        "The CRM refused the token (HTTP 401); run `leadtui login` with a valid "
+                        "token or set LEADTUI_CRM_TOKEN."
+                    )
+                if status == 403:
+                    raise AuthError(
+                        f"The token lacks a permission this sync needs (HTTP 403: {message}); "
+                        "give the private app the CRM contact, owner and engagement scopes."
+                    )
+                if status not in RETRY_STATUSES:
+                    raise RequestError(status, category, message)
+                last = f"HTTP {status} {category}"
+                retry_after = _retry_after(response)
+            if attempt + 1 < self.retry.attempts:
+                self.retries += 1
+                self._sleep(self.retry.backoff(attempt, retry_after))
+        raise CrmUnavailable(
+            f"The CRM at {self.base_url} kept failing ({last}) after "
+            f"{self.retry.attempts} tries; try again later."
+        )

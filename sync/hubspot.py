@@ -1,0 +1,326 @@
+"""The HubSpot adapter: CRM v3 search for changed contacts, v4 associations and batch reads for
+their deals and engagements, the events API for their web activity.
+
+Facts it rests on (RESEARCH.md): search pages hold at most 200 records and a query cannot page past
+10,000 results, so a long pull restarts the query from the last modified date seen; archiving does
+not touch the modified date, so archived contacts are reconciled through their own list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from leadtui.domain.models import BAD_EMAIL_OUTCOMES, BAD_PHONE_OUTCOMES, LeadStatus, Owner, Touch
+from sync import hubspot_map as hm
+from sync.http import Budget, Http, RequestError, RetryPolicy
+from sync.hubspot_activity import Activity, fetch_activity
+from sync.protocol import (
+    Account,
+    Capabilities,
+    PulledLead,
+    PullPage,
+    PushResult,
+    Scope,
+    Skipped,
+    SyncError,
+)
+
+SEARCH_LIMIT = 200  # HubSpot's most per search page
+SEARCH_CAP = 10_000  # results one search query can page through
+# Re-read a little before the cursor: HubSpot's search index lags writes by a few seconds, and
+# a record written at the cursor's millisecond could otherwise be missed. Duplicates are cheap.
+OVERLAP_MS = 30_000
+# HubSpot's limits for a private app: 100-190 calls per 10 s; search about 5 per second. The
+# client keeps under them rather than collecting 429s.
+REQUESTS_PER_10S = 100
+SEARCHES_PER_SECOND = 4
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class HubSpotAdapter:
+    name = "hubspot"
+
+    def __init__(self, http: Http, *, activity: bool = True, workers: int = 8) -> None:
+        self.http = http
+        self.activity = activity  # fetch engagements, deals and web events for each contact
+        self.workers = workers
+        self.capabilities = Capabilities(
+            pushes=frozenset({"create_touch", "create_note", "update_lead"}),
+            page_size=SEARCH_LIMIT,
+            requests_per_10s=http.budget.limit if http.budget else 0,
+            searches_per_second=http.search_budget.limit if http.search_budget else 0.0,
+            lead_fields=frozenset({"status", "snoozed_until", "deal_value", "disqualified_reason"}),
+        )
+        self._owners: list[Owner] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hubspot")
+
+    @classmethod
+    def from_config(
+        cls,
+        base_url: str,
+        token: str,
+        *,
+        timeout_seconds: float,
+        rate_limited: bool = True,
+        retry: RetryPolicy | None = None,
+        activity: bool = True,
+    ) -> HubSpotAdapter:
+        http = Http(
+            base_url,
+            token,
+            timeout_seconds=timeout_seconds,
+            budget=Budget(REQUESTS_PER_10S, 10.0) if rate_limited else None,
+            search_budget=Budget(SEARCHES_PER_SECOND, 1.0) if rate_limited else None,
+            retry=retry or RetryPolicy(),
+        )
+        return cls(http, activity=activity)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.http.close()
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def check(self) -> Account:
+        self.http.call("GET", "/crm/v3/owners", params={"limit": 1})
+        return Account(portal="", base_url=self.http.base_url)
+
+    def owners(self) -> list[Owner]:
+        found: list[Owner] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 100}
+            if after:
+                params["after"] = after
+            reply = self.http.call("GET", "/crm/v3/owners", params=params) or {}
+            for item in reply.get("results") or []:
+                if isinstance(item, Mapping) and isinstance(item.get("email"), str):
+                    found.append(
+                        Owner(
+                            email=item["email"],
+                            first_name=str(item.get("firstName") or ""),
+                            last_name=str(item.get("lastName") or ""),
+                            crm_id=str(item.get("id") or ""),
+                        )
+                    )
+            after = _next_after(reply)
+            if not after:
+                break
+        self._owners = found
+        return found
+
+    def _owner_emails(self) -> dict[str, str]:
+        owners = self._owners if self._owners is not None else self.owners()
+        return {o.crm_id: o.email for o in owners if o.crm_id}
+
+    def _owner_id(self, email: str) -> str:
+        for crm_id, owner_email in self._owner_emails().items():
+            if owner_email.lower() == email.lower():
+                return crm_id
+        raise SyncError(
+            f"No HubSpot owner has the email {email}; fix [user] email in the config "
+            "or ask an admin to add you as an owner."
+        )
+
+    def pull(self, cursor: str | None, scope: Scope, started_at: datetime) -> Iterator[PullPage]:
+        """Contacts modified since the cursor, oldest first, 200 a page.
+
+        Each page's cursor is min(newest modified date on it, sync start): the next pull starts
+        there (less an overlap), so nothing written meanwhile is skipped.
+        """
+        owner_emails = self._owner_emails()
+        owner_filter = self._owner_id(scope.owner_email) if scope.owner_email else None
+        start_ms = _ms(started_at)
+        since = max(0, int(cursor) - OVERLAP_MS) if cursor and cursor.isdigit() else 0
+        seen: dict[str, int] = {}  # id -> modified ms already yielded in this pull
+        after = 0
+        newest = int(cursor) if cursor and cursor.isdigit() else None
+        stuck_at: int | None = None
+        while True:
+            if after + SEARCH_LIMIT > SEARCH_CAP:
+                # The cap: restart the query from the last modified date seen, not the last id.
+                since, after = newest or since, 0
+                if stuck_at == since:
+                    # More than 10,000 records share one millisecond: nothing else moves on.
+                    since += 1
+                stuck_at = since
+            requests_before = self.http.requests
+            try:
+                reply = self._search(since, owner_filter, after)
+            except RequestError as exc:
+                if exc.status == 400 and "10000" in exc.detail and after > 0:
+                    after = SEARCH_CAP  # the server's cap is lower than ours: restart now
+                    continue
+                raise
+            results = [r for r in reply.get("results") or [] if isinstance(r, Mapping)]
+            fresh: list[Mapping[str, Any]] = []
+            for record in results:
+                crm_id = str(record.get("id") or "")
+                modified = hm.modified_of(record)
+                modified_ms = _ms(modified) if modified else None
+                if modified_ms is not None:
+                    newest = modified_ms if newest is None else max(newest, modified_ms)
+                if crm_id in seen and (modified_ms is None or modified_ms <= seen[crm_id]):
+                    continue  # the overlap or a restart showed it again
+                seen[crm_id] = modified_ms or 0
+                fresh.append(record)
+            leads, skipped = self._assemble(fresh, owner_emails)
+            page_cursor = min(newest, start_ms) if newest is not None else (cursor or "")
+            yield PullPage(
+                leads=tuple(leads),
+                cursor=str(page_cursor),
+                skipped=tuple(skipped),
+                requests=self.http.requests - requests_before,
+            )
+            next_after = _next_after(reply)
+            if not next_after or not results:
+                return
+            after = int(next_after) if next_after.isdigit() else after + len(results)
+
+    def _search(self, since: int, owner_id: str | None, after: int) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = [
+            {"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(since)}
+        ]
+        if owner_id:
+            filters.append(
+                {"propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner_id}
+            )
+        body: dict[str, Any] = {
+            "filterGroups": [{"filters": filters}],
+            "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+            "properties": list(hm.CONTACT_PROPERTIES),
+            "limit": SEARCH_LIMIT,
+        }
+        if after:
+            body["after"] = str(after)
+        reply = self.http.call("POST", "/crm/v3/objects/contacts/search", json=body, search=True)
+        return reply if isinstance(reply, dict) else {}
+
+    def _assemble(
+        self, records: Sequence[Mapping[str, Any]], owner_emails: Mapping[str, str]
+    ) -> tuple[list[PulledLead], list[Skipped]]:
+        skipped: list[Skipped] = []
+        mapped = []
+        for record in records:
+            crm_id = str(record.get("id") or "?")
+            try:
+                lead = hm.contact_to_lead(record, owner_emails)
+            except hm.BadRecord as exc:
+                skipped.append(Skipped(crm_id, f"contact {crm_id}: {exc}"))
+                continue
+            modified = hm.modified_of(record) or lead.created_at
+            mapped.append((lead, modified))
+        if not mapped:
+            return [], skipped
+        ids = [lead.crm_id for lead, _ in mapped]
+        activity = self._activity(ids, owner_emails, skipped) if self.activity else {}
+        leads = []
+        for lead, modified in mapped:
+            found = activity.get(lead.crm_id)
+            if found is None:
+                leads.append(PulledLead(lead, modified))
+                continue
+            touches = tuple(found.touches)
+            outcomes = {t.touch.outcome for t in touches}
+            lead = hm.apply_deals(lead, found.deals)
+            lead = replace(
+                lead,
+                phone_bad=bool(outcomes & BAD_PHONE_OUTCOMES),
+                email_bad=lead.email_bad or bool(outcomes & BAD_EMAIL_OUTCOMES),
+                disqualified_reason=found.disqualified_reason or lead.disqualified_reason,
+            )
+            leads.append(
+                PulledLead(lead, modified, tuple(found.events), touches, tuple(found.notes))
+            )
+        return leads, skipped
+
+    def _activity(
+        self, ids: list[str], owner_emails: Mapping[str, str], skipped: list[Skipped]
+    ) -> dict[str, Activity]:
+        return fetch_activity(self.http, self._pool, ids, owner_emails, skipped)
+
+    def archived(self, scope: Scope) -> Iterator[list[str]]:
+        """Archived contacts, a page of ids at a time (HubSpot lists them with archived=true)."""
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 100, "archived": "true", "properties": "email"}
+            if after:
+                params["after"] = after
+            reply = self.http.call("GET", "/crm/v3/objects/contacts", params=params) or {}
+            ids = [
+                str(r["id"])
+                for r in reply.get("results") or []
+                if isinstance(r, Mapping) and r.get("id") is not None
+            ]
+            if ids:
+                yield ids
+            after = _next_after(reply)
+            if not after:
+                return
+
+    # -- pushes -------------------------------------------------------------------------------
+
+    def create_touch(self, lead_crm_id: str, touch: Touch, op_id: str) -> PushResult:
+        owner_id = self._owner_id(touch.by) if touch.by else ""
+        object_type, props = hm.touch_properties(touch, owner_id, op_id)
+        return self._upsert_engagement(object_type, props, lead_crm_id, op_id)
+
+    def create_note(self, lead_crm_id: str, body: str, at: datetime, op_id: str) -> PushResult:
+        stamp = at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        props = {"hs_note_body": body, "hs_timestamp": stamp, "leadtui_op_id": op_id}
+        return self._upsert_engagement("notes", props, lead_crm_id, op_id)
+
+    def _upsert_engagement(
+        self, object_type: str, props: dict[str, Any], lead_crm_id: str, op_id: str
+    ) -> PushResult:
+        # batch/upsert on the unique leadtui_op_id: a create retried after a lost reply updates
+        # the record the first try made instead of making a second one (HubSpot has no
+        # idempotency keys).
+        reply = self.http.call(
+            "POST",
+            f"/crm/v3/objects/{object_type}/batch/upsert",
+            json={"inputs": [{"idProperty": "leadtui_op_id", "id": op_id, "properties": props}]},
+        )
+        results = (reply or {}).get("results") or []
+        if not results or not isinstance(results[0], Mapping) or not results[0].get("id"):
+            errors = (reply or {}).get("errors") or []
+            detail = errors[0].get("message") if errors and isinstance(errors[0], Mapping) else ""
+            raise SyncError(f"HubSpot did not create the {object_type[:-1]}: {detail or reply}")
+        crm_id = str(results[0]["id"])
+        self.http.call(
+            "PUT",
+            f"/crm/v4/objects/{object_type}/{crm_id}/associations/default/contacts/{lead_crm_id}",
+        )
+        return PushResult(crm_id)
+
+    def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
+        props: dict[str, Any] = {}
+        status = fields.get("status")
+        if status:
+            lifecycle, lead_status = hm.HUBSPOT_STATUS_OF[LeadStatus(status)]
+            props |= {"lifecyclestage": lifecycle, "hs_lead_status": lead_status}
+        if props:
+            self.http.call(
+                "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}
+            )
+        return PushResult(lead_crm_id)
+
+
+def _next_after(reply: Any) -> str | None:
+    if not isinstance(reply, Mapping):
+        return None
+    paging = reply.get("paging")
+    if not isinstance(paging, Mapping):
+        return None
+    nxt = paging.get("next")
+    if not isinstance(nxt, Mapping):
+        return None
+    after = nxt.get("after")
+    return str(after) if after not in (None, "") else None

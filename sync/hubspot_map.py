@@ -1,0 +1,380 @@
+"""HubSpot records to leadtui's domain types, and back for pushes.
+
+Every HubSpot property value is a string or null (RESEARCH.md), and real portals hold every kind of
+half-filled record, so each reader here tolerates a missing or malformed value and a record is
+skipped only when a field leadtui cannot do without (its created date) is unusable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from leadtui.domain.models import Channel, Lead, LeadStatus, Outcome, Touch
+
+
+class BadRecord(ValueError):
+    """A record leadtui cannot use; the message says which field and why."""
+
+
+CONTACT_PROPERTIES = (
+    "firstname",
+    "lastname",
+    "email",
+    "phone",
+    "company",
+    "jobtitle",
+    "industry",
+    "numemployees",
+    "country",
+    "hs_timezone",
+    "hubspot_owner_id",
+    "hubspot_owner_assigneddate",
+    "createdate",
+    "lastmodifieddate",
+    "lifecyclestage",
+    "hs_lead_status",
+    "hs_analytics_source",
+    "hs_analytics_source_data_1",
+    "hs_email_bad_address",
+    "leadtui_problem",
+    "leadtui_timeline",
+)
+DEAL_PROPERTIES = ("amount", "dealstage", "closedate", "createdate", "hs_lastmodifieddate")
+_ENGAGEMENT_COMMON = ("hs_timestamp", "hubspot_owner_id", "leadtui_outcome", "leadtui_op_id")
+ENGAGEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "calls": (*_ENGAGEMENT_COMMON, "hs_call_disposition", "hs_call_body", "hs_call_title"),
+    "emails": (
+        *_ENGAGEMENT_COMMON,
+        "hs_email_direction",
+        "hs_email_status",
+        "hs_email_subject",
+    ),
+    "meetings": (*_ENGAGEMENT_COMMON, "hs_meeting_outcome", "hs_meeting_title"),
+    "communications": (
+        *_ENGAGEMENT_COMMON,
+        "hs_communication_channel_type",
+        "hs_communication_body",
+    ),
+    "notes": (*_ENGAGEMENT_COMMON, "hs_note_body"),
+}
+
+# HubSpot's default call dispositions are GUIDs, the same in every portal.
+DISPOSITIONS: dict[str, Outcome] = {
+    "9d9162e7-6cf3-4944-bf63-4dff82258764": Outcome.BUSY,
+    "f240bbac-87c9-4f6e-bf70-924b57d47db7": Outcome.CONNECTED,
+    # "Left live message": a message with a person, as good as a voicemail for the cadence.
+    "a4c4c377-d246-4b32-a13b-75a56a4cd0ff": Outcome.LEFT_VOICEMAIL,
+    "b2cf5968-551e-4856-9783-52b3da59a7d0": Outcome.LEFT_VOICEMAIL,
+    "73a0d17f-1163-4015-bdd5-ec830791da20": Outcome.NO_ANSWER,
+    "17b47fee-58de-441e-a44c-c6300d46f273": Outcome.WRONG_NUMBER,
+}
+DISPOSITION_OF: dict[Outcome, str] = {
+    Outcome.BUSY: "9d9162e7-6cf3-4944-bf63-4dff82258764",
+    Outcome.CONNECTED: "f240bbac-87c9-4f6e-bf70-924b57d47db7",
+    Outcome.LEFT_VOICEMAIL: "b2cf5968-551e-4856-9783-52b3da59a7d0",
+    Outcome.NO_ANSWER: "73a0d17f-1163-4015-bdd5-ec830791da20",
+    Outcome.WRONG_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
+    Outcome.BAD_NUMBER: "17b47fee-58de-441e-a44c-c6300d46f273",
+}
+
+# hs_analytics_source is HubSpot's coarse channel; leadtui's sources are finer where the
+# drill-down (source_data_1) says more.
+_SOURCES = {
+    "ORGANIC_SEARCH": "organic_search",
+    "PAID_SEARCH": "paid_search",
+    "PAID_SOCIAL": "paid_social",
+    "SOCIAL_MEDIA": "social_media",
+    "REFERRALS": "referral",
+    "EMAIL_MARKETING": "email_marketing",
+    "OTHER_CAMPAIGNS": "other_campaigns",
+    "DIRECT_TRAFFIC": "direct_traffic",
+    "OFFLINE": "offline",
+    "AI_REFERRALS": "ai_referrals",
+}
+
+# Lead status is the pair (lifecyclestage, hs_lead_status): neither alone says enough.
+_STATUS_PAIRS: dict[tuple[str, str], LeadStatus] = {
+    ("lead", "NEW"): LeadStatus.NEW,
+    ("salesqualifiedlead", "IN_PROGRESS"): LeadStatus.WORKING,
+    ("marketingqualifiedlead", "BAD_TIMING"): LeadStatus.NURTURE,
+    ("opportunity", "OPEN_DEAL"): LeadStatus.CONVERTED,
+    ("customer", "OPEN_DEAL"): LeadStatus.WON,
+    ("opportunity", "UNQUALIFIED"): LeadStatus.LOST,
+    ("other", "UNQUALIFIED"): LeadStatus.DISQUALIFIED,
+}
+HUBSPOT_STATUS_OF: dict[LeadStatus, tuple[str, str]] = {v: k for k, v in _STATUS_PAIRS.items()}
+# leadtui's own source names; HubSpot's drill-down keeps them where the coarse channel cannot.
+LEADTUI_SOURCES = frozenset(
+    {"organic_search", "paid_search", "linkedin_ads", "webinar", "referral", "partner", "events"}
+)
+
+
+def lead_status(lifecycle: str, hs_lead_status: str) -> LeadStatus:
+    found = _STATUS_PAIRS.get((lifecycle, hs_lead_status))
+    if found is not None:
+        return found
+    if lifecycle == "customer":
+        return LeadStatus.WON
+    if lifecycle == "opportunity" or hs_lead_status == "OPEN_DEAL":
+        return LeadStatus.CONVERTED
+    if hs_lead_status == "UNQUALIFIED":
+        return LeadStatus.DISQUALIFIED
+    if hs_lead_status in ("IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED", "OPEN"):
+        return LeadStatus.WORKING
+    if hs_lead_status == "BAD_TIMING":
+        return LeadStatus.NURTURE
+    return LeadStatus.NEW
+
+
+def text(props: Mapping[str, Any], name: str) -> str:
+    value = props.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def when(props: Mapping[str, Any], name: str) -> datetime | None:
+    """A HubSpot datetime (ISO-8601 or epoch ms), or None when missing or malformed."""
+    value = props.get(name)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    raw = value.strip()
+    try:
+        if raw.lstrip("-").isdigit():
+            return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def number(props: Mapping[str, Any], name: str) -> float | None:
+    value = props.get(name)
+    if not isinstance(value, str):
+        return None
+    try:
+        result = float(value)
+    except ValueError:
+        return None
+    return result if result == result and abs(result) != float("inf") else None
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def timezone_of(raw: str) -> str:
+    """HubSpot spells IANA zones "america_slash_new_york"; "" when it is no zone we know."""
+    if not raw:
+        return ""
+    candidate = raw.replace("_slash_", "/").lower()
+    return _zones_by_lower().get(candidate, "")
+
+
+def company_size(raw: str) -> int | None:
+    """numemployees is a picklist of ranges ("50-100", "1000+"): keep the lower bound, a size
+    the company surely has."""
+    head = raw.split("-")[0].rstrip("+").strip()
+    return int(head) if head.isdigit() else None
+
+
+def source_of(props: Mapping[str, Any]) -> str:
+    coarse = text(props, "hs_analytics_source")
+    detail = text(props, "hs_analytics_source_data_1").lower()
+    if detail in LEADTUI_SOURCES:
+        return detail
+    if coarse == "PAID_SOCIAL" and "linkedin" in detail:
+        return "linkedin_ads"
+    return _SOURCES.get(coarse, coarse.lower() or "unknown")
+
+
+def contact_to_lead(record: Mapping[str, Any], owner_emails: Mapping[str, str]) -> Lead:
+    """A contact as a lead (id 0, status from the contact alone; deals are applied after)."""
+    crm_id = record.get("id")
+    props = record.get("properties")
+    if not isinstance(crm_id, str | int) or not str(crm_id):
+        raise BadRecord("no id")
+    if not isinstance(props, Mapping):
+        raise BadRecord("no properties")
+    created = when(props, "createdate") or _iso(record.get("createdAt"))
+    if created is None:
+        raise BadRecord("createdate is missing or not a date")
+    email = text(props, "email")
+    name = f"{text(props, 'firstname')} {text(props, 'lastname')}".strip()
+    status = lead_status(text(props, "lifecyclestage"), text(props, "hs_lead_status"))
+    return Lead(
+        id=0,
+        crm_id=str(crm_id),
+        name=name or email or f"Contact {crm_id}",
+        email=email,
+        owner=owner_emails.get(text(props, "hubspot_owner_id"), ""),
+        source=source_of(props),
+        status=status,
+        created_at=created,
+        routed_at=when(props, "hubspot_owner_assigneddate"),
+        company=text(props, "company"),
+        phone=text(props, "phone"),
+        job_title=text(props, "jobtitle"),
+        industry=text(props, "industry"),
+        company_size=company_size(text(props, "numemployees")),
+        country=text(props, "country"),
+        timezone=timezone_of(text(props, "hs_timezone")),
+        form_problem=text(props, "leadtui_problem"),
+        form_timeline=text(props, "leadtui_timeline"),
+        email_bad=text(props, "hs_email_bad_address").lower() == "true",
+    )
+
+
+def modified_of(record: Mapping[str, Any]) -> datetime | None:
+    props = record.get("properties")
+    found = when(props, "lastmodifieddate") if isinstance(props, Mapping) else None
+    return found or _iso(record.get("updatedAt"))
+
+
+def _iso(value: Any) -> datetime | None:
+    return when({"v": value}, "v")
+
+
+def apply_deals(lead: Lead, deals: list[Mapping[str, Any]]) -> Lead:
+    """The lead's opportunity and outcome from its deals: the first deal opened the opportunity;
+    a won deal wins; else an open deal keeps it converted; else all lost means lost."""
+    parsed = []
+    for deal in deals:
+        props = deal.get("properties")
+        if not isinstance(props, Mapping):
+            continue
+        opened = when(props, "createdate") or _iso(deal.get("createdAt"))
+        if opened is None:
+            continue
+        parsed.append((opened, text(props, "dealstage"), when(props, "closedate"), props))
+    if not parsed:
+        return lead
+    parsed.sort(key=lambda item: item[0])
+    opportunity_at = parsed[0][0]
+    won = [p for p in parsed if p[1] == "closedwon"]
+    changes: dict[str, Any] = {"opportunity_at": opportunity_at}
+    if won:
+        closed = max((p[2] or p[0]) for p in won)
+        value = sum(number(p[3], "amount") or 0.0 for p in won)
+        changes |= {
+            "status": LeadStatus.WON,
+            "won_at": closed,
+            "closed_at": closed,
+            "deal_value": value or None,
+        }
+    elif any(p[1] != "closedlost" for p in parsed):
+        changes |= {"status": LeadStatus.CONVERTED}
+        amounts = [number(p[3], "amount") for p in parsed if p[1] != "closedlost"]
+        changes["deal_value"] = next((a for a in amounts if a is not None), None)
+    else:
+        closed = max((p[2] or p[0]) for p in parsed)
+        changes |= {"status": LeadStatus.LOST, "closed_at": closed}
+    from dataclasses import replace
+
+    return replace(lead, **changes)
+
+
+def _outcome(props: Mapping[str, Any], fallback: Outcome) -> Outcome:
+    own = text(props, "leadtui_outcome")
+    try:
+        return Outcome(own) if own else fallback
+    except ValueError:
+        return fallback
+
+
+_MEETING_OUTCOMES = {
+    "SCHEDULED": Outcome.MEETING_BOOKED,
+    "RESCHEDULED": Outcome.MEETING_BOOKED,
+    "COMPLETED": Outcome.CONNECTED,
+    "NO_SHOW": Outcome.NO_ANSWER,
+    "CANCELED": Outcome.NO_ANSWER,
+}
+
+
+def is_reply(kind: str, record: Mapping[str, Any]) -> bool:
+    """An incoming email: the prospect's message, which makes the last email sent a reply."""
+    props = record.get("properties")
+    return (
+        kind == "emails"
+        and isinstance(props, Mapping)
+        and text(props, "hs_email_direction") == "INCOMING_EMAIL"
+        and not text(props, "leadtui_outcome")
+    )
+
+
+def engagement_time(record: Mapping[str, Any]) -> datetime:
+    props = record.get("properties")
+    at = when(props, "hs_timestamp") if isinstance(props, Mapping) else None
+    at = at or _iso(record.get("createdAt"))
+    if at is None:
+        raise BadRecord("hs_timestamp is missing or not a date")
+    return at
+
+
+def engagement_to_touch(
+    kind: str, record: Mapping[str, Any], owner_emails: Mapping[str, str]
+) -> Touch | None:
+    """A call, email, meeting or message as a touch; None for kinds that are not touches
+    (notes, tasks, replies). Raises BadRecord when it has no usable timestamp."""
+    props = record.get("properties")
+    if not isinstance(props, Mapping):
+        raise BadRecord("no properties")
+    if kind not in ("calls", "emails", "meetings", "communications") or is_reply(kind, record):
+        return None
+    at = engagement_time(record)
+    owner_id = text(props, "hubspot_owner_id")
+    by = owner_emails.get(owner_id, "")
+    # An engagement with no owner was made by automation (a sequence or a workflow).
+    automated = not owner_id
+    if kind == "calls":
+        guess = DISPOSITIONS.get(text(props, "hs_call_disposition"), Outcome.NO_ANSWER)
+        channel, note = Channel.CALL, text(props, "hs_call_body")
+    elif kind == "emails":
+        bounced = text(props, "hs_email_status") == "BOUNCED"
+        guess = Outcome.BOUNCED if bounced else Outcome.SENT
+        channel, note = Channel.EMAIL, text(props, "hs_email_subject")
+    elif kind == "meetings":
+        guess = _MEETING_OUTCOMES.get(text(props, "hs_meeting_outcome"), Outcome.MEETING_BOOKED)
+        channel, note = Channel.MEETING, text(props, "hs_meeting_title")
+    else:
+        kind_of = text(props, "hs_communication_channel_type")
+        channel = Channel.LINKEDIN if kind_of == "LINKEDIN_MESSAGE" else Channel.SMS
+        guess, note = Outcome.SENT, text(props, "hs_communication_body")
+    return Touch(channel, _outcome(props, guess), at, note, by, automated)
+
+
+def touch_properties(touch: Touch, owner_id: str, op_id: str) -> tuple[str, dict[str, Any]]:
+    """(object type, properties) to create a touch in HubSpot."""
+    stamp = touch.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    common: dict[str, Any] = {
+        "hs_timestamp": stamp,
+        "leadtui_op_id": op_id,
+        "leadtui_outcome": touch.outcome.value,
+    }
+    if owner_id:
+        common["hubspot_owner_id"] = owner_id
+    if touch.channel is Channel.CALL:
+        props = {"hs_call_body": touch.note, "hs_call_direction": "OUTBOUND"}
+        if touch.outcome in DISPOSITION_OF:
+            props["hs_call_disposition"] = DISPOSITION_OF[touch.outcome]
+        return "calls", common | props
+    if touch.channel is Channel.EMAIL:
+        direction = "INCOMING_EMAIL" if touch.outcome is Outcome.REPLIED else "EMAIL"
+        props = {"hs_email_direction": direction, "hs_email_subject": touch.note}
+        if touch.outcome is Outcome.BOUNCED:
+            props["hs_email_status"] = "BOUNCED"
+        return "emails", common | props
+    if touch.channel is Channel.MEETING:
+        return "meetings", common | {
+            "hs_meeting_title": touch.note,
+            "hs_meeting_outcome": "SCHEDULED",
+        }
+    channel = "LINKEDIN_MESSAGE" if touch.channel is Channel.LINKEDIN else "SMS"
+    return "communications", common | {
+        "hs_communication_channel_type": channel,
+        "hs_communication_logged_from": "CRM",
+        "hs_communication_body": touch.note,
+    }
