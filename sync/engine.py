@@ -1,0 +1,136 @@
+"""The sync engine: pull the CRM into the cache, page by page, and report as it goes.
+
+Each page is one transaction: its leads, events, touches and notes, their derived figures
+(Workspace.refresh) and the cursor are written together, so a crash between pages loses nothing
+and re-reads at most one page; the cursor never passes a record that is not in the cache.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from leadtui.workspace import Workspace
+from sync import cache
+from sync.protocol import CrmAdapter, Scope, Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    phase: str  # "owners", "pull", "archived", "push", "done"
+    pages: int = 0
+    leads: int = 0
+    skipped: int = 0
+    requests: int = 0
+    message: str = ""
+
+
+@dataclass(slots=True)
+class PullReport:
+    pages: int = 0
+    leads: int = 0
+    archived: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    cursor: str = ""
+    completed: bool = False
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.leads / self.seconds if self.seconds > 0 else 0.0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _quiet(_: Progress) -> None:
+    return None
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncEngine:
+    """Joins one workspace to one adapter. `now` (for derived figures) is always passed in; the
+    wall clock is used only to cap the cursor at the moment the sync started."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        adapter: CrmAdapter,
+        *,
+        progress: ProgressFn | None = None,
+        clock: Callable[[], datetime] = wall_clock,
+        refresh: bool = True,
+    ) -> None:
+        self.ws = workspace
+        self.adapter = adapter
+        self.progress = progress or _quiet
+        self.clock = clock
+        self.refresh = refresh
+
+    def scope(self) -> Scope:
+        user = self.ws.config.user
+        if user.role == "manager" or not user.email:
+            return Scope(None)
+        return Scope(user.email)
+
+    def cursor_name(self, scope: Scope) -> str:
+        # One cursor per adapter and scope: switching from a rep's view to the team's must pull
+        # the other reps' leads from the start, not from the rep's cursor.
+        return f"{self.adapter.name}:contacts:{(scope.owner_email or '*').lower()}"
+
+    def pull(self, now: datetime) -> PullReport:
+        report = PullReport()
+        started = time.perf_counter()
+        scope = self.scope()
+        name = self.cursor_name(scope)
+        started_at = self.clock()
+        self.progress(Progress("owners", message="reading owners"))
+        owners = self.adapter.owners()
+        with self.ws.session() as session:
+            conn = session.connection()
+            cache.write_owners(conn, owners)
+            cursor = cache.read_cursor(conn, name)
+        for page in self.adapter.pull(cursor, scope, started_at):
+            with self.ws.session() as session:
+                conn = session.connection()
+                ids = cache.write_page(conn, page.leads, now)
+                if self.refresh:
+                    self.ws.refresh(session, ids, now)
+                if page.cursor:
+                    cache.write_cursor(conn, name, page.cursor, now)
+            report.pages += 1
+            report.leads += len(page.leads)
+            report.requests += page.requests
+            report.skipped.extend(page.skipped)
+            report.cursor = page.cursor or report.cursor
+            self.progress(
+                Progress(
+                    "pull",
+                    pages=report.pages,
+                    leads=report.leads,
+                    skipped=len(report.skipped),
+                    requests=report.requests,
+                )
+            )
+        self.progress(Progress("archived", leads=report.leads, message="reconciling archived"))
+        for batch in self.adapter.archived(scope):
+            with self.ws.session() as session:
+                report.archived += len(cache.mark_archived(session.connection(), batch))
+        report.completed = True
+        report.seconds = time.perf_counter() - started
+        self.progress(
+            Progress(
+                "done",
+                pages=report.pages,
+                leads=report.leads,
+                skipped=len(report.skipped),
+                requests=report.requests,
+            )
+        )
+        return report
