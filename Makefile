@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/leadtui demo
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check leadtui widgets sync tests bench
-	$(BIN)/ruff format --check leadtui widgets sync tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
