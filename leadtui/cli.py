@@ -74,6 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=FORMATS, default="table")
 
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
+
+    sync = commands.add_parser("sync", help="pull and push with the configured CRM, headless")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one pull and push, then exit (default)")
+    mode.add_argument("--watch", action="store_true", help="keep syncing every sync interval")
+
+    sandbox = commands.add_parser("sandbox", help="run the sandbox CRM in the foreground")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sandbox.add_argument("--leads", type=int, default=300)
+    sandbox.add_argument("--reps", type=int, default=4)
+    sandbox.add_argument("--seed", type=int, default=7)
+    sandbox.add_argument("--db", metavar="PATH", help="keep the sandbox's data in this file")
+    sandbox.add_argument("--token", help="the Bearer token it accepts (default: generated)")
+
+    commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
     return parser
 
 
@@ -228,7 +244,34 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if problems == 0 else EXIT_ERROR
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from sync.cli import run_sync
+
+    ws = _workspace(args)
+    try:
+        return run_sync(ws, now=_now(args) if args.now else None, watch=args.watch)
+    finally:
+        ws.close()
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sync.cli import run_sandbox
+
+    return run_sandbox(args)
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from sync.cli import run_login
+
+    locations = _locations(args)
+    config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    return run_login(config.crm.base_url)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "sync": cmd_sync,
+    "sandbox": cmd_sandbox,
+    "login": cmd_login,
     "queue": cmd_queue,
     "sla": cmd_sla,
     "report": cmd_report,
@@ -242,12 +285,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from leadtui.workspace import ActionError
+    from sync.protocol import SyncError
 
     try:
         if args.command is None:
             raise CliError("The TUI is not built yet; run `leadtui --help` for the commands.")
         return COMMANDS[args.command](args)
-    except (CliError, ConfigError, StoreError, ActionError) as exc:
+    except (CliError, ConfigError, StoreError, ActionError, SyncError) as exc:
         print(f"leadtui: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -306,6 +306,10 @@ class HubSpotAdapter:
         if status:
             lifecycle, lead_status = hm.HUBSPOT_STATUS_OF[LeadStatus(status)]
             props |= {"lifecyclestage": lifecycle, "hs_lead_status": lead_status}
+        if "email_bad" in fields:
+            props["hs_email_bad_address"] = "true" if fields["email_bad"] else "false"
+        # Snoozes, bad-phone flags and deal values have no contact property in HubSpot: they
+        # stay leadtui's (deals are created by the convert push, a later step).
         if props:
             self.http.call(
                 "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}

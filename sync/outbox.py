@@ -1,0 +1,130 @@
+"""Pushing the outbox: local changes go to the CRM in the order they were made.
+
+A create carries its op id as the CRM record's unique property, so a push retried after a lost
+reply lands once. Operations on one lead go in order: when one fails, the lead's later ones wait
+for the next round rather than overtaking it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from leadtui.domain.models import Channel, Outcome, Touch
+from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow
+from leadtui.workspace import Workspace
+from sync.engine import Progress
+from sync.http import RequestError
+from sync.protocol import AuthError, CrmAdapter, SyncError
+
+MAX_ATTEMPTS = 8  # then the operation is "dead" and shown to the rep, never silently dropped
+
+
+@dataclass(slots=True)
+class PushReport:
+    done: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+def pending_count(session: Session) -> int:
+    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")
+    return int(session.exec(query).one())
+
+
+def _retry_at(now: datetime, attempts: int) -> datetime:
+    return now + timedelta(seconds=min(3600, 2**attempts * (1 + random.random())))
+
+
+def push_outbox(
+    ws: Workspace,
+    adapter: CrmAdapter,
+    now: datetime,
+    progress: Callable[[Progress], None] | None = None,
+) -> PushReport:
+    report = PushReport()
+    with ws.session() as session:
+        ops = list(
+            session.exec(
+                select(OutboxRow).where(OutboxRow.state == "pending").order_by(col(OutboxRow.id))
+            )
+        )
+        op_ids = [op.id for op in ops]
+    if not op_ids:
+        return report
+    blocked: set[int] = set()
+    for op_id in op_ids:
+        with ws.session() as session:
+            op = session.get(OutboxRow, op_id)
+            if op is None or op.state != "pending" or op.lead_id in blocked:
+                continue
+            if op.next_attempt_at is not None and op.next_attempt_at > now and op.attempts:
+                blocked.add(op.lead_id)
+                continue
+            try:
+                _send(session, adapter, op)
+            except AuthError:
+                raise
+            except SyncError as exc:
+                op.attempts += 1
+                op.last_error = str(exc)[:500]
+                permanent = isinstance(exc, RequestError) and exc.status < 500
+                if permanent or op.attempts >= MAX_ATTEMPTS:
+                    op.state = "dead"
+                    report.dead += 1
+                else:
+                    op.next_attempt_at = _retry_at(now, op.attempts)
+                    report.failed += 1
+                blocked.add(op.lead_id)
+            else:
+                op.state = "done"
+                op.done_at = now
+                op.last_error = ""
+                report.done += 1
+            session.add(op)
+        if progress:
+            progress(Progress("push", message=f"{report.done} pushed, {report.failed} failed"))
+    return report
+
+
+def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:
+    lead = session.get(LeadRow, op.lead_id)
+    if lead is None or not lead.crm_id:
+        raise RequestError(404, "NO_CRM_ID", f"lead {op.lead_id} has no CRM record to update")
+    if op.kind == "create_touch":
+        row = session.get(TouchRow, op.record_id) if op.record_id else None
+        if row is None:
+            raise RequestError(404, "GONE", f"touch {op.record_id} no longer exists")
+        touch = Touch(
+            Channel(row.channel),
+            Outcome(row.outcome),
+            row.occurred_at,
+            row.note,
+            row.by,
+            row.automated,
+        )
+        result = adapter.create_touch(lead.crm_id, touch, op.op_id)
+        row.crm_id = result.crm_id
+        session.add(row)
+    elif op.kind == "create_note":
+        note = session.get(NoteRow, op.record_id) if op.record_id else None
+        if note is None:
+            raise RequestError(404, "GONE", f"note {op.record_id} no longer exists")
+        result = adapter.create_note(lead.crm_id, note.body, note.created_at, op.op_id)
+        note.crm_id = result.crm_id
+        session.add(note)
+    elif op.kind == "update_lead":
+        fields: dict[str, Any] = {
+            name: change.get("after")
+            for name, change in (op.payload.get("fields") or {}).items()
+            if isinstance(change, dict)
+        }
+        adapter.update_lead(lead.crm_id, fields)
+    else:
+        raise RequestError(400, "UNKNOWN_KIND", f"unknown outbox operation {op.kind!r}")
