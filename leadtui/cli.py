@@ -226,10 +226,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_open:
         print(data_dir)
         return EXIT_OK
-    raise CliError(
-        f"The TUI is not built yet; the demo workspace is ready in {data_dir} "
-        "(try LEADTUI_DATA_DIR=... leadtui queue)."
-    )
+    return _open_tui(args, Locations(data_dir / "config.toml", data_dir))
+
+
+def _open_tui(args: argparse.Namespace, locations: Locations | None = None) -> int:
+    """Run the TUI; with no cache yet it shows how to make one instead of an empty queue."""
+    from leadtui.app import run
+    from leadtui.workspace import Workspace
+
+    locations = locations or _locations(args)
+    explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    workspace = None
+    if locations.database.exists() or explicit:
+        workspace = Workspace.open(_config(locations, explicit), locations)
+    fixed = _parse_when(args.now, "--now") if args.now else None
+    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
+    return run(workspace, clock, where=str(locations.data_dir))
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    return _open_tui(args)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -289,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command is None:
-            raise CliError("The TUI is not built yet; run `leadtui --help` for the commands.")
+            return cmd_tui(args)
         return COMMANDS[args.command](args)
     except (CliError, ConfigError, StoreError, ActionError, SyncError) as exc:
         print(f"leadtui: {exc}", file=sys.stderr)

@@ -216,3 +216,13 @@ __all__ = [
     "queue",
     "report",
 ]
+
+
+def views_for(
+    ws: Workspace, session: Session, lead_ids: list[int], now: datetime
+) -> dict[int, LeadView]:
+    """Full views of just these leads: the TUI fetches the rows it shows, never all of them."""
+    if not lead_ids:
+        return {}
+    rows = [row for row in (session.get(queries.LeadRow, i) for i in lead_ids) if row is not None]
+    return _views(ws, session, now, rows, with_context=False)

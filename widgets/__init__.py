@@ -1,0 +1,1 @@
+"""Reusable Textual widgets for leadtui: the queue table, cadence progress, the lead detail."""

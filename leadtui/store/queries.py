@@ -254,3 +254,47 @@ def upsert(
         else:
             statement = statement.on_conflict_do_nothing(index_elements=[key])
         conn.execute(statement)
+
+
+def lead_ids_where(
+    session: Session, owner: str | None, band: str | None = None, source: str | None = None
+) -> set[int]:
+    """Open, unarchived leads with this band and/or source (the TUI's queue filters)."""
+    query = select(LeadRow.id).where(col(LeadRow.archived).is_(False))
+    if band:
+        query = query.where(LeadRow.band == band)
+    if source:
+        query = query.where(LeadRow.source == source)
+    if owner:
+        query = query.where(func.lower(LeadRow.owner) == owner.lower())
+    return {lead_id for lead_id in session.exec(query) if lead_id is not None}
+
+
+def sources(session: Session) -> list[str]:
+    query = select(LeadRow.source).distinct().order_by(col(LeadRow.source))
+    return [source for source in session.exec(query) if source]
+
+
+def colleague_candidates(session: Session, lead: LeadRow, limit: int = 200) -> list[LeadRow]:
+    """Leads that may work where `lead` does: same first company word or same email domain.
+
+    A cheap pre-filter in SQL; `leadtui.domain.contact.colleagues` makes the real match.
+    """
+    conditions = []
+    first_word = (lead.company or "").strip().split(" ")[0].lower()
+    if first_word:
+        conditions.append(func.lower(LeadRow.company).like(f"{first_word}%"))
+    _, at, domain = (lead.email or "").rpartition("@")
+    if at and domain:
+        conditions.append(func.lower(LeadRow.email).like(f"%@{domain.lower()}"))
+    if not conditions:
+        return []
+    query = (
+        select(LeadRow)
+        .where(or_(*conditions))
+        .where(col(LeadRow.archived).is_(False))
+        .where(LeadRow.id != lead.id)
+        .order_by(col(LeadRow.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))

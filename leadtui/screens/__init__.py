@@ -1,0 +1,1 @@
+"""The TUI's screens. They compose widgets and handle Messages; data comes from `loaders`."""

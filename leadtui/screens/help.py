@@ -1,0 +1,51 @@
+"""F1: every key of the screen it was opened on, with what it does."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Label, Static
+
+
+def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
+    """(keys, description, tooltip) for the bindings active on `screen`, one row per action."""
+    rows: dict[tuple[str, str], list[str]] = {}
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if binding.system or not binding.description:
+            continue
+        display = screen.app.get_key_display(binding) if key == binding.key else key
+        rows.setdefault((binding.description, binding.tooltip), []).append(display)
+    return [(" ".join(keys), desc, tip) for (desc, tip), keys in rows.items()]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", "Close", id="help.close", tooltip="Close the help")
+    ]
+
+    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self._title = title
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        width = max((len(keys) for keys, _, _ in self._rows), default=4) + 2
+        for n, (keys, description, tooltip) in enumerate(self._rows):
+            if n:
+                text.append("\n")
+            text.append(f"{keys:<{width}}", style="bold")
+            text.append(description)
+            if tooltip:
+                text.append(f"  {tooltip}", style="dim")
+        with Vertical(classes="dialog", id="help"):
+            yield Label(Text(f"Keys: {self._title}"), classes="dialog-title")
+            yield Static(text, id="help-keys")
+            yield Label(Text("Remap any key by its id under [keys] in config.toml.", style="dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

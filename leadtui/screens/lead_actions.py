@@ -1,0 +1,298 @@
+"""The rep's actions on one lead, shared by the queue and the lead detail screens.
+
+Each action asks what it needs in a dialog, then runs the workspace method in a thread worker;
+the worker posts `ActionDone` back and the app reloads whatever shows that lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from leadtui.screens.log_touch import LogTouchModal, TouchInput
+from leadtui.screens.messages import ActionDone
+from leadtui.screens.modals import ChoiceModal, PromptModal
+from leadtui.workspace import ActionError, Workspace
+from widgets.too_small import MIN_HEIGHT, MIN_WIDTH
+
+if TYPE_CHECKING:
+    from leadtui.app import LeadTuiApp
+
+Action = Callable[[Workspace, datetime], int]
+
+
+def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | None]]:
+    """Label and wake time of each snooze choice, computed in the rep's zone."""
+    local = now.astimezone(zone)
+    nine = time(9, 0)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), nine, tzinfo=zone)
+    monday = local.date() + timedelta(days=7 - local.weekday())
+    return [
+        ("1 hour", now + timedelta(hours=1)),
+        ("4 hours", now + timedelta(hours=4)),
+        (f"tomorrow 9:00 ({tomorrow:%a %d %b})", tomorrow),
+        (
+            f"next week, Monday 9:00 ({monday:%d %b})",
+            datetime.combine(monday, nine, tzinfo=zone),
+        ),
+        ("wake it now", None),
+    ]
+
+
+def check_amount(text: str) -> str | None:
+    if not text.strip():
+        return None
+    try:
+        value = float(text.replace(",", "").strip())
+    except ValueError:
+        return "Type a number such as 12000, or leave it blank."
+    return "A deal value cannot be negative." if value < 0 else None
+
+
+LEAD_ACTIONS = frozenset(
+    {
+        "log_touch",
+        "add_note",
+        "snooze",
+        "enrol",
+        "pause",
+        "resume",
+        "convert",
+        "disqualify",
+        "copy_email",
+        "copy_phone",
+    }
+)
+
+
+class LeadScreen(Screen[None]):
+    """A screen that shows one current lead and offers the actions on it."""
+
+    BINDINGS = [
+        Binding("l", "log_touch", "Log touch", id="log_touch", tooltip="Record a call, email..."),
+        Binding("a", "add_note", "Note", id="add_note", tooltip="Add a note to the lead"),
+        Binding("z", "snooze", "Snooze", id="snooze", tooltip="Hide the lead until a time"),
+        Binding("e", "enrol", "Cadence", id="enrol", tooltip="Enrol in or switch cadence"),
+        Binding("p", "pause", "Pause", id="pause", show=False, tooltip="Pause the cadence"),
+        Binding("r", "resume", "Resume", id="resume", show=False, tooltip="Resume the cadence"),
+        Binding("c", "convert", "Convert", id="convert", tooltip="Convert to an opportunity"),
+        Binding("x", "disqualify", "Disqualify", id="disqualify", tooltip="Disqualify, say why"),
+        Binding("y", "copy_email", "Copy email", id="copy_email", show=False),
+        Binding("Y", "copy_phone", "Copy phone", id="copy_phone", show=False),
+    ]
+
+    @property
+    def tui(self) -> LeadTuiApp:
+        return self.app  # type: ignore[return-value]
+
+    # Subclasses say which lead is current and what it is called.
+    def current_lead_id(self) -> int | None:
+        raise NotImplementedError
+
+    def current_contact(self) -> tuple[str, str, str]:
+        """(name, email, phone) of the current lead, as far as known."""
+        raise NotImplementedError
+
+    def current_channel(self) -> str | None:
+        return None
+
+    def reload(self, lead_id: int | None = None) -> None:
+        """Fetch again whatever this screen shows; `lead_id` changed."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # With no lead under the cursor the lead actions show greyed out rather than vanish.
+        if action in LEAD_ACTIONS and self.current_lead_id() is None:
+            return None
+        return True
+
+    def on_resize(self) -> None:
+        small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+
+    # -- running an action ---------------------------------------------------------------
+
+    def run_action_in_worker(self, summary: str, action: Action) -> None:
+        ws, clock = self.tui.workspace, self.tui.clock
+        if ws is None:
+            return
+
+        def work() -> None:
+            lead_id = action(ws, clock())
+            self.post_message(ActionDone(lead_id, summary))
+
+        self.run_worker(work, thread=True, group="action", exit_on_error=False, name=summary)
+
+    def on_action_done(self, message: ActionDone) -> None:
+        self.notify(message.summary, markup=False)
+        self.tui.lead_changed(message.lead_id)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, ActionError):
+            self.notify(str(error), severity="warning", markup=False)
+        else:
+            self.notify(
+                f"{event.worker.name or 'That'} failed: {type(error).__name__}: {error}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+
+    # -- the actions ---------------------------------------------------------------------
+
+    def action_log_touch(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is None:
+            return
+        name = self.current_contact()[0]
+
+        def done(answer: TouchInput | None) -> None:
+            if answer is None:
+                return
+            self.run_action_in_worker(
+                f"Logged {answer.channel} ({answer.outcome.replace('_', ' ')}) for {name}.",
+                lambda ws, now: ws.log_touch(
+                    lead_id, answer.channel, answer.outcome, now, note=answer.note
+                ),
+            )
+
+        self.app.push_screen(LogTouchModal(name, self.current_channel()), done)
+
+    def action_add_note(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is None:
+            return
+        name = self.current_contact()[0]
+
+        def done(body: str | None) -> None:
+            if body and body.strip():
+                self.run_action_in_worker(
+                    f"Note added to {name}.", lambda ws, now: ws.add_note(lead_id, body, now)
+                )
+
+        self.app.push_screen(
+            PromptModal(
+                f"Note on {name}",
+                "what you learnt",
+                check=lambda s: None if s.strip() else "A note needs some text.",
+            ),
+            done,
+        )
+
+    def action_snooze(self) -> None:
+        lead_id = self.current_lead_id()
+        ws = self.tui.workspace
+        if lead_id is None or ws is None:
+            return
+        name = self.current_contact()[0]
+        presets = snooze_presets(self.tui.clock(), ws.rules.calendar.zone)
+        by_label = dict(presets)
+
+        def done(choice: str | None) -> None:
+            if choice is None:
+                return
+            until = by_label[choice]
+            said = f"{name} snoozed until {until:%a %d %b %H:%M}." if until else f"{name} woken."
+            self.run_action_in_worker(said, lambda w, now: w.snooze(lead_id, until, now))
+
+        self.app.push_screen(
+            ChoiceModal(f"Snooze {name} until", [(label, label) for label, _ in presets]), done
+        )
+
+    def action_enrol(self) -> None:
+        lead_id = self.current_lead_id()
+        ws = self.tui.workspace
+        if lead_id is None or ws is None:
+            return
+        name = self.current_contact()[0]
+        choices = [
+            (f"{t.name}: {len(t.steps)} steps. {t.description}", t.name)
+            for t in ws.rules.templates.values()
+        ]
+
+        def done(cadence: str | None) -> None:
+            if cadence:
+                self.run_action_in_worker(
+                    f"{name} enrolled in {cadence}.",
+                    lambda w, now: w.enrol(lead_id, cadence, now),
+                )
+
+        self.app.push_screen(ChoiceModal(f"Cadence for {name}", choices), done)
+
+    def action_pause(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is not None:
+            name = self.current_contact()[0]
+            self.run_action_in_worker(
+                f"{name}'s cadence paused.", lambda w, now: w.pause(lead_id, now)
+            )
+
+    def action_resume(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is not None:
+            name = self.current_contact()[0]
+            self.run_action_in_worker(
+                f"{name}'s cadence resumed.", lambda w, now: w.resume(lead_id, now)
+            )
+
+    def action_convert(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is None:
+            return
+        name = self.current_contact()[0]
+
+        def done(value: str | None) -> None:
+            if value is None:
+                return
+            amount = float(value.replace(",", "")) if value.strip() else None
+            self.run_action_in_worker(
+                f"{name} converted to an opportunity.",
+                lambda w, now: w.convert(lead_id, amount, now),
+            )
+
+        self.app.push_screen(
+            PromptModal(f"Convert {name}: deal value", "e.g. 12000 (optional)", check=check_amount),
+            done,
+        )
+
+    def action_disqualify(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is None:
+            return
+        name = self.current_contact()[0]
+
+        def done(reason: str | None) -> None:
+            if reason and reason.strip():
+                self.run_action_in_worker(
+                    f"{name} disqualified.",
+                    lambda w, now: w.disqualify(lead_id, reason, now),
+                )
+
+        self.app.push_screen(
+            PromptModal(
+                f"Disqualify {name}: why?",
+                "e.g. student, competitor, no budget",
+                check=lambda s: None if s.strip() else "Say why the lead is disqualified.",
+            ),
+            done,
+        )
+
+    def _copy(self, what: str, value: str) -> None:
+        if not value:
+            self.notify(f"No {what} on this lead.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(value)
+        self.notify(f"Copied {what} {value}.", markup=False)
+
+    def action_copy_email(self) -> None:
+        self._copy("email", self.current_contact()[1])
+
+    def action_copy_phone(self) -> None:
+        self._copy("phone", self.current_contact()[2])

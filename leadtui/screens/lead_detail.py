@@ -1,0 +1,74 @@
+"""One lead, full screen: what narrow terminals show instead of the side-by-side detail."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+
+from leadtui.screens import loaders
+from leadtui.screens.lead_actions import LeadScreen
+from leadtui.screens.messages import DetailLoaded
+from widgets.lead_detail_view import LeadDetail, LeadDetailView
+from widgets.too_small import TooSmall
+
+
+class LeadDetailScreen(LeadScreen):
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back", id="detail.back", tooltip="Back to the queue"),
+    ]
+
+    def __init__(self, lead_id: int) -> None:
+        super().__init__(id="lead-detail-screen")
+        self.lead_id = lead_id
+        self.detail: LeadDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield LeadDetailView(id="detail")
+        yield TooSmall()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LeadDetailView).focus()
+        self.reload()
+
+    def current_lead_id(self) -> int | None:
+        return self.lead_id
+
+    def current_contact(self) -> tuple[str, str, str]:
+        if self.detail is None:
+            return (f"lead {self.lead_id}", "", "")
+        lead = self.detail.lead
+        return (lead.name or lead.email, lead.email, lead.phone)
+
+    def current_channel(self) -> str | None:
+        d = self.detail
+        if d is None or d.enrolment is None or d.template is None or not d.enrolment.active:
+            return None
+        steps = d.template.steps
+        return steps[d.enrolment.step].channel.value if d.enrolment.step < len(steps) else None
+
+    def reload(self, lead_id: int | None = None) -> None:
+        ws, clock, wanted = self.tui.workspace, self.tui.clock, self.lead_id
+        if ws is None:
+            return
+
+        def work() -> None:
+            self.post_message(DetailLoaded(wanted, loaders.load_detail(ws, wanted, clock())))
+
+        self.run_worker(
+            work,
+            thread=True,
+            group="detail",
+            exclusive=True,
+            exit_on_error=False,
+            name="Loading the lead",
+        )
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.detail = message.detail
+        self.query_one(LeadDetailView).show(message.detail)
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,218 @@
+"""What the screens' worker threads call: read models for the queue and the detail.
+
+Plain functions of (workspace, now): no Textual here, so they are easy to test and to time, and
+a screen never writes a query of its own.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from leadtui import views
+from leadtui.domain import contact
+from leadtui.domain.models import LeadStatus, SpeedToLeadState
+from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
+from leadtui.domain.scoring import score_lead
+from leadtui.store import queries
+from leadtui.store.convert import event_from_row, lead_from_row
+from leadtui.workspace import Workspace
+from widgets.lead_detail_view import LeadDetail, NoteItem
+from widgets.queue_row import QueueRow
+
+FIRST_PAGE = 120  # rows fetched with the order, so the first paint needs no second round trip
+_EPOCH = datetime(1970, 1, 1).astimezone()
+
+
+@dataclass
+class QueueSnapshot:
+    """The whole queue in compact form: ordering 100k leads never loads 100k full rows."""
+
+    index: dict[int, queries.QueueIndexRow]
+    order: list[int]
+    loaded_at: datetime
+    next_change: datetime | None  # when the order or an at-risk state next changes by itself
+    windows: list[tuple[float, int]] = field(default_factory=list)  # open windows by deadline
+    rows: dict[int, QueueRow] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+
+def stl_state(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> SpeedToLeadState:
+    deadline = row.stl_deadline
+    if deadline is None:
+        return SpeedToLeadState.MET
+    if row.first_touch_at is not None:
+        return SpeedToLeadState.MET if row.first_touch_at <= deadline else SpeedToLeadState.BREACHED
+    if now > deadline:
+        return SpeedToLeadState.BREACHED
+    return SpeedToLeadState.AT_RISK if deadline - now <= at_risk else SpeedToLeadState.PENDING
+
+
+def entry(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> QueueEntry:
+    return QueueEntry(
+        lead_id=row.lead_id,
+        score=row.score,
+        stl_state=stl_state(row, now, at_risk),
+        stl_deadline=row.stl_deadline or _EPOCH,
+        next_due=row.due_at,
+        paused=row.paused,
+        snoozed_until=row.snoozed_until,
+        status=LeadStatus(row.status),
+    )
+
+
+def order(
+    ws: Workspace, index: dict[int, queries.QueueIndexRow], now: datetime
+) -> tuple[list[int], datetime | None, list[tuple[float, int]]]:
+    """The queue order at `now`, when it next changes without new data, and the open windows."""
+    at_risk = timedelta(minutes=ws.rules.policy.at_risk_minutes)
+    day_end = ws.end_of_day(now)
+    entries = [entry(row, now, at_risk) for row in index.values()]
+    ordered = [e.lead_id for e in order_queue(entries, now, day_end)]
+    # Every moment at which a lead changes group or turns at-risk with no new data: a window
+    # closing or entering its at-risk minutes, a step falling due, a snooze ending, the day ending.
+    upcoming = [day_end]
+    windows = []
+    for row in index.values():
+        if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline > now:
+            windows.append((row.stl_deadline.timestamp(), row.lead_id))
+            upcoming.append(row.stl_deadline)
+            if row.stl_deadline - at_risk > now:
+                upcoming.append(row.stl_deadline - at_risk)
+        if row.due_at is not None and row.due_at > now:
+            upcoming.append(row.due_at)
+        if row.snoozed_until is not None and row.snoozed_until > now:
+            upcoming.append(row.snoozed_until)
+    windows.sort()
+    return ordered, min(upcoming), windows
+
+
+def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> QueueSnapshot:
+    with ws.session() as session:
+        index = {row.lead_id: row for row in queries.queue_index(session, ws.me or None)}
+    ordered, next_change, windows = order(ws, index, now)
+    snapshot = QueueSnapshot(index, ordered, now, next_change, windows)
+    snapshot.rows = load_rows(ws, ordered[:first_page], now)
+    with ws.session() as session:
+        snapshot.sources = queries.sources(session)
+    return snapshot
+
+
+def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnapshot:
+    """The same leads re-ordered at a later moment (no database work)."""
+    ordered, next_change, windows = order(ws, snapshot.index, now)
+    return QueueSnapshot(
+        snapshot.index, ordered, now, next_change, windows, sources=snapshot.sources
+    )
+
+
+def turned_at_risk(
+    snapshot: QueueSnapshot, at_risk_minutes: int, since: datetime, now: datetime
+) -> list[int]:
+    """Leads whose window entered its at-risk minutes in (since, now]."""
+    risk = at_risk_minutes * 60
+    lo = bisect.bisect_right(snapshot.windows, (since.timestamp() + risk, 1 << 62))
+    hi = bisect.bisect_right(snapshot.windows, (now.timestamp() + risk, 1 << 62))
+    return [
+        lead_id
+        for deadline, lead_id in snapshot.windows[lo:hi]
+        if deadline > now.timestamp() and snapshot.index[lead_id].first_touch_at is None
+    ]
+
+
+def urgency(ws: Workspace, snapshot: QueueSnapshot, lead_id: int, now: datetime) -> Urgency:
+    at_risk = timedelta(minutes=ws.rules.policy.at_risk_minutes)
+    return urgency_of(entry(snapshot.index[lead_id], now, at_risk), now, ws.end_of_day(now))
+
+
+def queue_row(view: views.LeadView) -> QueueRow:
+    lead = view.lead
+    enrolment = view.enrolment
+    step = view.next_step
+    active = enrolment is not None and enrolment.active
+    return QueueRow.make(
+        lead_id=lead.id,
+        name=lead.name,
+        company=lead.company,
+        email=lead.email,
+        phone=lead.phone,
+        band=view.band.value,
+        score=view.score,
+        source=lead.source,
+        created_at=lead.created_at,
+        stl_deadline=view.stl.deadline,
+        first_touch_at=view.stl.first_touch_at,
+        next_channel=step.channel.value if step else None,
+        next_due=enrolment.due_at if enrolment is not None and active and step else None,
+        paused=bool(enrolment is not None and active and enrolment.paused_at is not None),
+        touches=view.human_touches,
+        steps_done=enrolment.step if enrolment is not None else 0,
+        steps_total=len(view.template.steps) if view.template is not None else None,
+    )
+
+
+def load_rows(ws: Workspace, lead_ids: list[int], now: datetime) -> dict[int, QueueRow]:
+    with ws.session() as session:
+        found = views.views_for(ws, session, lead_ids, now)
+    return {lead_id: queue_row(view) for lead_id, view in found.items()}
+
+
+def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None:
+    region = (ws.config.calendar.holidays or "").upper()
+    with ws.session() as session:
+        view = views.lead_view(ws, session, lead_id, now)
+        row = session.get(queries.LeadRow, lead_id)
+        if view is None or row is None:
+            return None
+        events = [event_from_row(e) for e in queries.events_by_lead(session, [lead_id])[lead_id]]
+        notes = tuple(
+            NoteItem(n.created_at, n.body, n.by) for n in queries.notes_for(session, lead_id)
+        )
+        candidates = [lead_from_row(r) for r in queries.colleague_candidates(session, row)]
+    lead = view.lead
+    score = score_lead(lead, events, ws.rules.scoring, now)
+    return LeadDetail(
+        lead=lead,
+        score=view.score,
+        band=view.band.value,
+        stl=view.stl,
+        explanation=score.explanation,
+        enrolment=view.enrolment,
+        template=view.template,
+        touches=view.touches,
+        events=tuple(events),
+        notes=notes,
+        colleagues=tuple(contact.colleagues(lead, candidates)),
+        email_check=contact.lead_email_check(lead),
+        phone_check=contact.lead_phone_check(lead, region if region != "NONE" else None),
+        now=now,
+        zone=ws.rules.calendar.zone,
+    )
+
+
+def matching_text(ws: Workspace, text: str) -> set[int]:
+    with ws.session() as session:
+        return queries.search_lead_ids(session, text, ws.me or None)
+
+
+def matching_fields(ws: Workspace, band: str | None, source: str | None) -> set[int]:
+    with ws.session() as session:
+        return queries.lead_ids_where(session, ws.me or None, band=band, source=source)
+
+
+def sources(ws: Workspace) -> list[str]:
+    with ws.session() as session:
+        return queries.sources(session)
+
+
+def matching_state(ws: Workspace, snapshot: QueueSnapshot, state: str, now: datetime) -> set[int]:
+    """`state` is a speed-to-lead state, or "overdue" for a cadence step past due."""
+    at_risk = timedelta(minutes=ws.rules.policy.at_risk_minutes)
+    if state == "overdue":
+        return {
+            i
+            for i, row in snapshot.index.items()
+            if row.due_at is not None and not row.paused and row.due_at < now
+        }
+    return {i for i, row in snapshot.index.items() if stl_state(row, now, at_risk).value == state}

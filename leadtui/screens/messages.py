@@ -1,0 +1,46 @@
+"""Messages the worker threads post back to the screens (never reactives set from a thread)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from leadtui.screens.loaders import QueueSnapshot
+from widgets.lead_detail_view import LeadDetail
+from widgets.queue_row import QueueRow
+
+
+class QueueLoaded(Message):
+    def __init__(self, snapshot: QueueSnapshot, reordered: bool = False) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.reordered = reordered
+
+
+class RowsLoaded(Message):
+    def __init__(self, rows: dict[int, QueueRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+
+class DetailLoaded(Message):
+    def __init__(self, lead_id: int, detail: LeadDetail | None) -> None:
+        super().__init__()
+        self.lead_id = lead_id
+        self.detail = detail
+
+
+class FilterComputed(Message):
+    """Lead ids matching one kind of filter ("text" or "field"); None clears that filter."""
+
+    def __init__(self, kind: str, lead_ids: set[int] | None, label: str = "") -> None:
+        super().__init__()
+        self.kind = kind
+        self.lead_ids = lead_ids
+        self.label = label
+
+
+class ActionDone(Message):
+    def __init__(self, lead_id: int, summary: str) -> None:
+        super().__init__()
+        self.lead_id = lead_id
+        self.summary = summary

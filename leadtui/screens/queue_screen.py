@@ -1,0 +1,367 @@
+"""The rep's queue, with the lead detail beside it on wide terminals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from leadtui.domain.queue import Urgency
+from leadtui.screens import loaders
+from leadtui.screens.lead_actions import LeadScreen
+from leadtui.screens.messages import DetailLoaded, FilterComputed, QueueLoaded, RowsLoaded
+from leadtui.screens.modals import ChoiceModal
+from widgets.lead_detail_view import LeadDetailView
+from widgets.queue_table import QueueTable
+from widgets.safe_text import clean
+from widgets.too_small import TooSmall
+
+WIDE = 150  # columns from which the detail sits beside the queue
+RELOAD_SECONDS = 15.0  # re-read the cache (a sync may have brought leads); re-armed after each
+BANDS = ("hot", "warm", "cool", "unqualified")
+STATES = ("at_risk", "pending", "breached", "met", "overdue")
+
+
+class QueueScreen(LeadScreen):
+    BINDINGS = [
+        Binding(
+            "n",
+            "next_urgent",
+            "Next urgent",
+            id="next_urgent",
+            tooltip="Jump to the next lead with an open window or an overdue step",
+        ),
+        Binding(
+            "slash",
+            "filter_text",
+            "Filter",
+            id="filter_text",
+            tooltip="Filter by name, company or email",
+        ),
+        Binding(
+            "f",
+            "filter_fields",
+            "Band/state/source",
+            id="filter_fields",
+            tooltip="Filter by band, speed-to-lead state or source",
+        ),
+        Binding("escape", "clear_filters", "Clear filter", id="clear_filters", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue-screen")
+        self.snapshot: loaders.QueueSnapshot | None = None
+        self._filters: dict[str, tuple[set[int], str]] = {}
+        self._last_tick: datetime | None = None
+        self._detail_timer: Timer | None = None
+        self._reload_timer: Timer | None = None
+        self._reordering = False
+        self._changed: set[int] = set()
+        self.first_paint_done = False
+
+    def compose(self) -> ComposeResult:
+        ws = self.tui.workspace
+        risk = ws.rules.policy.at_risk_minutes if ws else 15
+        yield Static(id="status", markup=False)
+        yield Input(placeholder="filter: name, company or email", id="filter")
+        with Horizontal(id="main"):
+            yield QueueTable(self.tui.clock, risk, id="queue")
+            yield LeadDetailView(id="detail")
+        yield TooSmall()
+        yield Footer()
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.reload()
+        self.set_interval(1.0, self.tick)
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self.set_class(self.size.width >= WIDE, "-wide")
+
+    @property
+    def wide(self) -> bool:
+        return self.has_class("-wide")
+
+    # -- LeadScreen ----------------------------------------------------------------------
+
+    def current_lead_id(self) -> int | None:
+        return self.table.cursor_lead_id
+
+    def current_contact(self) -> tuple[str, str, str]:
+        lead_id = self.current_lead_id()
+        row = self.table.row(lead_id) if lead_id is not None else None
+        if row is None:
+            return (f"lead {lead_id}", "", "")
+        return (row.name or row.email, row.email, row.phone)
+
+    def current_channel(self) -> str | None:
+        lead_id = self.current_lead_id()
+        row = self.table.row(lead_id) if lead_id is not None else None
+        return row.next_channel if row else None
+
+    def reload(self, lead_id: int | None = None) -> None:
+        if lead_id is not None:
+            self._changed.add(lead_id)
+        ws, clock = self.tui.workspace, self.tui.clock
+        if ws is None:
+            return
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+
+        def work() -> None:
+            self.post_message(QueueLoaded(loaders.load_queue(ws, clock())))
+
+        self.run_worker(
+            work,
+            thread=True,
+            group="queue",
+            exclusive=True,
+            exit_on_error=False,
+            name="Loading the queue",
+        )
+
+    # -- data back from workers -------------------------------------------------------
+
+    def on_queue_loaded(self, message: QueueLoaded) -> None:
+        self.snapshot = message.snapshot
+        if message.reordered:
+            self._reordering = False
+        else:
+            self.table.forget(self._changed)
+            self._changed.clear()
+            self._reload_timer = self.set_timer(RELOAD_SECONDS, self.reload)
+        if message.snapshot.rows:
+            self.table.put_rows(message.snapshot.rows)
+        self._apply_order()
+        if self._last_tick is None:
+            self._last_tick = message.snapshot.loaded_at
+        self._show_status()
+        if not self.first_paint_done:
+            self.first_paint_done = True
+            self.call_after_refresh(
+                self.post_message, QueueTable.Highlighted(self.table, self.table.cursor_lead_id)
+            )
+        elif self.wide and self.table.cursor_lead_id is not None:
+            self._load_detail(self.table.cursor_lead_id)
+
+    def _apply_order(self) -> None:
+        if self.snapshot is None:
+            return
+        order = self.snapshot.order
+        for ids, _ in self._filters.values():
+            order = [i for i in order if i in ids]
+        self.table.set_order(order)
+
+    @on(QueueTable.RowsWanted)
+    def fetch_rows(self, message: QueueTable.RowsWanted) -> None:
+        ws, clock, ids = self.tui.workspace, self.tui.clock, message.lead_ids
+        if ws is None:
+            return
+
+        def work() -> None:
+            self.post_message(RowsLoaded(loaders.load_rows(ws, ids, clock())))
+
+        self.run_worker(work, thread=True, group="rows", exit_on_error=False, name="Loading rows")
+
+    def on_rows_loaded(self, message: RowsLoaded) -> None:
+        self.table.put_rows(message.rows)
+
+    @on(QueueTable.Highlighted)
+    def highlighted(self, message: QueueTable.Highlighted) -> None:
+        self.refresh_bindings()
+        if not self.wide or message.lead_id is None:
+            return
+        # Debounced: holding j down should not start a detail load per row.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        lead_id = message.lead_id
+        self._detail_timer = self.set_timer(0.12, lambda: self._load_detail(lead_id))
+
+    def _load_detail(self, lead_id: int) -> None:
+        ws, clock = self.tui.workspace, self.tui.clock
+        if ws is None:
+            return
+
+        def work() -> None:
+            self.post_message(DetailLoaded(lead_id, loaders.load_detail(ws, lead_id, clock())))
+
+        self.run_worker(
+            work,
+            thread=True,
+            group="detail",
+            exclusive=True,
+            exit_on_error=False,
+            name="Loading the lead",
+        )
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if message.lead_id == self.table.cursor_lead_id:
+            self.query_one(LeadDetailView).show(message.detail)
+
+    @on(QueueTable.Opened)
+    def opened(self, message: QueueTable.Opened) -> None:
+        if self.wide:
+            self.query_one(LeadDetailView).focus()
+            return
+        from leadtui.screens.lead_detail import LeadDetailScreen
+
+        self.app.push_screen(LeadDetailScreen(message.lead_id))
+
+    # -- time ------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        now = self.tui.clock()
+        self.table.tick(now)
+        snapshot, ws = self.snapshot, self.tui.workspace
+        if snapshot is None or ws is None:
+            return
+        if self._last_tick is not None and now > self._last_tick:
+            risk = ws.rules.policy.at_risk_minutes
+            for lead_id in loaders.turned_at_risk(snapshot, risk, self._last_tick, now):
+                row = self.table.row(lead_id)
+                name = (row.name or row.email) if row else f"Lead {lead_id}"
+                self.notify(
+                    f"{name}: {risk} minutes left to make first contact.",
+                    title="At risk",
+                    severity="warning",
+                    markup=False,
+                )
+        self._last_tick = now
+        if snapshot.next_change is not None and now >= snapshot.next_change:
+            self._reorder(snapshot, now)
+        self._show_status()
+
+    def _reorder(self, snapshot: loaders.QueueSnapshot, now: datetime) -> None:
+        if self._reordering or self.tui.workspace is None:
+            return
+        self._reordering = True
+        ws = self.tui.workspace
+
+        def work() -> None:
+            self.post_message(QueueLoaded(loaders.reorder(ws, snapshot, now), reordered=True))
+
+        self.run_worker(
+            work, thread=True, group="reorder", exit_on_error=False, name="Re-ordering the queue"
+        )
+
+    def _show_status(self) -> None:
+        snapshot, ws = self.snapshot, self.tui.workspace
+        if snapshot is None or ws is None:
+            return
+        now = self.tui.clock().timestamp()
+        risk = ws.rules.policy.at_risk_minutes * 60
+        open_windows = [d for d, _ in snapshot.windows if d > now]
+        at_risk = sum(1 for d in open_windows if d - now <= risk)
+        text = Text()
+        text.append(" leadtui ", style="bold reverse")
+        text.append(f"  {clean(ws.me) or 'everyone'}  ·  {len(self.table.order)} leads")
+        text.append(f"  ·  {len(open_windows)} open windows")
+        if at_risk:
+            text.append(f"  ·  ▲ {at_risk} at risk", style="bold yellow")
+        if self._filters:
+            labels = ", ".join(label for _, label in self._filters.values())
+            text.append(f"  ·  filter: {clean(labels)} (esc clears)", style="italic")
+        self.query_one("#status", Static).update(text)
+
+    # -- navigation and filters ---------------------------------------------------------
+
+    def action_next_urgent(self) -> None:
+        snapshot, ws = self.snapshot, self.tui.workspace
+        order = self.table.order
+        if snapshot is None or ws is None or not order:
+            return
+        now = self.tui.clock()
+        start = self.table.cursor
+        urgent = (Urgency.OPEN_WINDOW, Urgency.OVERDUE)
+        for step in range(1, len(order) + 1):
+            lead_id = order[(start + step) % len(order)]
+            if loaders.urgency(ws, snapshot, lead_id, now) in urgent:
+                self.table.move_to(lead_id)
+                return
+            if step > 5000:  # the urgent groups come first; far down nothing is urgent
+                break
+        self.table.move_to(order[0])
+
+    def action_filter_text(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        ws = self.tui.workspace
+        if not text or ws is None:
+            self.post_message(FilterComputed("text", None))
+            return
+
+        def work() -> None:
+            self.post_message(FilterComputed("text", loaders.matching_text(ws, text), f"“{text}”"))
+
+        self.run_worker(
+            work, thread=True, group="filter", exclusive=True, exit_on_error=False, name="Filtering"
+        )
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.table.focus()
+
+    def on_filter_computed(self, message: FilterComputed) -> None:
+        if message.lead_ids is None:
+            self._filters.pop(message.kind, None)
+        else:
+            self._filters[message.kind] = (message.lead_ids, message.label)
+        self._apply_order()
+        self._show_status()
+
+    def action_clear_filters(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("-shown")
+        self._filters.clear()
+        self._apply_order()
+        self._show_status()
+        self.table.focus()
+
+    def action_filter_fields(self) -> None:
+        snapshot = self.snapshot
+        choices = [(f"band: {b}", f"band:{b}") for b in BANDS]
+        choices += [(f"state: {s.replace('_', ' ')}", f"state:{s}") for s in STATES]
+        choices += [(f"source: {s}", f"source:{s}") for s in (snapshot.sources if snapshot else [])]
+        choices.append(("no band/state/source filter", "clear:"))
+        self.app.push_screen(ChoiceModal("Show only", choices), self._field_chosen)
+
+    def _field_chosen(self, choice: str | None) -> None:
+        ws, snapshot = self.tui.workspace, self.snapshot
+        if choice is None or ws is None or snapshot is None:
+            return
+        kind, _, value = choice.partition(":")
+        if kind == "clear":
+            self.post_message(FilterComputed("field", None))
+            return
+        now = self.tui.clock()
+        label = f"{kind} {value}"
+
+        def work() -> None:
+            if kind == "state":
+                ids = loaders.matching_state(ws, snapshot, value, now)
+            elif kind == "band":
+                ids = loaders.matching_fields(ws, value, None)
+            else:
+                ids = loaders.matching_fields(ws, None, value)
+            self.post_message(FilterComputed("field", ids, label))
+
+        self.run_worker(
+            work, thread=True, group="filter-field", exit_on_error=False, name="Filtering"
+        )

@@ -1,0 +1,362 @@
+"""The queue: a Line-API ScrollView that renders only the rows on screen.
+
+It holds an ordered list of lead ids (cheap even at 100,000) and a small LRU cache of full rows;
+rows it lacks are asked for with a `RowsWanted` message and painted as placeholders until they
+arrive. Nothing here touches the database. Modelled on toolong's `log_lines.py`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from widgets.queue_row import Cells, Mark, QueueRow, cells
+
+ROW_CACHE_SIZE = 2_000
+
+# (title, key on Cells, fixed width or 0 for flexible, drop order when narrow: 0 = never)
+COLUMNS: tuple[tuple[str, str, int, int], ...] = (
+    ("SLA", "sla", 8, 0),
+    ("Name", "name", 0, 0),
+    ("Company", "company", 0, 0),
+    ("Band", "band", 8, 0),
+    ("Source", "source", 14, 1),
+    ("Next touch", "next", 17, 0),
+    ("Done", "touches", 5, 3),
+    ("Age", "age", 4, 2),
+)
+MIN_FLEX = 10
+
+
+def layout(width: int) -> list[tuple[str, str, int]]:
+    """Columns that fit `width`: drop the least useful first, share the rest between name and
+    company (55/45)."""
+    columns = list(COLUMNS)
+    for drop in (1, 2, 3):
+        fixed = sum(c[2] + 1 for c in columns if c[2])
+        if width - fixed >= 2 * MIN_FLEX + 2:
+            break
+        columns = [c for c in columns if c[3] != drop]
+    fixed = sum(c[2] + 1 for c in columns if c[2])
+    flex = max(width - fixed - 2, 2 * MIN_FLEX)
+    name_width = flex * 55 // 100
+    widths = {"name": name_width, "company": flex - name_width}
+    return [(title, key, size or widths[key]) for title, key, size, _ in columns]
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or clip to exactly `width` cells, with an ellipsis when clipped."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+class QueueTable(ScrollView, can_focus=True):
+    """The rep's queue, most urgent first; the header row stays put while rows scroll."""
+
+    DEFAULT_CSS = """
+    QueueTable {
+        background: $surface;
+        scrollbar-gutter: stable;
+        overflow-x: hidden;
+        & > .queue-table--header { text-style: bold; color: $text-muted; }
+        & > .queue-table--cursor { background: $block-cursor-background; }
+        & > .queue-table--cursor-blurred { background: $block-cursor-blurred-background; }
+        & > .queue-table--at-risk { color: $warning; text-style: bold; }
+        & > .queue-table--breached { color: $error; text-style: bold; }
+        & > .queue-table--overdue { color: $error; }
+        & > .queue-table--dim { color: $text-muted; }
+    }
+    """
+    COMPONENT_CLASSES = {
+        "queue-table--header",
+        "queue-table--cursor",
+        "queue-table--cursor-blurred",
+        "queue-table--at-risk",
+        "queue-table--breached",
+        "queue-table--overdue",
+        "queue-table--dim",
+    }
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="queue.up", tooltip="Previous lead"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="queue.down", tooltip="Next lead"),
+        Binding("g,home", "first", "First", show=False, id="queue.first", tooltip="Top of queue"),
+        Binding("G,end", "last", "Last", show=False, id="queue.last", tooltip="Bottom of queue"),
+        Binding("pageup", "page_up", "Page up", show=False, id="queue.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="queue.page_down"),
+        Binding("enter", "open", "Open", id="queue.open", tooltip="Open the lead's detail"),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved to another lead (or to none)."""
+
+        def __init__(self, table: QueueTable, lead_id: int | None) -> None:
+            super().__init__()
+            self.table = table
+            self.lead_id = lead_id
+
+    class Opened(Message):
+        def __init__(self, table: QueueTable, lead_id: int) -> None:
+            super().__init__()
+            self.table = table
+            self.lead_id = lead_id
+
+    class RowsWanted(Message):
+        """Rows on screen that the cache lacks; answer with `put_rows`."""
+
+        def __init__(self, table: QueueTable, lead_ids: list[int]) -> None:
+            super().__init__()
+            self.table = table
+            self.lead_ids = lead_ids
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        at_risk_minutes: int = 15,
+        *,
+        empty_text: str = "Nothing to do: the queue is empty.",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._clock = clock
+        self.at_risk_seconds = at_risk_minutes * 60.0
+        self.empty_text = empty_text
+        self._order: list[int] = []
+        self._position: dict[int, int] = {}
+        self._rows: OrderedDict[int, QueueRow] = OrderedDict()
+        self._wanted: set[int] = set()
+        self.cursor = 0
+        self.loaded = False
+        # What each screen line showed when last painted, so a tick repaints only changes.
+        self._painted: dict[int, tuple[object, ...]] = {}
+        self._now = clock()
+
+    # -- data in -------------------------------------------------------------------------
+
+    @property
+    def order(self) -> Sequence[int]:
+        return self._order
+
+    @property
+    def cursor_lead_id(self) -> int | None:
+        return self._order[self.cursor] if 0 <= self.cursor < len(self._order) else None
+
+    def row(self, lead_id: int) -> QueueRow | None:
+        return self._rows.get(lead_id)
+
+    def set_order(self, lead_ids: Sequence[int]) -> None:
+        """Show these leads in this order; the cursor stays on its lead if it is still here."""
+        keep = self.cursor_lead_id
+        self._order = list(lead_ids)
+        self._position = {lead_id: i for i, lead_id in enumerate(self._order)}
+        if keep is not None and keep in self._position:
+            self.cursor = self._position[keep]
+        else:
+            self.cursor = min(self.cursor, max(len(self._order) - 1, 0))
+        self.loaded = True
+        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        self._repaint_all()
+        self._cursor_into_view()
+        if self.cursor_lead_id != keep:
+            self.post_message(self.Highlighted(self, self.cursor_lead_id))
+
+    def put_rows(self, rows: dict[int, QueueRow]) -> None:
+        for lead_id, row in rows.items():
+            self._rows[lead_id] = row
+            self._rows.move_to_end(lead_id)
+            self._wanted.discard(lead_id)
+        while len(self._rows) > ROW_CACHE_SIZE:
+            self._rows.popitem(last=False)
+        self._repaint_all()
+
+    def forget(self, lead_ids: Iterable[int]) -> None:
+        """Drop cached rows (after an action changed them) so they are fetched again."""
+        for lead_id in lead_ids:
+            self._rows.pop(lead_id, None)
+        self._repaint_all()
+
+    def move_to(self, lead_id: int) -> bool:
+        index = self._position.get(lead_id)
+        if index is None:
+            return False
+        self._move(index)
+        return True
+
+    # -- time ----------------------------------------------------------------------------
+
+    def tick(self, now: datetime) -> None:
+        """Repaint only the visible lines whose text changed since they were painted."""
+        self._now = now
+        for y in range(1, self.size.height):
+            index = self._index_at(y)
+            lead_id = self._order[index] if 0 <= index < len(self._order) else None
+            if self._key(index, lead_id) != self._painted.get(y):
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def visible_lead_ids(self) -> list[int]:
+        start = int(self.scroll_y)
+        return self._order[start : start + max(self.size.height - 1, 0)]
+
+    # -- cursor --------------------------------------------------------------------------
+
+    def _move(self, index: int) -> None:
+        if not self._order:
+            return
+        index = max(0, min(index, len(self._order) - 1))
+        if index == self.cursor:
+            return
+        old = self.cursor
+        self.cursor = index
+        self._refresh_index(old)
+        self._refresh_index(index)
+        self._cursor_into_view()
+        self.post_message(self.Highlighted(self, self.cursor_lead_id))
+
+    def _page(self) -> int:
+        return max(self.size.height - 2, 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor + 1)
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self._order) - 1)
+
+    def action_page_up(self) -> None:
+        self._move(self.cursor - self._page())
+
+    def action_page_down(self) -> None:
+        self._move(self.cursor + self._page())
+
+    def action_open(self) -> None:
+        if self.cursor_lead_id is not None:
+            self.post_message(self.Opened(self, self.cursor_lead_id))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return
+        index = self._index_at(event.y)
+        if 0 <= index < len(self._order):
+            self._move(index)
+            if event.chain > 1:
+                self.action_open()
+
+    def _cursor_into_view(self) -> None:
+        rows_shown = max(self.size.height - 1, 1)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + rows_shown:
+            self.scroll_to(y=self.cursor - rows_shown + 1, animate=False, immediate=True)
+
+    def _refresh_index(self, index: int) -> None:
+        y = index - int(self.scroll_y) + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _repaint_all(self) -> None:
+        self._painted.clear()
+        self.refresh()
+
+    def on_focus(self) -> None:
+        self._refresh_index(self.cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_index(self.cursor)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        self._cursor_into_view()
+
+    # -- painting ------------------------------------------------------------------------
+
+    def _index_at(self, y: int) -> int:
+        return int(self.scroll_y) + y - 1
+
+    def _key(self, index: int, lead_id: int | None) -> tuple[object, ...]:
+        if lead_id is None:
+            return ("blank",)
+        row = self._rows.get(lead_id)
+        if row is None:
+            return ("wanted", lead_id)
+        return (lead_id, index == self.cursor, cells(row, self._now, self.at_risk_seconds))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header(width)
+        index = self._index_at(y)
+        if not 0 <= index < len(self._order):
+            self._painted[y] = ("blank",)
+            if not self._order and y == 2 and self.loaded:
+                style = self.rich_style + self._part("queue-table--dim")
+                return Strip([Segment(fit("  " + self.empty_text, width), style)], width)
+            return Strip.blank(width, self.rich_style)
+        lead_id = self._order[index]
+        key = self._key(index, lead_id)
+        self._painted[y] = key
+        row = self._rows.get(lead_id)
+        if row is None:
+            self._want(lead_id)
+            style = self.rich_style + self._part("queue-table--dim")
+            return Strip([Segment(fit("  …", width), style)], width)
+        self._rows.move_to_end(lead_id)
+        return self._row_strip(key[2], index == self.cursor, width)  # type: ignore[arg-type]
+
+    def _want(self, lead_id: int) -> None:
+        if lead_id in self._wanted:
+            return
+        # Ask for the whole visible page at once, not one message per line.
+        missing = [i for i in self.visible_lead_ids() if i not in self._rows]
+        missing = [i for i in missing if i not in self._wanted] or [lead_id]
+        self._wanted.update(missing)
+        self.post_message(self.RowsWanted(self, missing))
+
+    def _part(self, name: str) -> Style:
+        # Always partial: Textual caches component styles by name alone, whatever `partial` is.
+        return self.get_component_rich_style(name, partial=True)
+
+    def _header(self, width: int) -> Strip:
+        style = self.rich_style + self._part("queue-table--header")
+        text = " ".join(fit(title, size) for title, _, size in layout(width))
+        return Strip([Segment(fit(text, width), style)], width)
+
+    def _row_strip(self, row_cells: Cells, selected: bool, width: int) -> Strip:
+        base = self.rich_style
+        if selected:
+            name = "queue-table--cursor" if self.has_focus else "queue-table--cursor-blurred"
+            base = base + self._part(name)
+        mark_style = {
+            Mark.AT_RISK: "queue-table--at-risk",
+            Mark.BREACHED: "queue-table--breached",
+        }.get(row_cells.mark)
+        segments: list[Segment] = []
+        for title, key, size in layout(width):
+            style: Style = base
+            if key == "sla" and mark_style:
+                style = base + self._part(mark_style)
+            elif key == "next" and row_cells.overdue:
+                style = base + self._part("queue-table--overdue")
+            elif key in ("age", "touches", "source") and title:
+                style = base + self._part("queue-table--dim")
+            segments.append(Segment(fit(getattr(row_cells, key), size) + " ", style))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        return strip
