@@ -13,6 +13,10 @@ from typing import Any
 from sync.protocol import CrmAdapter, SyncError
 
 GROUP = "leadtui.adapters"
+# leadtui's own adapters, as pyproject.toml registers them: used when running from a checkout
+# that was never pip-installed (no metadata, so no entry points). An installed entry point of
+# the same name wins.
+BUILTIN = {"hubspot": "sync.hubspot:HubSpotAdapter"}
 
 
 class UnknownAdapter(SyncError):
@@ -24,6 +28,8 @@ def available() -> dict[str, EntryPoint]:
     found: dict[str, EntryPoint] = {}
     for entry in entry_points(group=GROUP):
         found.setdefault(entry.name, entry)
+    for name, value in BUILTIN.items():
+        found.setdefault(name, EntryPoint(name=name, value=value, group=GROUP))
     return found
 
 
