@@ -145,7 +145,13 @@ def breaches(
     out = []
     for view in views.values():
         for breach in breaches_for(
-            view.lead, view.touches, view.enrolment, ws.rules.policy, ws.rules.calendar, now
+            view.lead,
+            view.touches,
+            view.enrolment,
+            ws.rules.policy,
+            ws.rules.calendar,
+            now,
+            ws.rules.abandon_after_days,
         ):
             if since is None or as_utc(breach.due_at) >= as_utc(since):
                 out.append(BreachView(view.lead, breach))

@@ -42,6 +42,7 @@ def breaches_for(
     policy: SlaPolicy,
     calendar: BusinessCalendar,
     now: datetime,
+    abandon_after_days: int = 14,
 ) -> list[Breach]:
     """Every breach of `lead` as of `now`, ordered by due time.
 
@@ -72,7 +73,7 @@ def breaches_for(
             breaches.append(Breach(BreachKind.OVERDUE_TOUCH, enrolment.due_at, late, None))
 
     human_touches = sum(1 for t in touches if is_human_touch(t, lead.owner))
-    dropped = gave_up_early(lead, human_touches, enrolment, now)
+    dropped = gave_up_early(lead, human_touches, enrolment, now, abandon_after_days)
     if dropped is not None:
         breaches.append(Breach(BreachKind.GAVE_UP_EARLY, dropped, None, None))
 
