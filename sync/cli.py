@@ -103,7 +103,7 @@ def run_login(base_url: str) -> int:
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
-    from sync.sandbox.server import main as sandbox_main
+    from sync.sandbox import main as sandbox_main
 
     argv = ["--host", args.host, "--port", str(args.port), "--leads", str(args.leads)]
     argv += ["--reps", str(args.reps), "--seed", str(args.seed)]
@@ -111,6 +111,4 @@ def run_sandbox(args: argparse.Namespace) -> int:
         argv += ["--db", args.db]
     if args.token:
         argv += ["--token", args.token]
-    if getattr(args, "now", None):
-        argv += ["--now", args.now]
     return int(sandbox_main(argv) or 0)

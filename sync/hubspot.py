@@ -36,7 +36,7 @@ SEARCH_CAP = 10_000  # results one search query can page through
 OVERLAP_MS = 30_000
 # HubSpot's limits for a private app: 100-190 calls per 10 s; search about 5 per second. The
 # client keeps under them rather than collecting 429s.
-REQUESTS_PER_10S = 100
+REQUESTS_PER_10S = 90
 SEARCHES_PER_SECOND = 4
 
 
@@ -58,6 +58,8 @@ class HubSpotAdapter:
             searches_per_second=http.search_budget.limit if http.search_budget else 0.0,
             lead_fields=frozenset({"status", "snoozed_until", "deal_value", "disqualified_reason"}),
         )
+        self.page_size = SEARCH_LIMIT
+        self.search_cap = SEARCH_CAP  # lowered on the fly if the server caps lower
         self._owners: list[Owner] | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hubspot")
 
@@ -132,34 +134,17 @@ class HubSpotAdapter:
     def pull(self, cursor: str | None, scope: Scope, started_at: datetime) -> Iterator[PullPage]:
         """Contacts modified since the cursor, oldest first, 200 a page.
 
-        Each page's cursor is min(newest modified date on it, sync start): the next pull starts
+        Each page's cursor is min(newest modified date seen, sync start): the next pull starts
         there (less an overlap), so nothing written meanwhile is skipped.
         """
         owner_emails = self._owner_emails()
         owner_filter = self._owner_id(scope.owner_email) if scope.owner_email else None
         start_ms = _ms(started_at)
-        since = max(0, int(cursor) - OVERLAP_MS) if cursor and cursor.isdigit() else 0
+        previous = int(cursor) if cursor and cursor.isdigit() else None
+        since = max(0, previous - OVERLAP_MS) if previous is not None else 0
         seen: dict[str, int] = {}  # id -> modified ms already yielded in this pull
-        after = 0
-        newest = int(cursor) if cursor and cursor.isdigit() else None
-        stuck_at: int | None = None
-        while True:
-            if after + SEARCH_LIMIT > SEARCH_CAP:
-                # The cap: restart the query from the last modified date seen, not the last id.
-                since, after = newest or since, 0
-                if stuck_at == since:
-                    # More than 10,000 records share one millisecond: nothing else moves on.
-                    since += 1
-                stuck_at = since
-            requests_before = self.http.requests
-            try:
-                reply = self._search(since, owner_filter, after)
-            except RequestError as exc:
-                if exc.status == 400 and "10000" in exc.detail and after > 0:
-                    after = SEARCH_CAP  # the server's cap is lower than ours: restart now
-                    continue
-                raise
-            results = [r for r in reply.get("results") or [] if isinstance(r, Mapping)]
+        newest = previous
+        for results, requests in self._changed(since, owner_filter):
             fresh: list[Mapping[str, Any]] = []
             for record in results:
                 crm_id = str(record.get("id") or "")
@@ -171,32 +156,79 @@ class HubSpotAdapter:
                     continue  # the overlap or a restart showed it again
                 seen[crm_id] = modified_ms or 0
                 fresh.append(record)
+            before = self.http.requests
             leads, skipped = self._assemble(fresh, owner_emails)
-            page_cursor = min(newest, start_ms) if newest is not None else (cursor or "")
+            page_cursor = str(min(newest, start_ms)) if newest is not None else (cursor or "")
             yield PullPage(
                 leads=tuple(leads),
-                cursor=str(page_cursor),
+                cursor=page_cursor,
                 skipped=tuple(skipped),
-                requests=self.http.requests - requests_before,
+                requests=requests + self.http.requests - before,
             )
+
+    def _changed(
+        self, since: int, owner_id: str | None
+    ) -> Iterator[tuple[list[Mapping[str, Any]], int]]:
+        """Raw search pages of contacts modified at or after `since`, ascending, with the
+        requests each took. At the cap the query restarts from the newest date seen (not the last
+        id: ids sort as strings); if every result of a capped query shares one date, that date is
+        drained by id first, so even 10,000 records written in one millisecond are all read."""
+        query_start, newest, after = since, since, 0
+        while True:
+            if after + self.page_size > self.search_cap:
+                if newest == query_start:
+                    yield from self._drain_tie(query_start, owner_id)
+                    newest = query_start + 1
+                query_start, after = newest, 0
+            before = self.http.requests
+            filters = [_filter("lastmodifieddate", "GTE", query_start)]
+            try:
+                reply = self._search(filters, owner_id, "lastmodifieddate", after)
+            except RequestError as exc:
+                if exc.status == 400 and after > 0 and self.search_cap > after:
+                    # The server caps lower than we thought: remember its cap and restart.
+                    self.search_cap = after
+                    continue
+                raise
+            results = [r for r in reply.get("results") or [] if isinstance(r, Mapping)]
+            yield results, self.http.requests - before
+            for record in results:
+                modified = hm.modified_of(record)
+                if modified is not None:
+                    newest = max(newest, _ms(modified))
             next_after = _next_after(reply)
             if not next_after or not results:
                 return
             after = int(next_after) if next_after.isdigit() else after + len(results)
 
-    def _search(self, since: int, owner_id: str | None, after: int) -> dict[str, Any]:
-        filters: list[dict[str, Any]] = [
-            {"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(since)}
-        ]
+    def _drain_tie(
+        self, moment: int, owner_id: str | None
+    ) -> Iterator[tuple[list[Mapping[str, Any]], int]]:
+        last_id = 0
+        while True:
+            before = self.http.requests
+            filters = [
+                _filter("lastmodifieddate", "EQ", moment),
+                _filter("hs_object_id", "GT", last_id),
+            ]
+            reply = self._search(filters, owner_id, "hs_object_id", 0)
+            results = [r for r in reply.get("results") or [] if isinstance(r, Mapping)]
+            yield results, self.http.requests - before
+            ids = [int(r["id"]) for r in results if str(r.get("id", "")).isdigit()]
+            if not ids or not _next_after(reply):
+                return
+            last_id = max(ids)
+
+    def _search(
+        self, filters: list[dict[str, Any]], owner_id: str | None, sort: str, after: int
+    ) -> dict[str, Any]:
         if owner_id:
-            filters.append(
-                {"propertyName": "hubspot_owner_id", "operator": "EQ", "value": owner_id}
-            )
+            filters = [*filters, _filter("hubspot_owner_id", "EQ", owner_id)]
         body: dict[str, Any] = {
             "filterGroups": [{"filters": filters}],
-            "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+            "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
             "properties": list(hm.CONTACT_PROPERTIES),
-            "limit": SEARCH_LIMIT,
+            "limit": self.page_size,
         }
         if after:
             body["after"] = str(after)
@@ -315,6 +347,10 @@ class HubSpotAdapter:
                 "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}
             )
         return PushResult(lead_crm_id)
+
+
+def _filter(name: str, operator: str, value: object) -> dict[str, Any]:
+    return {"propertyName": name, "operator": operator, "value": str(value)}
 
 
 def _next_after(reply: Any) -> str | None:

@@ -199,7 +199,9 @@ def contact_to_lead(record: Mapping[str, Any], owner_emails: Mapping[str, str]) 
         raise BadRecord("no id")
     if not isinstance(props, Mapping):
         raise BadRecord("no properties")
-    created = when(props, "createdate") or _iso(record.get("createdAt"))
+    # No fallback to `createdAt`: a contact whose createdate is unusable is damaged data, and a
+    # guessed date would start a wrong speed-to-lead clock. Skip and report it instead.
+    created = when(props, "createdate")
     if created is None:
         raise BadRecord("createdate is missing or not a date")
     email = text(props, "email")
@@ -308,7 +310,6 @@ def is_reply(kind: str, record: Mapping[str, Any]) -> bool:
 def engagement_time(record: Mapping[str, Any]) -> datetime:
     props = record.get("properties")
     at = when(props, "hs_timestamp") if isinstance(props, Mapping) else None
-    at = at or _iso(record.get("createdAt"))
     if at is None:
         raise BadRecord("hs_timestamp is missing or not a date")
     return at
