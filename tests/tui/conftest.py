@@ -1,0 +1,80 @@
+"""The TUI on a real seeded SQLite workspace, with a clock that only moves when a test says so."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from leadtui.app import LeadTuiApp
+from leadtui.config import load, locate
+from leadtui.workspace import Workspace
+from tests.conftest import NOW
+
+
+class FrozenClock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture(scope="session")
+def tui_seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Like the shared seeded workspace, with enough leads that the rep has open windows."""
+    from leadtui.demo_workspace import prepare_demo
+
+    folder = tmp_path_factory.mktemp("tui-seeded") / "ws"
+    prepare_demo(folder, leads=200, reps=2, seed=7, now=NOW)
+    return folder
+
+
+@pytest.fixture
+def tui_dir(tui_seeded_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "ws"
+    shutil.copytree(tui_seeded_dir, folder)
+    return folder
+
+
+@pytest.fixture
+def workspace(tui_dir: Path) -> Iterator[Workspace]:
+    locations = locate(None, str(tui_dir))
+    ws = Workspace.open(load(locations.config_path), locations)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def app(workspace: Workspace, clock: FrozenClock) -> LeadTuiApp:
+    return LeadTuiApp(workspace, clock)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let workers finish and their messages land (a worker's result may start another)."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def loaded(pilot: Pilot[None]) -> None:
+    from leadtui.screens.queue_screen import QueueScreen
+
+    for _ in range(50):
+        await settle(pilot)
+        screen = pilot.app.screen
+        if not isinstance(screen, QueueScreen) or screen.snapshot is not None:
+            return
+    raise AssertionError("the queue never loaded")
