@@ -11,7 +11,7 @@ from sync import registry
 from sync.hubspot import HubSpotAdapter
 from sync.protocol import CrmAdapter, SyncError
 
-FAKE_ADAPTER = '''
+FAKE_ADAPTER = """
 from sync.protocol import Account, Capabilities, PushResult
 
 
@@ -35,7 +35,7 @@ class FakeAdapter:
     def create_note(self, lead_crm_id, body, at, op_id): return PushResult("1")
     def update_lead(self, lead_crm_id, fields): return PushResult(lead_crm_id)
     def close(self): pass
-'''
+"""
 
 
 @pytest.fixture
