@@ -145,7 +145,7 @@ class Http:
         self.budget = budget
         self.search_budget = search_budget
         self.retry = retry
-        self._sleep = sleep
+        self.sleep = sleep  # the wait between retries; tests record it
         self.requests = 0
         self.retries = 0
         # Explicit timeouts: a CRM that stops answering must not hang a sync forever.
@@ -206,7 +206,7 @@ class Http:
                 retry_after = _retry_after(response)
             if attempt + 1 < self.retry.attempts:
                 self.retries += 1
-                self._sleep(self.retry.backoff(attempt, retry_after))
+                self.sleep(self.retry.backoff(attempt, retry_after))
         raise CrmUnavailable(
             f"The CRM at {self.base_url} kept failing ({last}) after "
             f"{self.retry.attempts} tries; try again later."
