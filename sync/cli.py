@@ -22,7 +22,7 @@ from sync.token import get_token, store_token
 EXIT_OK, EXIT_ERROR = 0, 1
 
 
-def _progress(stream: object = sys.stderr) -> Callable[[Progress], None]:
+def _progress() -> Callable[[Progress], None]:
     def show(p: Progress) -> None:
         if p.phase == "pull":
             line = f"pull: {p.leads} leads in {p.pages} pages ({p.requests} requests)"
@@ -30,7 +30,7 @@ def _progress(stream: object = sys.stderr) -> Callable[[Progress], None]:
                 line += f", {p.skipped} skipped"
         else:
             line = f"{p.phase}: {p.message}" if p.message else p.phase
-        print(line, file=stream, flush=True)  # type: ignore[call-overload]
+        print(line, file=sys.stderr, flush=True)
 
     return show
 
