@@ -307,9 +307,13 @@ TOUCH_DAYS = (0, 2, 6, 11, 17, 24, 30, 37)
 
 
 def _touches(
-    rng: random.Random, lead: Lead, now: datetime, phone_bad: bool
+    rng: random.Random, lead: Lead, now: datetime, phone_bad: bool, intent: float
 ) -> tuple[list[Touch], Lead]:
-    """Touches already made, and the lead as they left it (status, deals, bad data)."""
+    """Touches already made, and the lead as they left it (status, deals, bad data).
+
+    Intent and a fast first touch both raise the odds of a reply, as the research says they
+    should, so the demo's calibration and source figures have a signal to find.
+    """
     start = lead.clock_start
     age = now - start
     touches: list[Touch] = []
@@ -325,6 +329,7 @@ def _touches(
         first_after = timedelta(days=rng.randint(2, 6))
     else:
         return touches, lead  # never touched
+    reply_odds = 0.03 + 0.12 * intent + (0.06 if first_after < timedelta(hours=1) else 0.0)
     dropped_after_one = rng.random() < 0.18
     planned = 1 if dropped_after_one else rng.randint(1, 8)
     status = LeadStatus.WORKING
@@ -340,7 +345,7 @@ def _touches(
                 outcome = Outcome.BAD_NUMBER
         else:
             outcome = Outcome.SENT
-        if i >= 1 and rng.random() < 0.12:
+        if i >= 1 and rng.random() < reply_odds:
             outcome = Outcome.REPLIED if channel is not Channel.CALL else Outcome.MEETING_BOOKED
         note = (
             "Left a voicemail about the demo request." if outcome is Outcome.LEFT_VOICEMAIL else ""
@@ -441,7 +446,7 @@ def _lead(
         form_timeline=timeline,
     )
     events = _events(rng, created, intent)
-    touches, lead = _touches(rng, lead, now, phone_bad)
+    touches, lead = _touches(rng, lead, now, phone_bad, intent)
     return DemoLead(lead=lead, events=tuple(events), touches=tuple(touches))
 
 
