@@ -64,6 +64,7 @@ class QueueScreen(LeadScreen):
         self._reordering = False
         self._changed: set[int] = set()
         self.first_paint_done = False
+        self._had_lead = False
 
     def compose(self) -> ComposeResult:
         ws = self.tui.workspace
@@ -179,7 +180,11 @@ class QueueScreen(LeadScreen):
 
     @on(QueueTable.Highlighted)
     def highlighted(self, message: QueueTable.Highlighted) -> None:
-        self.refresh_bindings()
+        # Footer keys are widgets: refresh them only when lead actions become (un)available.
+        has_lead = message.lead_id is not None
+        if has_lead != self._had_lead:
+            self._had_lead = has_lead
+            self.refresh_bindings()
         if not self.wide or message.lead_id is None:
             return
         # Debounced: holding j down should not start a detail load per row.

@@ -1,0 +1,173 @@
+"""Each action through the UI, checked in the cache afterwards (and in the CLI's queue JSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from leadtui import output, views
+from leadtui.app import LeadTuiApp
+from leadtui.screens.log_touch import LogTouchModal
+from leadtui.screens.modals import ChoiceModal, PromptModal
+from leadtui.store.tables import EnrolmentRow, LeadRow, NoteRow, OutboxRow, TouchRow
+from leadtui.workspace import Workspace
+from tests.tui.conftest import loaded, settle
+from widgets.queue_table import QueueTable
+
+
+def queue_json(ws: Workspace, app: LeadTuiApp) -> dict[int, dict[str, Any]]:
+    with ws.session() as session:
+        items = views.queue(ws, session, app.clock(), ws.me)
+        return {item.lead.id: output.queue_row(item, app.clock()) for item in items}
+
+
+def outbox(ws: Workspace, lead_id: int) -> list[OutboxRow]:
+    with ws.session() as session:
+        rows = session.exec(select(OutboxRow).where(OutboxRow.lead_id == lead_id))
+        return list(rows)
+
+
+def lead(ws: Workspace, lead_id: int) -> LeadRow:
+    with ws.session() as session:
+        row = session.get(LeadRow, lead_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+async def open_lead(app: LeadTuiApp, pilot: Any) -> int:
+    await loaded(pilot)
+    lead_id = app.screen.query_one(QueueTable).cursor_lead_id
+    assert lead_id is not None
+    return lead_id
+
+
+async def test_log_a_call_records_the_touch_and_stops_the_clock(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)  # the top lead: an open speed-to-lead window
+        before = queue_json(workspace, app)[lead_id]
+        assert before["speed_to_lead"]["state"] in ("pending", "at_risk")
+        await pilot.press("l")
+        assert isinstance(app.screen, LogTouchModal)
+        app.screen.query_one("#channel").value = "call"  # type: ignore[attr-defined]
+        await pilot.pause()
+        app.screen.query_one("#outcome").value = "connected"  # type: ignore[attr-defined]
+        await pilot.click("#note")
+        await pilot.press(*"asked for pricing")
+        await pilot.press("enter")
+        await settle(pilot)
+        with workspace.session() as session:
+            touches = list(session.exec(select(TouchRow).where(TouchRow.lead_id == lead_id)))
+        assert [(t.channel, t.outcome, t.note) for t in touches][-1] == (
+            "call",
+            "connected",
+            "asked for pricing",
+        )
+        kinds = [o.kind for o in outbox(workspace, lead_id)]
+        assert "create_touch" in kinds
+        after = queue_json(workspace, app)[lead_id]
+        assert after["speed_to_lead"]["state"] == "met"
+        assert after["touches"] == before["touches"] + 1
+        # The queue shows it too: the countdown has stopped.
+        row = app.screen.query_one(QueueTable).row(lead_id)
+        assert row is not None and row.first_touch_at is not None
+
+
+async def test_add_note(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("a")
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"call back after lunch", "enter")
+        await settle(pilot)
+        with workspace.session() as session:
+            notes = list(session.exec(select(NoteRow).where(NoteRow.lead_id == lead_id)))
+        assert [n.body for n in notes] == ["call back after lunch"]
+        assert [o.kind for o in outbox(workspace, lead_id)] == ["create_note"]
+
+
+async def test_snooze_hides_the_lead(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("z")
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("down", "down", "enter")  # tomorrow 9:00
+        await settle(pilot)
+        snoozed = lead(workspace, lead_id).snoozed_until
+        assert snoozed is not None and snoozed > app.clock()
+        assert lead_id not in queue_json(workspace, app)
+        assert lead_id not in app.screen.query_one(QueueTable).order
+
+
+async def test_convert_with_a_deal_value(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("c")
+        await pilot.press(*"abc", "enter")
+        assert isinstance(app.screen, PromptModal)  # not a number: the dialog stays
+        await pilot.press("backspace", "backspace", "backspace", *"12,500", "enter")
+        await settle(pilot)
+        row = lead(workspace, lead_id)
+        assert (row.status, row.deal_value) == ("converted", 12500.0)
+        assert "update_lead" in [o.kind for o in outbox(workspace, lead_id)]
+        assert lead_id not in app.screen.query_one(QueueTable).order
+
+
+async def test_disqualify_needs_a_reason(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("x", "enter")
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*"student", "enter")
+        await settle(pilot)
+        row = lead(workspace, lead_id)
+        assert (row.status, row.disqualified_reason) == ("disqualified", "student")
+        assert lead_id not in queue_json(workspace, app)
+
+
+async def test_enrol_pause_and_resume(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        first = next(iter(workspace.rules.templates))
+        with workspace.session() as session:
+            enrolment = session.get(EnrolmentRow, lead_id)
+            assert enrolment is not None and enrolment.cadence == first
+        await pilot.press("p")
+        await settle(pilot)
+        with workspace.session() as session:
+            enrolment = session.get(EnrolmentRow, lead_id)
+            assert enrolment is not None and enrolment.paused_at is not None
+        await pilot.press("r")
+        await settle(pilot)
+        with workspace.session() as session:
+            enrolment = session.get(EnrolmentRow, lead_id)
+            assert enrolment is not None and enrolment.paused_at is None
+        assert queue_json(workspace, app)[lead_id]["cadence"]["name"] == first
+
+
+async def test_a_refused_action_says_why(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        with workspace.session() as session:
+            session.exec(select(EnrolmentRow).where(col(EnrolmentRow.lead_id) == lead_id))
+            row = session.get(EnrolmentRow, lead_id)
+            if row is not None:
+                session.delete(row)
+        await pilot.press("p")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("not in a cadence" in m for m in messages)
+
+
+async def test_copy_email_uses_the_clipboard(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("y")
+        assert app.clipboard == lead(workspace, lead_id).email
