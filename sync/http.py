@@ -8,10 +8,10 @@ because HubSpot limits it separately (RESEARCH.md).
 from __future__ import annotations
 
 import ipaddress
+import math
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +35,12 @@ class RequestError(SyncError):
 
 
 class Budget:
-    """At most `limit` calls in any rolling `window` seconds; `acquire` waits for a slot."""
+    """At most `limit` calls in any rolling `window` seconds, as the server counts them.
+
+    A call occupies its slot from the moment it is sent until `window` seconds after its reply
+    arrived: the server saw it somewhere in between, so the client never counts fewer calls than
+    the server does, however long the calls take or however many run side by side.
+    """
 
     def __init__(
         self,
@@ -50,23 +55,30 @@ class Budget:
         self.window = window
         self._clock = clock
         self._sleep = sleep
-        self._stamps: deque[float] = deque()
+        self._slots: dict[int, float] = {}  # slot -> when it was released (inf: in flight)
+        self._next = 0
         self._lock = threading.Lock()
 
-    def acquire(self) -> float:
-        """Take a slot; returns the seconds waited."""
-        waited = 0.0
+    def acquire(self) -> int:
+        """Wait for a free slot and take it; give it back with `release`."""
         while True:
             with self._lock:
                 now = self._clock()
-                while self._stamps and now - self._stamps[0] >= self.window:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
-                    return waited
-                pause = self.window - (now - self._stamps[0])
-            self._sleep(pause)
-            waited += pause
+                for slot, released in list(self._slots.items()):
+                    if now - released >= self.window:
+                        del self._slots[slot]
+                if len(self._slots) < self.limit:
+                    self._next += 1
+                    self._slots[self._next] = math.inf
+                    return self._next
+                oldest = min(self._slots.values())
+                pause = self.window - (now - oldest) if oldest != math.inf else 0.01
+            self._sleep(max(pause, 0.001))
+
+    def release(self, slot: int) -> None:
+        with self._lock:
+            if slot in self._slots:
+                self._slots[slot] = self._clock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,10 +183,8 @@ class Http:
         """The decoded JSON reply (None for 204), retrying what is worth retrying."""
         last = ""
         for attempt in range(self.retry.attempts):
-            if search and self.search_budget is not None:
-                self.search_budget.acquire()
-            if self.budget is not None:
-                self.budget.acquire()
+            search_slot = self.search_budget.acquire() if search and self.search_budget else 0
+            slot = self.budget.acquire() if self.budget is not None else 0
             self.requests += 1
             try:
                 response = self._client.request(method, path, json=json, params=params)
@@ -204,6 +214,11 @@ class Http:
                     raise RequestError(status, category, message)
                 last = f"HTTP {status} {category}"
                 retry_after = _retry_after(response)
+            finally:
+                if slot:
+                    self.budget.release(slot)  # type: ignore[union-attr]
+                if search_slot:
+                    self.search_budget.release(search_slot)  # type: ignore[union-attr]
             if attempt + 1 < self.retry.attempts:
                 self.retries += 1
                 self.sleep(self.retry.backoff(attempt, retry_after))
