@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from leadtui.domain import cadence as cadences
 from leadtui.domain.calendar import as_utc
@@ -230,5 +230,5 @@ def views_for(
     """Full views of just these leads: the TUI fetches the rows it shows, never all of them."""
     if not lead_ids:
         return {}
-    rows = [row for row in (session.get(queries.LeadRow, i) for i in lead_ids) if row is not None]
+    rows = list(session.exec(select(queries.LeadRow).where(col(queries.LeadRow.id).in_(lead_ids))))
     return _views(ws, session, now, rows, with_context=False)

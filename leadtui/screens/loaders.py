@@ -21,7 +21,7 @@ from leadtui.workspace import Workspace
 from widgets.lead_detail_view import LeadDetail, NoteItem
 from widgets.queue_row import QueueRow
 
-FIRST_PAGE = 120  # rows fetched with the order, so the first paint needs no second round trip
+FIRST_PAGE = 60  # rows fetched with the order, so the first paint needs no second round trip
 _EPOCH = datetime(1970, 1, 1).astimezone()
 
 
@@ -36,6 +36,7 @@ class QueueSnapshot:
     windows: list[tuple[float, int]] = field(default_factory=list)  # open windows by deadline
     rows: dict[int, QueueRow] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    partial: bool = False  # only the first page, ordered by the database; the rest follows
 
 
 def stl_state(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> SpeedToLeadState:
@@ -96,6 +97,16 @@ def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> Qu
     snapshot.rows = load_rows(ws, ordered[:first_page], now)
     with ws.session() as session:
         snapshot.sources = queries.sources(session)
+    return snapshot
+
+
+def load_first_page(ws: Workspace, now: datetime, limit: int = FIRST_PAGE) -> QueueSnapshot:
+    """The most urgent screenful, ordered in SQL: what the first paint needs, in milliseconds
+    even at 100,000 leads. `load_queue` follows with the whole order."""
+    with ws.session() as session:
+        top = queries.queue_top(session, ws.me or None, now, ws.end_of_day(now), limit)
+    snapshot = QueueSnapshot({}, top, now, None, partial=True)
+    snapshot.rows = load_rows(ws, top, now)
     return snapshot
 
 

@@ -120,8 +120,14 @@ class QueueScreen(LeadScreen):
         if self._reload_timer is not None:
             self._reload_timer.stop()
 
+        first = self.snapshot is None
+
         def work() -> None:
-            self.post_message(QueueLoaded(loaders.load_queue(ws, clock())))
+            now = clock()
+            if first:
+                self.post_message(QueueLoaded(loaders.load_first_page(ws, now)))
+            page = 0 if first else loaders.FIRST_PAGE
+            self.post_message(QueueLoaded(loaders.load_queue(ws, now, first_page=page)))
 
         self.run_worker(
             work,
@@ -138,7 +144,7 @@ class QueueScreen(LeadScreen):
         self.snapshot = message.snapshot
         if message.reordered:
             self._reordering = False
-        else:
+        elif not message.snapshot.partial:
             self.table.forget(self._changed)
             self._changed.clear()
             self._reload_timer = self.set_timer(RELOAD_SECONDS, self.reload)

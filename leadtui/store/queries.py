@@ -298,3 +298,57 @@ def colleague_candidates(session: Session, lead: LeadRow, limit: int = 200) -> l
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def queue_top(
+    session: Session, owner: str | None, now: datetime, day_end: datetime, limit: int
+) -> list[int]:
+    """The first `limit` lead ids of the queue, ordered in SQL: the TUI's first paint.
+
+    The same order as `leadtui.domain.queue.order_queue` over `queue_index` (a test holds the
+    two together), computed by the database so that a 100,000-lead cache shows its most urgent
+    screenful before the full index has been read. Group 0: speed-to-lead window open, by
+    deadline; 1: late (a breached untouched new lead, or a step past due), by how long; 2: a step
+    due today, by score; 3: the rest, by score. Ties go to the lower lead id.
+    """
+    from sqlalchemy import and_, case, literal, null
+
+    lead, enr = LeadRow, EnrolmentRow
+    deadline, first, due = col(lead.stl_deadline), col(lead.first_touch_at), col(enr.due_at)
+    window_open = and_(first.is_(None), deadline >= now)
+    late_stl = and_(
+        col(lead.status) == "new", deadline < now, or_(first.is_(None), first > deadline)
+    )
+    live = and_(
+        col(enr.exited_at).is_(None),
+        col(enr.completed_at).is_(None),
+        col(enr.paused_at).is_(None),
+        due.is_not(None),
+    )
+    late_due = and_(live, due < now)
+    rank = case(
+        (window_open, literal(0)),
+        (or_(late_stl, late_due), literal(1)),
+        (and_(live, due <= day_end), literal(2)),
+        else_=literal(3),
+    )
+    since = case(
+        (window_open, deadline),
+        (and_(late_stl, late_due, due < deadline), due),
+        (late_stl, deadline),
+        (late_due, due),
+        else_=null(),
+    )
+    by_score = case((or_(window_open, late_stl, late_due), null()), else_=-col(lead.score))
+    query = (
+        sa_select(col(lead.id))
+        .join(enr, col(enr.lead_id) == col(lead.id), isouter=True)
+        .where(col(lead.archived).is_(False))
+        .where(col(lead.status).in_([s.value for s in OPEN_STATUSES]))
+        .where(or_(col(lead.snoozed_until).is_(None), col(lead.snoozed_until) <= now))
+        .order_by(rank, since, by_score, col(lead.id))
+        .limit(limit)
+    )
+    if owner:
+        query = query.where(func.lower(lead.owner) == owner.lower())
+    return [lead_id for (lead_id,) in session.execute(query)]

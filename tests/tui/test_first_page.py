@@ -1,0 +1,30 @@
+"""The first page ordered in SQL agrees with the domain's queue order, at any moment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from leadtui.screens import loaders
+from leadtui.workspace import Workspace
+from tests.conftest import NOW
+
+
+@pytest.mark.parametrize(
+    "later", [timedelta(0), timedelta(minutes=50), timedelta(hours=3), timedelta(days=2)]
+)
+def test_first_page_is_the_start_of_the_full_order(workspace: Workspace, later: timedelta) -> None:
+    now = NOW + later
+    full = loaders.load_queue(workspace, now, first_page=0)
+    first = loaders.load_first_page(workspace, now, limit=len(full.order) + 5)
+    assert first.order == full.order
+    assert set(first.rows) == set(first.order)
+
+
+def test_reorder_without_the_database_matches_a_reload(workspace: Workspace) -> None:
+    snapshot = loaders.load_queue(workspace, NOW, first_page=0)
+    later = NOW + timedelta(hours=2)
+    assert loaders.reorder(workspace, snapshot, later).order == (
+        loaders.load_queue(workspace, later, first_page=0).order
+    )
