@@ -3,15 +3,14 @@ page (the ORM's row-at-a-time path is far too slow for a 100,000-contact pull)."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import JSON, Boolean, Connection, Table, select, update
 
 from leadtui.domain.models import Owner
-from leadtui.store.convert import lead_values
 from leadtui.store.queries import upsert as upsert_values
 from leadtui.store.tables import (
     EventRow,
@@ -21,6 +20,7 @@ from leadtui.store.tables import (
     OwnerRow,
     SyncCursor,
     TouchRow,
+    UTCDateTime,
     table_of,
 )
 from sync.protocol import PulledLead
@@ -54,6 +54,8 @@ PULLED_FIELDS = (
     "archived",
 )
 _CHUNK = 500
+# Lead attributes copied as they are into the pulled columns.
+_LEAD_COPIED = tuple(f for f in PULLED_FIELDS if f not in ("crm_updated_at", "archived"))
 
 
 def upsert(
@@ -63,24 +65,78 @@ def upsert(
     key: str,
     update: Sequence[str] | None = None,
 ) -> None:
-    """Insert or update rows keyed on a unique column, as one prepared statement run for every
-    row (executemany). leadtui.store.queries.upsert builds one multi-VALUES statement a chunk,
-    whose compilation costs more than the write itself at 100,000 rows; SQLite gains nothing
-    from it. Other databases go through that general path."""
+    """Insert or update rows keyed on a unique column.
+
+    On SQLite: one prepared statement run by the driver for every row (executemany), with the
+    values converted here exactly as the column types would. Both SQLAlchemy paths (a compiled
+    multi-VALUES statement, or its per-row bind processing) cost several times the write itself
+    at 100,000 rows. Other databases go through leadtui.store.queries.upsert.
+    """
     if not rows:
         return
     if conn.dialect.name != "sqlite":
         upsert_values(conn, table, rows, key=key, update=update)
         return
-    columns = list(update) if update is not None else [c for c in rows[0] if c != key]
-    statement = sqlite.insert(table)
-    if columns:
-        statement = statement.on_conflict_do_update(
-            index_elements=[key], set_={name: statement.excluded[name] for name in columns}
+    given = list(rows[0])
+    columns = given + [c.name for c in table.columns if c.name not in given and _default(c)[0]]
+    changed = list(update) if update is not None else [c for c in given if c != key]
+    converters = [_converter(table.columns[name]) for name in columns]
+    defaults = {name: _default(table.columns[name])[1] for name in columns if name not in given}
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT("{key}") DO '
+    sql += (
+        "UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in changed)
+        if changed
+        else "NOTHING"
+    )
+    values = [
+        tuple(
+            convert(row[name] if name in row else defaults[name])
+            for name, convert in zip(columns, converters, strict=True)
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=[key])
-    conn.execute(statement, list(rows))
+        for row in rows
+    ]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.executemany(sql, values)
+
+
+def _default(column: Any) -> tuple[bool, Any]:
+    """(has a plain Python default, its value): what SQLAlchemy would insert when omitted."""
+    default = column.default
+    if default is None or not getattr(default, "is_scalar", False):
+        return False, None
+    return True, default.arg
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    # The exact text SQLAlchemy's SQLite DATETIME stores after UTCDateTime made it naive UTC.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store; pass an aware one")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _plain(value: Any) -> Any:
+    return value
+
+
+def _bool(value: Any) -> Any:
+    return None if value is None else int(bool(value))
+
+
+def _converter(column: Any) -> Any:
+    if isinstance(column.type, UTCDateTime):
+        return _sqlite_time
+    if isinstance(column.type, Boolean):
+        return _bool
+    if isinstance(column.type, JSON):
+        return lambda v: None if v is None else json.dumps(v)
+    return _plain
 
 
 def write_owners(conn: Connection, owners: Sequence[Owner]) -> None:
@@ -124,6 +180,16 @@ def _ids_by_crm_id(conn: Connection, crm_ids: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def _any_unpushed_updates(conn: Connection) -> bool:
+    outbox = table_of(OutboxRow)
+    query = (
+        select(outbox.c.id)
+        .where(outbox.c.state == "pending", outbox.c.kind == "update_lead")
+        .limit(1)
+    )
+    return conn.execute(query).first() is not None
+
+
 def _unpushed_fields(conn: Connection, lead_ids: Iterable[int]) -> dict[int, set[str]]:
     """Lead fields changed here and not yet pushed: a pull must not overwrite them (the outbox
     will send them, and a real conflict is the outbox's to surface)."""
@@ -150,7 +216,8 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
         return []
     by_crm = {p.lead.crm_id: p for p in pulled}  # the last copy of a record wins
     crm_ids = list(by_crm)
-    existing = _ids_by_crm_id(conn, crm_ids)
+    # Only a cache with unpushed lead edits needs to know, before writing, which leads exist.
+    existing = _ids_by_crm_id(conn, crm_ids) if _any_unpushed_updates(conn) else {}
     keep = _unpushed_fields(conn, existing.values())
     kept_values: dict[int, dict[str, Any]] = {}
     if keep:
@@ -159,8 +226,8 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
             kept_values[row["id"]] = {name: row[name] for name in keep[row["id"]]}
     rows = []
     for crm_id, item in by_crm.items():
-        values = lead_values(item.lead)
-        values = {name: values[name] for name in PULLED_FIELDS if name in values}
+        pulled_lead = item.lead
+        values = {name: getattr(pulled_lead, name) for name in _LEAD_COPIED}
         values |= {"crm_id": crm_id, "crm_updated_at": item.modified_at, "archived": False}
         local = kept_values.get(existing.get(crm_id, -1))
         if local:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from leadtui.workspace import Workspace
 from sync import cache
+from sync.prefetch import prefetch
 from sync.protocol import CrmAdapter, Scope, Skipped
 
 
@@ -96,7 +97,7 @@ class SyncEngine:
             conn = session.connection()
             cache.write_owners(conn, owners)
             cursor = cache.read_cursor(conn, name)
-        for page in self.adapter.pull(cursor, scope, started_at):
+        for page in prefetch(self.adapter.pull(cursor, scope, started_at)):
             with self.ws.session() as session:
                 conn = session.connection()
                 ids = cache.write_page(conn, page.leads, now)
