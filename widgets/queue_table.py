@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -39,6 +40,7 @@ COLUMNS: tuple[tuple[str, str, int, int], ...] = (
 MIN_FLEX = 10
 
 
+@lru_cache(maxsize=16)
 def layout(width: int) -> list[tuple[str, str, int]]:
     """Columns that fit `width`: drop the least useful first, share the rest between name and
     company (55/45)."""

@@ -6,7 +6,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from widgets.key_bar import KeyBar
 
 
 def empty_text(where: str) -> Text:
@@ -33,4 +35,4 @@ class EmptyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Middle(), Center():
             yield Static(empty_text(self._where), id="empty")
-        yield Footer()
+        yield KeyBar()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
 
 from leadtui.screens import loaders
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import DetailLoaded
+from widgets.key_bar import KeyBar
 from widgets.lead_detail_view import LeadDetail, LeadDetailView
 from widgets.too_small import TooSmall
 
@@ -26,7 +26,7 @@ class LeadDetailScreen(LeadScreen):
     def compose(self) -> ComposeResult:
         yield LeadDetailView(id="detail")
         yield TooSmall()
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(LeadDetailView).focus()

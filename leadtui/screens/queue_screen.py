@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from leadtui.domain.queue import Urgency
 from leadtui.screens import loaders
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import DetailLoaded, FilterComputed, QueueLoaded, RowsLoaded
 from leadtui.screens.modals import ChoiceModal
+from widgets.key_bar import KeyBar
 from widgets.lead_detail_view import LeadDetailView
 from widgets.queue_table import QueueTable
 from widgets.safe_text import clean
@@ -70,12 +71,12 @@ class QueueScreen(LeadScreen):
         ws = self.tui.workspace
         risk = ws.rules.policy.at_risk_minutes if ws else 15
         yield Static(id="status", markup=False)
-        yield Input(placeholder="filter: name, company or email", id="filter")
+        # The filter box and the detail pane are mounted when first needed: fewer widgets to
+        # build and style before the first paint.
         with Horizontal(id="main"):
             yield QueueTable(self.tui.clock, risk, id="queue")
-            yield LeadDetailView(id="detail")
         yield TooSmall()
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> QueueTable:
@@ -88,7 +89,20 @@ class QueueScreen(LeadScreen):
 
     def on_resize(self) -> None:
         super().on_resize()
-        self.set_class(self.size.width >= WIDE, "-wide")
+        wide = self.size.width >= WIDE
+        self.set_class(wide, "-wide")
+        if wide and not self.query(LeadDetailView):
+            self.query_one("#main").mount(LeadDetailView(id="detail"))
+            if self.table.cursor_lead_id is not None:
+                self._load_detail(self.table.cursor_lead_id)
+
+    def _filter_box(self) -> Input:
+        found = self.query("#filter").results(Input)
+        box = next(found, None)
+        if box is None:
+            box = Input(placeholder="filter: name, company or email", id="filter")
+            self.mount(box, after="#status")
+        return box
 
     @property
     def wide(self) -> bool:
@@ -217,8 +231,9 @@ class QueueScreen(LeadScreen):
         )
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
-        if message.lead_id == self.table.cursor_lead_id:
-            self.query_one(LeadDetailView).show(message.detail)
+        views = self.query(LeadDetailView)
+        if message.lead_id == self.table.cursor_lead_id and views:
+            views.first().show(message.detail)
 
     @on(QueueTable.Opened)
     def opened(self, message: QueueTable.Opened) -> None:
@@ -305,7 +320,7 @@ class QueueScreen(LeadScreen):
         self.table.move_to(order[0])
 
     def action_filter_text(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box()
         box.add_class("-shown")
         box.focus()
 
@@ -337,7 +352,7 @@ class QueueScreen(LeadScreen):
         self._show_status()
 
     def action_clear_filters(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self._filter_box()
         box.value = ""
         box.remove_class("-shown")
         self._filters.clear()

@@ -1,0 +1,230 @@
+"""Time to first paint of the queue at 1k / 10k / 100k cached leads, against two baselines
+measured in the same run: an empty Textual app, and Textual's DataTable holding the same rows.
+Also one clock tick and one filter keystroke on the biggest queue.
+
+    python -m bench.queue [--sizes 1000,10000,100000] [--repeat 3]
+
+Seeding is setup (cached in the user cache dir) and never timed. Results are printed and merged
+into bench/results.json under "queue" (other benchmarks keep their own keys).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Static
+
+from bench.workspaces import NOW, open_workspace, workspace_dir
+
+SIZE = (120, 35)
+RESULTS = Path(__file__).with_name("results.json")
+
+
+class EmptyApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("")
+
+
+class TableApp(App[None]):
+    """The baseline a naive queue would be: every row handed to a DataTable."""
+
+    def __init__(self, rows: list[tuple[str, ...]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("SLA", "Name", "Company", "Band", "Source", "Next", "Done", "Age")
+        table.add_rows(self.rows)
+
+
+async def _until(check: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app never got there")
+        await asyncio.sleep(0.001)
+
+
+async def _paint(make: Callable[[], App[None]], ready: Callable[[App[None]], bool]) -> float:
+    """Seconds from constructing the app to its first paint with `ready` true."""
+    gc.collect()
+    started = time.perf_counter()
+    app = make()
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(lambda: ready(app))
+        await pilot.pause()  # let the frame that shows it render
+        took = time.perf_counter() - started
+    return took
+
+
+def _queue_ready(app: App[None]) -> bool:
+    from leadtui.screens.queue_screen import QueueScreen
+    from widgets.queue_table import QueueTable
+
+    screen = app.screen
+    if not isinstance(screen, QueueScreen) or screen.snapshot is None:
+        return False
+    table = screen.query_one(QueueTable)
+    shown = table.visible_lead_ids()
+    return bool(shown) and all(table.row(i) is not None for i in shown)
+
+
+def _queue_app(folder: Path) -> Callable[[], App[None]]:
+    from leadtui.app import LeadTuiApp
+
+    def make() -> App[None]:
+        return LeadTuiApp(open_workspace(folder), lambda: NOW)
+
+    return make
+
+
+def _table_rows(folder: Path) -> list[tuple[str, ...]]:
+    """The same leads as the queue shows, as DataTable cells (not timed)."""
+    from leadtui.store import queries
+    from widgets.queue_row import span
+
+    ws = open_workspace(folder)
+    try:
+        with ws.session() as session:
+            rows = queries.leads(session, owner=ws.me or None, open_only=True)
+            return [
+                (
+                    r.status,
+                    r.name,
+                    r.company,
+                    f"{r.band} {r.score}",
+                    r.source,
+                    "",
+                    str(r.human_touches),
+                    span((NOW - r.created_at).total_seconds()),
+                )
+                for r in rows
+            ]
+    finally:
+        ws.close()
+
+
+def _median(runs: int, measure: Callable[[], Awaitable[float]]) -> float:
+    return statistics.median(asyncio.run(measure()) for _ in range(runs))
+
+
+async def _tick_and_filter(folder: Path, ticks: int = 20) -> dict[str, float]:
+    """Milliseconds for one clock tick and one filter keystroke, on a fully loaded queue."""
+    from leadtui.app import LeadTuiApp
+    from leadtui.screens.queue_screen import QueueScreen
+    from widgets.queue_table import QueueTable
+
+    clock = [NOW]
+    app = LeadTuiApp(open_workspace(folder), lambda: clock[0])
+    out: dict[str, float] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await _until(
+            lambda: (
+                isinstance(app.screen, QueueScreen)
+                and app.screen.snapshot is not None
+                and not app.screen.snapshot.partial
+            )
+        )
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        times = []
+        for _ in range(ticks):
+            clock[0] += timedelta(seconds=1)
+            started = time.perf_counter()
+            screen.tick()
+            await pilot.pause()
+            times.append(time.perf_counter() - started)
+        out["tick_ms"] = statistics.median(times) * 1000
+        table = screen.query_one(QueueTable)
+        await pilot.press("slash")
+        times = []
+        for key in "mar":
+            before = list(table.order[:50]), len(table.order)
+            started = time.perf_counter()
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            times.append(time.perf_counter() - started)
+            assert (list(table.order[:50]), len(table.order)) != before or not table.order
+        out["filter_keystroke_ms"] = statistics.median(times) * 1000
+        out["filter_matches"] = len(table.order)
+    return out
+
+
+def run(sizes: list[int], repeat: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"terminal": f"{SIZE[0]}x{SIZE[1]}", "sizes": {}}
+    empty = _median(repeat, lambda: _paint(EmptyApp, lambda app: True))
+    results["empty_app_first_paint_s"] = round(empty, 4)
+    print(f"empty app first paint: {empty * 1000:.0f} ms")
+    for size in sizes:
+        folder = workspace_dir(size)
+        make = _queue_app(folder)
+        queue = _median(repeat, lambda make=make: _paint(make, _queue_ready))  # type: ignore[misc]
+        rows = _table_rows(folder)
+        # DataTable at 100k takes long enough that one run says it.
+        table_runs = 1 if len(rows) > 20_000 else repeat
+        table = _median(
+            table_runs,
+            lambda rows=rows: _paint(lambda: TableApp(rows), lambda app: True),  # type: ignore[misc]
+        )
+        entry = {
+            "leads": size,
+            "queue_rows": len(rows),
+            "queue_first_paint_s": round(queue, 4),
+            "datatable_first_paint_s": round(table, 4),
+            "vs_empty_app": round(queue / empty, 2),
+            "datatable_vs_queue": round(table / queue, 1),
+        }
+        results["sizes"][str(size)] = entry
+        print(
+            f"{size:>7,} leads ({len(rows):,} in the queue): first paint {queue * 1000:.0f} ms"
+            f" = {entry['vs_empty_app']}x the empty app; DataTable {table * 1000:.0f} ms"
+            f" = {entry['datatable_vs_queue']}x slower"
+        )
+    biggest = max(sizes)
+    live = asyncio.run(_tick_and_filter(workspace_dir(biggest)))
+    results[f"at_{biggest}"] = {k: round(v, 2) for k, v in live.items()}
+    print(
+        f"at {biggest:,} leads: one tick {live['tick_ms']:.1f} ms, one filter keystroke "
+        f"{live['filter_keystroke_ms']:.0f} ms"
+    )
+    return results
+
+
+def merge(key: str, value: Any, path: Path = RESULTS) -> None:
+    """Read-modify-write: other benchmarks keep their own keys in the same file."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data[key] = value
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.queue")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    results = run(sizes, args.repeat)
+    results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    merge("queue", results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
