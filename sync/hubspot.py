@@ -145,7 +145,7 @@ class HubSpotAdapter:
         seen: dict[str, int] = {}  # id -> modified ms already yielded in this pull
         newest = previous
         for results, requests in self._changed(since, owner_filter):
-            fresh: list[Mapping[str, Any]] = []
+            fresh: list[tuple[Mapping[str, Any], datetime | None]] = []
             for record in results:
                 crm_id = str(record.get("id") or "")
                 modified = hm.modified_of(record)
@@ -155,7 +155,7 @@ class HubSpotAdapter:
                 if crm_id in seen and (modified_ms is None or modified_ms <= seen[crm_id]):
                     continue  # the overlap or a restart showed it again
                 seen[crm_id] = modified_ms or 0
-                fresh.append(record)
+                fresh.append((record, modified))
             before = self.http.requests
             leads, skipped = self._assemble(fresh, owner_emails)
             page_cursor = str(min(newest, start_ms)) if newest is not None else (cursor or "")
@@ -192,10 +192,12 @@ class HubSpotAdapter:
                 raise
             results = [r for r in reply.get("results") or [] if isinstance(r, Mapping)]
             yield results, self.http.requests - before
-            for record in results:
+            # Sorted ascending: the newest date is the last one that parses.
+            for record in reversed(results):
                 modified = hm.modified_of(record)
                 if modified is not None:
                     newest = max(newest, _ms(modified))
+                    break
             next_after = _next_after(reply)
             if not next_after or not results:
                 return
@@ -236,19 +238,20 @@ class HubSpotAdapter:
         return reply if isinstance(reply, dict) else {}
 
     def _assemble(
-        self, records: Sequence[Mapping[str, Any]], owner_emails: Mapping[str, str]
+        self,
+        records: Sequence[tuple[Mapping[str, Any], datetime | None]],
+        owner_emails: Mapping[str, str],
     ) -> tuple[list[PulledLead], list[Skipped]]:
         skipped: list[Skipped] = []
         mapped = []
-        for record in records:
+        for record, modified_at in records:
             crm_id = str(record.get("id") or "?")
             try:
                 lead = hm.contact_to_lead(record, owner_emails)
             except hm.BadRecord as exc:
                 skipped.append(Skipped(crm_id, f"contact {crm_id}: {exc}"))
                 continue
-            modified = hm.modified_of(record) or lead.created_at
-            mapped.append((lead, modified))
+            mapped.append((lead, modified_at or lead.created_at))
         if not mapped:
             return [], skipped
         ids = [lead.crm_id for lead, _ in mapped]

@@ -132,7 +132,7 @@ def lead_status(lifecycle: str, hs_lead_status: str) -> LeadStatus:
 
 def text(props: Mapping[str, Any], name: str) -> str:
     value = props.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return value.strip() if value.__class__ is str or isinstance(value, str) else ""
 
 
 def when(props: Mapping[str, Any], name: str) -> datetime | None:
@@ -142,9 +142,9 @@ def when(props: Mapping[str, Any], name: str) -> datetime | None:
         return None
     raw = value.strip()
     try:
-        if raw.lstrip("-").isdigit():
+        if raw[-1:].isdigit() and raw.lstrip("-").isdigit():
             return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw)  # Python 3.11 reads HubSpot's "...Z" as is
     except (ValueError, OverflowError, OSError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
