@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -166,6 +166,7 @@ def _zones_by_lower() -> dict[str, str]:
     return {zone.lower(): zone for zone in available_timezones()}
 
 
+@lru_cache(maxsize=1024)  # picklist values: few, and read for every contact
 def timezone_of(raw: str) -> str:
     """HubSpot spells IANA zones "america_slash_new_york"; "" when it is no zone we know."""
     if not raw:
@@ -174,6 +175,7 @@ def timezone_of(raw: str) -> str:
     return _zones_by_lower().get(candidate, "")
 
 
+@lru_cache(maxsize=1024)
 def company_size(raw: str) -> int | None:
     """numemployees is a picklist of ranges ("50-100", "1000+"): keep the lower bound, a size
     the company surely has."""
@@ -204,29 +206,31 @@ def contact_to_lead(record: Mapping[str, Any], owner_emails: Mapping[str, str]) 
     created = when(props, "createdate")
     if created is None:
         raise BadRecord("createdate is missing or not a date")
-    email = text(props, "email")
-    name = f"{text(props, 'firstname')} {text(props, 'lastname')}".strip()
-    status = lead_status(text(props, "lifecyclestage"), text(props, "hs_lead_status"))
+    # Every value read once, as stripped text: non-strings (numbers, lists, nulls) are "".
+    p = {k: v.strip() for k, v in props.items() if isinstance(v, str)}
+    get = p.get
+    email = get("email", "")
+    name = f"{get('firstname', '')} {get('lastname', '')}".strip()
     return Lead(
         id=0,
         crm_id=str(crm_id),
         name=name or email or f"Contact {crm_id}",
         email=email,
-        owner=owner_emails.get(text(props, "hubspot_owner_id"), ""),
-        source=source_of(props),
-        status=status,
+        owner=owner_emails.get(get("hubspot_owner_id", ""), ""),
+        source=source_of(p),
+        status=lead_status(get("lifecyclestage", ""), get("hs_lead_status", "")),
         created_at=created,
-        routed_at=when(props, "hubspot_owner_assigneddate"),
-        company=text(props, "company"),
-        phone=text(props, "phone"),
-        job_title=text(props, "jobtitle"),
-        industry=text(props, "industry"),
-        company_size=company_size(text(props, "numemployees")),
-        country=text(props, "country"),
-        timezone=timezone_of(text(props, "hs_timezone")),
-        form_problem=text(props, "leadtui_problem"),
-        form_timeline=text(props, "leadtui_timeline"),
-        email_bad=text(props, "hs_email_bad_address").lower() == "true",
+        routed_at=when(p, "hubspot_owner_assigneddate"),
+        company=get("company", ""),
+        phone=get("phone", ""),
+        job_title=get("jobtitle", ""),
+        industry=get("industry", ""),
+        company_size=company_size(get("numemployees", "")),
+        country=get("country", ""),
+        timezone=timezone_of(get("hs_timezone", "")),
+        form_problem=get("leadtui_problem", ""),
+        form_timeline=get("leadtui_timeline", ""),
+        email_bad=get("hs_email_bad_address", "").lower() == "true",
     )
 
 

@@ -1,0 +1,216 @@
+"""Sync throughput: pull N contacts from a sandbox (rate limit off) into an empty cache, and time
+the same pull by hubspot-api-client's `crm.contacts.get_all` and by a bare httpx paging loop.
+
+    python -m bench.sync [--contacts 100000]
+
+`run()` returns the figures and merges them into bench/results.json under "sync". The bare loop
+is the ceiling (no mapping, no cache); leadtui's figure includes mapping and the cache writes
+with derived figures (score, deadline, cadence), which the others do not do at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from leadtui.config import Locations, parse
+from leadtui.workspace import Workspace
+from sync import hubspot_map as hm
+from sync.engine import SyncEngine
+from sync.hubspot import HubSpotAdapter
+
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    base_url: str
+    token: str
+
+
+@contextmanager
+def sandbox_process(contacts: int, seed: int) -> Iterator[RunningSandbox]:
+    """The sandbox in its own process, as HubSpot is on its own machines: in this process its
+    JSON encoding would compete with the clients for one interpreter lock and measure that."""
+    command = [sys.executable, "-m", "sync.sandbox", "--leads", str(contacts), "--reps", "8"]
+    command += ["--seed", str(seed), "--no-rate-limit"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            raise RuntimeError("the sandbox did not start")
+        info = json.loads(line)
+        yield RunningSandbox(info["base_url"], info["token"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+RESULTS = Path(__file__).with_name("results.json")
+PROPERTIES = list(hm.CONTACT_PROPERTIES)
+
+
+def _bare_list(box: RunningSandbox) -> int:
+    """GET /crm/v3/objects/contacts, 100 a page, json-decoded and counted: nothing else."""
+    count, after = 0, None
+    with httpx.Client(
+        base_url=box.base_url, headers={"Authorization": f"Bearer {box.token}"}, timeout=30
+    ) as client:
+        while True:
+            params: dict[str, Any] = {"limit": 100, "properties": ",".join(PROPERTIES)}
+            if after:
+                params["after"] = after
+            reply = client.get("/crm/v3/objects/contacts", params=params).json()
+            count += len(reply["results"])
+            after = (reply.get("paging") or {}).get("next", {}).get("after")
+            if not after:
+                return count
+
+
+def _bare_search(box: RunningSandbox) -> int:
+    """The search the adapter uses (200 a page, restarted at the 10,000 cap), without mapping."""
+    count, since, after, newest = 0, 0, 0, 0
+    seen: set[str] = set()
+    with httpx.Client(
+        base_url=box.base_url, headers={"Authorization": f"Bearer {box.token}"}, timeout=30
+    ) as client:
+        while True:
+            if after + 200 > 10_000:
+                since, after = newest, 0
+            body: dict[str, Any] = {
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": "lastmodifieddate",
+                                "operator": "GTE",
+                                "value": str(since),
+                            }
+                        ]
+                    }
+                ],
+                "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+                "properties": PROPERTIES,
+                "limit": 200,
+            }
+            if after:
+                body["after"] = str(after)
+            reply = client.post("/crm/v3/objects/contacts/search", json=body).json()
+            for record in reply["results"]:
+                if record["id"] not in seen:
+                    seen.add(record["id"])
+                    count += 1
+                stamp = hm.when(record["properties"], "lastmodifieddate")
+                if stamp:
+                    newest = max(newest, int(stamp.timestamp() * 1000))
+            nxt = (reply.get("paging") or {}).get("next", {}).get("after")
+            if not nxt:
+                return count
+            after = int(nxt)
+
+
+def _sdk(box: RunningSandbox) -> int:
+    from hubspot import HubSpot
+
+    client = HubSpot(access_token=box.token, host=box.base_url)
+    return len(client.crm.contacts.get_all(properties=PROPERTIES))
+
+
+def _leadtui(
+    box: RunningSandbox, folder: Path, activity: bool, refresh: bool
+) -> tuple[int, dict[str, Any]]:
+    text = f'[user]\nrole = "manager"\n[crm]\nbase_url = "{box.base_url}"\n'
+    ws = Workspace.open(parse(text), Locations(folder / "config.toml", folder))
+    adapter = HubSpotAdapter.from_config(
+        box.base_url, box.token, timeout_seconds=30, rate_limited=False, activity=activity
+    )
+    try:
+        report = SyncEngine(ws, adapter, refresh=refresh).pull(NOW)
+    finally:
+        adapter.close()
+        ws.close()
+    return report.leads, {"requests": report.requests, "skipped": len(report.skipped)}
+
+
+def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def run(contacts: int = 100_000, activity_contacts: int = 5_000, seed: int = 3) -> dict[str, Any]:
+    figures: dict[str, Any] = {"contacts": contacts}
+    with sandbox_process(contacts, seed) as box:
+        with tempfile.TemporaryDirectory() as tmp:
+            took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), False, False)
+        figures["leadtui"] = {"seconds": round(took, 2), "records": pulled, **extra}
+        with tempfile.TemporaryDirectory() as tmp:
+            took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), False, True)
+        figures["leadtui_with_refresh"] = {"seconds": round(took, 2), "records": pulled, **extra}
+        took, count = _timed(_sdk, box)
+        figures["sdk_get_all"] = {"seconds": round(took, 2), "records": count}
+        took, count = _timed(_bare_list, box)
+        figures["bare_list"] = {"seconds": round(took, 2), "records": count}
+        took, count = _timed(_bare_search, box)
+        figures["bare_search"] = {"seconds": round(took, 2), "records": count}
+    for name in ("leadtui", "leadtui_with_refresh", "sdk_get_all", "bare_list", "bare_search"):
+        entry = figures[name]
+        entry["records_per_second"] = round(entry["records"] / entry["seconds"], 1)
+    ours = figures["leadtui"]["records_per_second"]
+    ceiling = max(
+        figures["bare_list"]["records_per_second"], figures["bare_search"]["records_per_second"]
+    )
+    figures["vs_sdk"] = round(ours / figures["sdk_get_all"]["records_per_second"], 2)
+    figures["vs_bare_loop"] = round(ours / ceiling, 2)
+    with_refresh = figures["leadtui_with_refresh"]["records_per_second"]
+    figures["with_refresh_vs_sdk"] = round(
+        with_refresh / figures["sdk_get_all"]["records_per_second"], 2
+    )
+    figures["with_refresh_vs_bare_loop"] = round(with_refresh / ceiling, 2)
+    if activity_contacts:
+        # With deals, engagements and web events: many more calls per contact (see README).
+        with sandbox_process(activity_contacts, seed) as box, tempfile.TemporaryDirectory() as tmp:
+            took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), True, True)
+        figures["leadtui_with_activity"] = {
+            "seconds": round(took, 2),
+            "records": pulled,
+            "records_per_second": round(pulled / took, 1),
+            **extra,
+        }
+    _merge(figures)
+    return figures
+
+
+def _merge(figures: dict[str, Any]) -> None:
+    """Read-modify-write: other benchmarks keep their entries."""
+    try:
+        data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    except ValueError:
+        data = {}
+    data["sync"] = figures
+    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Sync throughput against the sandbox CRM.")
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--activity-contacts", type=int, default=5_000)
+    args = parser.parse_args(argv)
+    print(json.dumps(run(args.contacts, args.activity_contacts), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
