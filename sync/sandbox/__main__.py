@@ -1,0 +1,7 @@
+"""`python -m sync.sandbox`: the same as `leadtui sandbox`."""
+
+import sys
+
+from sync.sandbox.runner import main
+
+sys.exit(main())

@@ -1,0 +1,246 @@
+"""All the endpoints the sandbox serves: the object endpoints plus associations (v4), owners,
+web-activity events and property definitions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sync.sandbox import errors, params
+from sync.sandbox.objects import ObjectEndpoints
+from sync.sandbox.params import Query, Reply
+from sync.sandbox.schema import (
+    ASSOCIATION_TYPE_IDS,
+    OBJECT_TYPE_IDS,
+    PropertyDef,
+    PropType,
+    singular,
+)
+from sync.sandbox.table import Record
+from sync.sandbox.webevents import to_json as event_json
+
+__all__ = ["HubSpotApi", "Query", "Reply"]
+MAX_EVENTS_LIMIT = 100
+MAX_ASSOCIATIONS_PAGE = 500
+_PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_PROPERTY_TYPES = {
+    "string": PropType.STRING,
+    "number": PropType.NUMBER,
+    "datetime": PropType.DATETIME,
+    "date": PropType.DATETIME,
+    "enumeration": PropType.ENUMERATION,
+    "bool": PropType.BOOL,
+}
+
+
+class HubSpotApi(ObjectEndpoints):
+    """The sandbox's whole API (server.py routes requests here)."""
+
+    # Associations (v4) -------------------------------------------------------------------------
+
+    def _pair(self, from_type: str, to_type: str) -> int:
+        type_id = ASSOCIATION_TYPE_IDS.get((from_type, to_type))
+        if type_id is None:
+            raise errors.validation(
+                f"No association type from {singular(from_type)} to {singular(to_type)}"
+            )
+        return type_id
+
+    def _targets(self, from_type: str, from_id: int, to_type: str, type_id: int) -> list[Any]:
+        return [
+            {
+                "toObjectId": to_id,
+                "associationTypes": [
+                    {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}
+                ],
+            }
+            for to_id in self.crm.linked(from_type, from_id, to_type)
+        ]
+
+    def association_batch_read(self, from_type: str, to_type: str, body: dict[str, Any]) -> Reply:
+        type_id = self._pair(from_type, to_type)
+        inputs = params.inputs(body)
+        results, errs = [], []
+        with self.crm.lock:
+            for item in inputs:
+                raw_id = str(item.get("id"))
+                record = self._find(from_type, raw_id, None)
+                targets = self._targets(from_type, record.id, to_type, type_id) if record else []
+                if not targets:
+                    errs.append(
+                        {
+                            "status": "error",
+                            "category": "OBJECT_NOT_FOUND",
+                            "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                            "context": {"fromObjectId": [raw_id]},
+                            "message": f"No {singular(to_type)} is associated with "
+                            f"{singular(from_type)} {raw_id}.",
+                        }
+                    )
+                    continue
+                start = params.offset(item.get("after"))
+                page = targets[start : start + MAX_ASSOCIATIONS_PAGE]
+                result: dict[str, Any] = {"from": {"id": raw_id}, "to": page}
+                if start + MAX_ASSOCIATIONS_PAGE < len(targets):
+                    nxt = str(start + MAX_ASSOCIATIONS_PAGE)
+                    result["paging"] = {"next": {"after": nxt, "link": None}}
+                results.append(result)
+        return self._batch_reply(results, errs, 200)
+
+    def association_list(self, from_type: str, raw_id: str, to_type: str) -> Reply:
+        type_id = self._pair(from_type, to_type)
+        with self.crm.lock:
+            record = self._find(from_type, raw_id, None)
+            if record is None:
+                raise errors.not_found(raw_id)
+            return Reply(200, {"results": self._targets(from_type, record.id, to_type, type_id)})
+
+    def associate_default(
+        self, from_type: str, to_type: str, pairs: list[tuple[str, str]]
+    ) -> Reply:
+        """Create HubSpot's default (unlabelled) association for each (from id, to id)."""
+        type_id = self._pair(from_type, to_type)
+        results, errs = [], []
+        with self.crm.transaction():
+            for from_raw, to_raw in pairs:
+                source = self._find(from_type, from_raw, None)
+                target = self._find(to_type, to_raw, None)
+                if source is None or target is None:
+                    missing = from_raw if source is None else to_raw
+                    errs.append(errors.not_found(missing).batch_error())
+                    continue
+                self.crm.link(from_type, source.id, to_type, target.id)
+                spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}
+                results.append(
+                    {"from": {"id": from_raw}, "to": {"id": to_raw}, "associationSpec": spec}
+                )
+        return self._batch_reply(results, errs, 200)
+
+    def associate_batch_default(self, from_type: str, to_type: str, body: dict[str, Any]) -> Reply:
+        pairs = []
+        for item in params.inputs(body):
+            source, target = item.get("from"), item.get("to")
+            if not isinstance(source, dict) or not isinstance(target, dict):
+                raise errors.validation("each input needs `from.id` and `to.id`")
+            pairs.append((str(source.get("id")), str(target.get("id"))))
+        return self.associate_default(from_type, to_type, pairs)
+
+    # Owners, events, properties ----------------------------------------------------------------
+
+    def owners(self, query: Query, path: str) -> Reply:
+        limit = params.limit(params.one(query, "limit"), 100, 500)
+        start = params.offset(params.one(query, "after"))
+        email = (params.one(query, "email") or "").lower()
+        with self.crm.lock:
+            owners = [] if params.flag(query, "archived") else list(self.crm.owners)
+        if email:
+            owners = [o for o in owners if o["email"].lower() == email]
+        page = owners[start : start + limit]
+        more = start + limit < len(owners)
+        return Reply(
+            200, {"results": page, **params.paging(str(start + limit) if more else None, path)}
+        )
+
+    def owner(self, raw_id: str) -> Reply:
+        with self.crm.lock:
+            found = next((o for o in self.crm.owners if o["id"] == raw_id), None)
+        if found is None:
+            raise errors.not_found(raw_id)
+        return Reply(200, found)
+
+    def events(self, query: Query, path: str) -> Reply:
+        kind = (params.one(query, "objectType") or "").lower()
+        if kind not in ("contact", "contacts", "0-1"):
+            raise errors.validation(
+                "objectType must be contact: the sandbox keeps web activity for contacts only"
+            )
+        limit = params.limit(params.one(query, "limit"), 100, MAX_EVENTS_LIMIT)
+        start = params.offset(params.one(query, "after"))
+        with self.crm.lock:
+            contact = self._event_contact(query)
+            events = list(enumerate(self.crm.events.get(contact.id, []))) if contact else []
+        event_type = params.one(query, "eventType")
+        low = params.time_param(query, "occurredAfter")
+        high = params.time_param(query, "occurredBefore")
+        chosen = [
+            (seq, e)
+            for seq, e in events
+            if (not event_type or e.event_type == event_type)
+            and (low is None or e.occurred_ms > low)
+            and (high is None or e.occurred_ms < high)
+        ]
+        sort = params.one(query, "sort") or "-occurredAt"
+        chosen.sort(key=lambda pair: (pair[1].occurred_ms, pair[0]), reverse=sort.startswith("-"))
+        page = chosen[start : start + limit]
+        results = [event_json(contact.id, seq, e) for seq, e in page] if contact else []
+        more = start + limit < len(chosen)
+        return Reply(
+            200, {"results": results, **params.paging(str(start + limit) if more else None, path)}
+        )
+
+    def _event_contact(self, query: Query) -> Record | None:
+        raw_id = params.one(query, "objectId")
+        email = params.one(query, "objectProperty.email")
+        if raw_id:
+            return self._find("contacts", raw_id, None)
+        if email:
+            return self._find("contacts", email, "email")
+        raise errors.validation("give objectId or objectProperty.email")
+
+    def list_properties(self, object_type: str) -> Reply:
+        with self.crm.lock:
+            props = list(self.crm.properties[object_type].values())
+        return Reply(200, {"results": [p.to_json(object_type) for p in props]})
+
+    def get_property(self, object_type: str, name: str) -> Reply:
+        with self.crm.lock:
+            prop = self.crm.properties[object_type].get(name)
+        if prop is None:
+            raise errors.ApiError(
+                404,
+                "OBJECT_NOT_FOUND",
+                f'Unable to find property with name "{name}" on object type '
+                f"{OBJECT_TYPE_IDS[object_type]}",
+            )
+        return Reply(200, prop.to_json(object_type))
+
+    def create_property(self, object_type: str, body: dict[str, Any]) -> Reply:
+        name, kind = body.get("name"), body.get("type")
+        if not isinstance(name, str) or not _PROPERTY_NAME.match(name):
+            raise errors.validation(
+                "name must start with a lower-case letter and use only a-z, 0-9 and _"
+            )
+        if kind not in _PROPERTY_TYPES:
+            raise errors.validation(f"type must be one of {', '.join(_PROPERTY_TYPES)}")
+        options = body.get("options") or []
+        if not isinstance(options, list):
+            raise errors.validation("options must be a list")
+        with self.crm.transaction():
+            prop = PropertyDef(
+                name=name,
+                type=_PROPERTY_TYPES[kind],
+                options=tuple(str(o.get("value")) for o in options if isinstance(o, dict)),
+                unique=bool(body.get("hasUniqueValue", False)),
+                hubspot_defined=False,
+                label=str(body.get("label") or ""),
+                group=str(body.get("groupName") or ""),
+                created_ms=self.crm.now_ms(),
+            )
+            if name in self.crm.properties[object_type]:
+                raise errors.ApiError(
+                    409, "OBJECT_ALREADY_EXISTS", f"Property named '{name}' already exists."
+                )
+            self.crm.add_property(object_type, prop)
+        return Reply(201, prop.to_json(object_type))
+
+    def delete_property(self, object_type: str, name: str) -> Reply:
+        with self.crm.transaction():
+            prop = self.crm.properties[object_type].get(name)
+            if prop is None:
+                return self.get_property(object_type, name)  # HubSpot's 404
+            if prop.hubspot_defined:
+                raise errors.validation(
+                    f"{name} is a HubSpot-defined property and cannot be deleted"
+                )
+            self.crm.delete_property(object_type, name)
+        return Reply(204)
