@@ -67,14 +67,19 @@ class SyncEngine:
         progress: ProgressFn | None = None,
         clock: Callable[[], datetime] = wall_clock,
         refresh: bool = True,
+        scope: Scope | None = None,
     ) -> None:
         self.ws = workspace
         self.adapter = adapter
         self.progress = progress or _quiet
         self.clock = clock
         self.refresh = refresh
+        self._scope = scope
 
     def scope(self) -> Scope:
+        """The configured user's leads, or the team's for a manager (or as told)."""
+        if self._scope is not None:
+            return self._scope
         user = self.ws.config.user
         if user.role == "manager" or not user.email:
             return Scope(None)
