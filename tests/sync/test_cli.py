@@ -93,3 +93,26 @@ def test_an_unknown_adapter_lists_the_known_ones(
     config.write_text(config.read_text().replace("[crm]\n", '[crm]\nadapter = "pipedrive"\n'))
     assert main(["sync", "--once"]) == 1
     assert "hubspot" in capsys.readouterr().err
+
+
+def test_the_sandbox_command_prints_where_it_listens(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import httpx
+
+    code = "import sys; from leadtui.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", code, "sandbox", "--port", "0", "--leads", "5"]
+    command += ["--reps", "1", "--token", "pat-test"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=Path.cwd())
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert info["token"] == "pat-test" and info["base_url"].startswith("http://127.0.0.1:")
+        reply = httpx.get(
+            f"{info['base_url']}/crm/v3/owners", headers={"Authorization": "Bearer pat-test"}
+        )
+        assert reply.status_code == 200 and len(reply.json()["results"]) == 1
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
