@@ -175,13 +175,3 @@ def test_plain_http_is_refused_beyond_this_machine() -> None:
     assert check_base_url("https://api.hubapi.com") == "https://api.hubapi.com"
     with pytest.raises(SyncError, match="https"):
         check_base_url("http://api.hubapi.com")
-
-
-def test_a_forbidden_reply_stops_the_sync_without_retrying(
-    sandbox: RunningSandbox, workspace: Workspace, engine_for: Callable[..., SyncEngine]
-) -> None:
-    sandbox.faults.fail_next(1, status=403)
-    engine = engine_for()
-    with pytest.raises(AuthError, match="permission"):
-        engine.pull(NOW)
-    assert engine.adapter.http.retries == 0  # type: ignore[attr-defined]
