@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
@@ -47,13 +48,14 @@ class LeadTuiApp(App[None]):
         self.clock = clock
         self._where = where
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[None]:
+        # The queue (or the empty state) is the base screen itself, not pushed over a blank one:
+        # one screen fewer to build and style before the first paint.
         if self.workspace is None:
-            self.push_screen(EmptyScreen(self._where))
-            return
+            return EmptyScreen(self._where)
         if self.workspace.config.keys:
             self.set_keymap(dict(self.workspace.config.keys))
-        self.push_screen(QueueScreen())
+        return QueueScreen()
 
     def lead_changed(self, lead_id: int) -> None:
         """An action changed a lead: every screen showing leads fetches again."""

@@ -96,12 +96,11 @@ class QueueScreen(LeadScreen):
             if self.table.cursor_lead_id is not None:
                 self._load_detail(self.table.cursor_lead_id)
 
-    def _filter_box(self) -> Input:
-        found = self.query("#filter").results(Input)
-        box = next(found, None)
+    async def _filter_box(self) -> Input:
+        box = next(self.query("#filter").results(Input), None)
         if box is None:
             box = Input(placeholder="filter: name, company or email", id="filter")
-            self.mount(box, after="#status")
+            await self.mount(box, after="#status")
         return box
 
     @property
@@ -135,13 +134,15 @@ class QueueScreen(LeadScreen):
             self._reload_timer.stop()
 
         first = self.snapshot is None
+        page = 0 if self.snapshot is not None and self.snapshot.partial else loaders.FIRST_PAGE
 
         def work() -> None:
-            now = clock()
             if first:
-                self.post_message(QueueLoaded(loaders.load_first_page(ws, now)))
-            page = 0 if first else loaders.FIRST_PAGE
-            self.post_message(QueueLoaded(loaders.load_queue(ws, now, first_page=page)))
+                # The full order follows once this page is painted (see on_queue_loaded): a
+                # second thread reading 100k rows meanwhile would hold the GIL the paint needs.
+                self.post_message(QueueLoaded(loaders.load_first_page(ws, clock())))
+            else:
+                self.post_message(QueueLoaded(loaders.load_queue(ws, clock(), page)))
 
         self.run_worker(
             work,
@@ -168,6 +169,8 @@ class QueueScreen(LeadScreen):
         if self._last_tick is None:
             self._last_tick = message.snapshot.loaded_at
         self._show_status()
+        if message.snapshot.partial:
+            self.call_after_refresh(self.reload)
         if not self.first_paint_done:
             self.first_paint_done = True
             self.call_after_refresh(
@@ -319,8 +322,8 @@ class QueueScreen(LeadScreen):
                 break
         self.table.move_to(order[0])
 
-    def action_filter_text(self) -> None:
-        box = self._filter_box()
+    async def action_filter_text(self) -> None:
+        box = await self._filter_box()
         box.add_class("-shown")
         box.focus()
 
@@ -352,9 +355,9 @@ class QueueScreen(LeadScreen):
         self._show_status()
 
     def action_clear_filters(self) -> None:
-        box = self._filter_box()
-        box.value = ""
-        box.remove_class("-shown")
+        for box in self.query("#filter").results(Input):
+            box.value = ""
+            box.remove_class("-shown")
         self._filters.clear()
         self._apply_order()
         self._show_status()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from leadtui.app import LeadTuiApp
 from leadtui.config import load, locate
@@ -65,7 +67,9 @@ def app(workspace: Workspace, clock: FrozenClock) -> LeadTuiApp:
 async def settle(pilot: Pilot[None]) -> None:
     """Let workers finish and their messages land (a worker's result may start another)."""
     for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
+        # An exclusive worker replaced by a newer one is cancelled: wait for that one next round.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 
