@@ -57,10 +57,12 @@ def summary(pulled: PullReport, pushed: PushReport, pending: int) -> str:
         f"pushed {pushed.done} changes",
     ]
     if pushed.failed:
-        parts.append(f"{pushed.failed} pushes failed")
+        parts.append(f"{pushed.failed} pushes failed (retried next sync)")
+    if pushed.dead:
+        parts.append(f"{pushed.dead} changes rejected by the CRM")
     if pulled.skipped:
         parts.append(f"{len(pulled.skipped)} malformed records skipped")
-    parts.append(f"{pending} changes waiting in the outbox")
+    parts.append(f"{pending} changes waiting in the outbox")  # "dead" ones included
     return "sync: " + ", ".join(parts) + "."
 
 

@@ -34,7 +34,8 @@ class PushReport:
 
 
 def pending_count(session: Session) -> int:
-    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")
+    """Changes not yet in the CRM: waiting ones and "dead" ones (rejected, needing a person)."""
+    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.state != "done")
     return int(session.exec(query).one())
 
 
