@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Table, select, update
@@ -57,6 +57,7 @@ PULLED_FIELDS = (
 _CHUNK = 500
 # Lead attributes copied as they are into the pulled columns.
 _LEAD_COPIED = tuple(f for f in PULLED_FIELDS if f not in ("crm_updated_at", "archived"))
+_copy_lead = attrgetter(*_LEAD_COPIED)
 
 
 def upsert(
@@ -133,7 +134,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
         raise ValueError("naive datetime given to the store; pass an aware one")
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # drop "+00:00"
 
 
 def _plain(value: Any) -> Any:
@@ -241,8 +242,7 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
             kept_values[row["id"]] = {name: row[name] for name in keep[row["id"]]}
     rows = []
     for crm_id, item in by_crm.items():
-        pulled_lead = item.lead
-        values = {name: getattr(pulled_lead, name) for name in _LEAD_COPIED}
+        values = dict(zip(_LEAD_COPIED, _copy_lead(item.lead), strict=True))
         values |= {"crm_id": crm_id, "crm_updated_at": item.modified_at, "archived": False}
         local = kept_values.get(existing.get(crm_id, -1))
         if local:
