@@ -340,8 +340,11 @@ class QueueScreen(LeadScreen):
             self.post_message(FilterComputed("text", None))
             return
 
+        snapshot = self.snapshot
+
         def work() -> None:
-            self.post_message(FilterComputed("text", loaders.matching_text(ws, text), f"“{text}”"))
+            found = loaders.matching_text(ws, text, snapshot)
+            self.post_message(FilterComputed("text", found, f"“{text}”"))
 
         self.run_worker(
             work, thread=True, group="filter", exclusive=True, exit_on_error=False, name="Filtering"

@@ -359,3 +359,19 @@ def queue_candidates(
         rest = leads_q.order_by(col(lead.score).desc(), col(lead.id)).limit(limit + len(found))
         found.update(lead_id for (lead_id,) in session.execute(rest))
     return found
+
+
+def search_texts(session: Session, owner: str | None) -> list[tuple[int, str]]:
+    """(lead id, "name\\ncompany\\nemail" lower-cased) for open leads: the TUI filters these in
+    memory as the rep types, instead of a LIKE scan per keystroke."""
+    query = (
+        sa_select(col(LeadRow.id), col(LeadRow.name), col(LeadRow.company), col(LeadRow.email))
+        .where(col(LeadRow.archived).is_(False))
+        .where(col(LeadRow.status).in_([s.value for s in OPEN_STATUSES]))
+    )
+    if owner:
+        query = query.where(func.lower(LeadRow.owner) == owner.lower())
+    return [
+        (lead_id, f"{name or ''}\n{company or ''}\n{email or ''}".lower())
+        for lead_id, name, company, email in session.execute(query)
+    ]

@@ -31,3 +31,11 @@ def test_reorder_without_the_database_matches_a_reload(workspace: Workspace) -> 
     assert loaders.reorder(workspace, snapshot, later).order == (
         loaders.load_queue(workspace, later, first_page=0).order
     )
+
+
+@pytest.mark.parametrize("text", ["a", "KOF", "example", "@", "zzz"])
+def test_text_filter_in_memory_matches_the_database(workspace: Workspace, text: str) -> None:
+    snapshot = loaders.load_queue(workspace, NOW, first_page=0)
+    queue = set(snapshot.order)
+    in_memory = loaders.matching_text(workspace, text, snapshot) & queue
+    assert in_memory == loaders.matching_text(workspace, text) & queue
