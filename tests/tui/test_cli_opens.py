@@ -1,0 +1,52 @@
+"""`leadtui` with no command and `leadtui demo` open the TUI (run is stubbed: no terminal here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadtui import app as app_module
+from leadtui.cli import main
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+
+    def run(workspace: Any, clock: Any, where: str = "") -> int:
+        calls.append({"workspace": workspace, "now": clock(), "where": where})
+        if workspace is not None:
+            workspace.close()
+        return 0
+
+    monkeypatch.setattr(app_module, "run", run)
+    monkeypatch.delenv("LEADTUI_CONFIG", raising=False)
+    return calls
+
+
+def test_no_command_without_a_cache_opens_the_empty_state(
+    opened: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(tmp_path / "nothing"))
+    assert main([]) == 0
+    assert opened[0]["workspace"] is None
+    assert not (tmp_path / "nothing" / "leadtui.db").exists()  # looking creates nothing
+
+
+def test_no_command_opens_the_workspace(
+    opened: list[dict[str, Any]], tui_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(tui_dir))
+    assert main(["--now", NOW.isoformat()]) == 0
+    assert opened[0]["workspace"] is not None and opened[0]["now"] == NOW
+
+
+def test_demo_prepares_then_opens(opened: list[dict[str, Any]], tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    code = main(["--now", NOW.isoformat(), "--data-dir", str(folder), "demo", "--leads", "30"])
+    assert code == 0
+    ws = opened[0]["workspace"]
+    assert ws is not None and ws.locations.data_dir == folder.resolve()
