@@ -11,6 +11,7 @@ from pathlib import Path
 
 from leadtui import __version__
 from leadtui.config import Config, ConfigError, Locations, load, locate
+from leadtui.domain.metrics import REPORT_FIELDS
 from leadtui.domain.models import TOUCH_CHANNELS, Outcome
 from leadtui.store.engine import StoreError
 
@@ -179,20 +180,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             rows = [output.report_row(m, args.by) for m in metrics]
     finally:
         ws.close()
-    columns = (
-        args.by,
-        "leads",
-        "contacted_within_sla_pct",
-        "median_first_response_minutes",
-        "opportunities",
-        "won",
-        "lead_to_opportunity_pct",
-        "opportunity_to_won_pct",
-        "revenue",
-        "revenue_per_lead",
-        "median_cycle_days",
-        "gave_up_early",
+    # A spreadsheet gets every figure; the terminal table leaves out what makes it too wide.
+    narrow = {"avg_deal_value", "overdue_now", "avg_touches_before_drop"}
+    fields = (
+        REPORT_FIELDS if args.format == "csv" else [f for f in REPORT_FIELDS if f not in narrow]
     )
+    columns = (args.by, *fields)
     print(output.render(rows, args.format, columns))
     return EXIT_OK
 

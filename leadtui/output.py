@@ -90,13 +90,15 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
     """JSON (the full rows), CSV or an aligned table (the named columns, flattened)."""
     if fmt == "json":
         return json.dumps(list(rows), indent=2, ensure_ascii=False)
-    flat = [{column: _cell(_dig(row, column)) for column in columns} for row in rows]
     if fmt == "csv":
+        # Raw values: a spreadsheet must read 183700.0, not "183,700.0".
+        flat = [{column: _csv_cell(_dig(row, column)) for column in columns} for row in rows]
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
         writer.writerows(flat)
         return buffer.getvalue().rstrip("\n")
+    flat = [{column: _cell(_dig(row, column)) for column in columns} for row in rows]
     return _table(flat, columns)
 
 
@@ -105,6 +107,14 @@ def _dig(row: dict[str, Any], path: str) -> Any:
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(_printable(str(v)) for v in value)
+    return _printable(str(value))
 
 
 def _cell(value: Any) -> str:

@@ -280,3 +280,14 @@ def test_custom_cadence_from_config_is_usable(workspace_dir: Path, capsys) -> No
         ws.close()
     after = {r["id"]: r for r in run_json(capsys, "queue")}[lead["id"]]
     assert after["cadence"]["name"] == "blitz" and after["cadence"]["steps"] == 5
+
+
+def test_report_csv_has_every_figure_as_a_raw_number(workspace_dir: Path, capsys) -> None:
+    code, out, _ = run(capsys, "report", "--by", "source", "--format", "csv")
+    assert code == 0
+    header, *lines = out.splitlines()
+    assert header.split(",") == ["source", *REPORT_KEYS, "overdue_now", "avg_touches_before_drop"]
+    revenue_at = header.split(",").index("revenue")
+    for line in lines:
+        value = line.split(",")[revenue_at]
+        assert value == "" or float(value) >= 0, line
