@@ -184,6 +184,12 @@ class QueueTable(ScrollView, can_focus=True):
             self._rows.popitem(last=False)
         self._repaint_all()
 
+    def reset_rows(self, rows: dict[int, QueueRow]) -> None:
+        """Replace the whole row cache (fresh rows for the screen; the rest fetched on demand)."""
+        self._rows.clear()
+        self._wanted.clear()
+        self.put_rows(rows)
+
     def forget(self, lead_ids: Iterable[int]) -> None:
         """Drop cached rows (after an action changed them) so they are fetched again."""
         for lead_id in lead_ids:

@@ -64,7 +64,6 @@ class QueueScreen(LeadScreen):
         self._detail_timer: Timer | None = None
         self._reload_timer: Timer | None = None
         self._reordering = False
-        self._changed: set[int] = set()
         self.first_paint_done = False
         self._had_lead = False
 
@@ -126,8 +125,6 @@ class QueueScreen(LeadScreen):
         return row.next_channel if row else None
 
     def reload(self, lead_id: int | None = None) -> None:
-        if lead_id is not None:
-            self._changed.add(lead_id)
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:
             return
@@ -135,15 +132,20 @@ class QueueScreen(LeadScreen):
             self._reload_timer.stop()
 
         first = self.snapshot is None
-        page = 0 if self.snapshot is not None and self.snapshot.partial else loaders.FIRST_PAGE
+        # Rows on screen are fetched again with the order: a sync or `leadtui log` may have
+        # changed them, and the cached copies are dropped when this load lands.
+        visible = self.table.visible_lead_ids()
 
         def work() -> None:
+            now = clock()
             if first:
                 # The full order follows once this page is painted (see on_queue_loaded): a
                 # second thread reading 100k rows meanwhile would hold the GIL the paint needs.
-                self.post_message(QueueLoaded(loaders.load_first_page(ws, clock())))
-            else:
-                self.post_message(QueueLoaded(loaders.load_queue(ws, clock(), page)))
+                self.post_message(QueueLoaded(loaders.load_first_page(ws, now)))
+                return
+            snapshot = loaders.load_queue(ws, now, first_page=0)
+            snapshot.rows = loaders.load_rows(ws, visible, now) if visible else {}
+            self.post_message(QueueLoaded(snapshot))
 
         self.run_worker(
             work,
@@ -161,8 +163,7 @@ class QueueScreen(LeadScreen):
         if message.reordered:
             self._reordering = False
         elif not message.snapshot.partial:
-            self.table.forget(self._changed)
-            self._changed.clear()
+            self.table.reset_rows(message.snapshot.rows)
             self._reload_timer = self.set_timer(RELOAD_SECONDS, self.reload)
         if message.snapshot.rows:
             self.table.put_rows(message.snapshot.rows)

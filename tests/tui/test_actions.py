@@ -171,3 +171,18 @@ async def test_copy_email_uses_the_clipboard(app: LeadTuiApp, workspace: Workspa
         lead_id = await open_lead(app, pilot)
         await pilot.press("y")
         assert app.clipboard == lead(workspace, lead_id).email
+
+
+async def test_changes_made_elsewhere_show_on_the_next_reload(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        row = app.screen.query_one(QueueTable).row(lead_id)
+        assert row is not None and row.first_touch_at is None
+        # As `leadtui log` or a sync would, from outside the app.
+        workspace.log_touch(lead_id, "email", "sent", app.clock())
+        app.screen.reload()  # what the 15-second timer does
+        await settle(pilot)
+        row = app.screen.query_one(QueueTable).row(lead_id)
+        assert row is not None and row.first_touch_at is not None
