@@ -6,6 +6,7 @@ their output with what is on screen to repaint only lines whose text changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -67,12 +68,20 @@ class Cells:
     overdue: bool
 
 
-def window_left(row: QueueRow, now: datetime) -> float | None:
-    """Seconds left on an open speed-to-lead window, or None when it is met or closed."""
-    if row.first_touch_at is not None or row.stl_deadline is None:
-        return None
-    left = (row.stl_deadline - now).total_seconds()
-    return left if left > 0 else None
+SecondsLeft = Callable[[datetime, datetime], float]
+
+
+def wall_clock(deadline: datetime, now: datetime) -> float:
+    return (deadline - now).total_seconds()
+
+
+def window_left(row: QueueRow, now: datetime, left: SecondsLeft = wall_clock) -> float | None:
+    """Seconds left on an open speed-to-lead window, or None when it is met or closed.
+
+    `left` counts them as the SLA policy does: working time only, with business hours."""
+    if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline > now:
+        return max(left(row.stl_deadline, now), 0.0)
+    return None
 
 
 def countdown(seconds: float) -> str:
@@ -94,8 +103,10 @@ def span(seconds: float) -> str:
     return f"{minutes // (7 * 24 * 60)}w"
 
 
-def cells(row: QueueRow, now: datetime, at_risk_seconds: float) -> Cells:
-    left = window_left(row, now)
+def cells(
+    row: QueueRow, now: datetime, at_risk_seconds: float, seconds_left: SecondsLeft = wall_clock
+) -> Cells:
+    left = window_left(row, now, seconds_left)
     mark = Mark.NONE
     if left is not None:
         at_risk = left <= at_risk_seconds

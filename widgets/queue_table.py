@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from widgets.queue_row import Cells, Mark, QueueRow, cells
+from widgets.queue_row import Cells, Mark, QueueRow, SecondsLeft, cells, wall_clock
 
 ROW_CACHE_SIZE = 2_000
 
@@ -127,6 +127,7 @@ class QueueTable(ScrollView, can_focus=True):
         clock: Callable[[], datetime],
         at_risk_minutes: int = 15,
         *,
+        seconds_left: SecondsLeft = wall_clock,
         empty_text: str = "Nothing to do: the queue is empty.",
         name: str | None = None,
         id: str | None = None,
@@ -135,6 +136,7 @@ class QueueTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
         self.at_risk_seconds = at_risk_minutes * 60.0
+        self._seconds_left = seconds_left
         self.empty_text = empty_text
         self._order: list[int] = []
         self._position: dict[int, int] = {}
@@ -305,7 +307,11 @@ class QueueTable(ScrollView, can_focus=True):
         row = self._rows.get(lead_id)
         if row is None:
             return ("wanted", lead_id)
-        return (lead_id, index == self.cursor, cells(row, self._now, self.at_risk_seconds))
+        return (
+            lead_id,
+            index == self.cursor,
+            cells(row, self._now, self.at_risk_seconds, self._seconds_left),
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

@@ -7,6 +7,7 @@ a screen never writes a query of its own.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -130,13 +131,60 @@ def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnaps
     )
 
 
+SecondsLeft = Callable[[datetime, datetime], float]
+
+
+def wall_clock_left(deadline: datetime, now: datetime) -> float:
+    return (deadline - now).total_seconds()
+
+
+def seconds_left(ws: Workspace) -> SecondsLeft:
+    """(deadline, now) -> seconds left on a speed-to-lead window, as the SLA policy counts them:
+    working time only when `business_hours_only`, else wall-clock time."""
+    if ws.rules.policy.business_hours_only:
+        calendar = ws.rules.calendar
+
+        def working(deadline: datetime, now: datetime) -> float:
+            if deadline <= now:
+                return 0.0
+            return calendar.working_minutes_between(now, deadline) * 60
+
+        return working
+    return wall_clock_left
+
+
+def _at_risk_end(
+    windows: list[tuple[float, int]], at: datetime, risk: float, left: SecondsLeft
+) -> int:
+    """How many of the deadline-sorted windows are within `risk` seconds of closing at `at`.
+    Time left grows with the deadline (wall-clock or working time), so it is a prefix."""
+
+    def outside(window: tuple[float, int]) -> bool:
+        return left(datetime.fromtimestamp(window[0], at.tzinfo), at) > risk
+
+    return bisect.bisect_left(windows, True, key=outside)
+
+
+def at_risk_ids(
+    snapshot: QueueSnapshot, at_risk_minutes: int, now: datetime, left: SecondsLeft
+) -> list[int]:
+    end = _at_risk_end(snapshot.windows, now, at_risk_minutes * 60, left)
+    now_ts = now.timestamp()
+    return [lead_id for deadline, lead_id in snapshot.windows[:end] if deadline > now_ts]
+
+
 def turned_at_risk(
-    snapshot: QueueSnapshot, at_risk_minutes: int, since: datetime, now: datetime
+    snapshot: QueueSnapshot,
+    at_risk_minutes: int,
+    since: datetime,
+    now: datetime,
+    left: SecondsLeft | None = None,
 ) -> list[int]:
     """Leads whose window entered its at-risk minutes in (since, now]."""
+    left = left or wall_clock_left
     risk = at_risk_minutes * 60
-    lo = bisect.bisect_right(snapshot.windows, (since.timestamp() + risk, 1 << 62))
-    hi = bisect.bisect_right(snapshot.windows, (now.timestamp() + risk, 1 << 62))
+    lo = _at_risk_end(snapshot.windows, since, risk, left)
+    hi = _at_risk_end(snapshot.windows, now, risk, left)
     return [
         lead_id
         for deadline, lead_id in snapshot.windows[lo:hi]

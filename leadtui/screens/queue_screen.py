@@ -66,15 +66,18 @@ class QueueScreen(LeadScreen):
         self._reordering = False
         self.first_paint_done = False
         self._had_lead = False
+        self._left: loaders.SecondsLeft = loaders.wall_clock_left
 
     def compose(self) -> ComposeResult:
         ws = self.tui.workspace
         risk = ws.rules.policy.at_risk_minutes if ws else 15
+        if ws is not None:
+            self._left = loaders.seconds_left(ws)
         yield Static(id="status", markup=False)
         # The filter box and the detail pane are mounted when first needed: fewer widgets to
         # build and style before the first paint.
         with Horizontal(id="main"):
-            yield QueueTable(self.tui.clock, risk, id="queue")
+            yield QueueTable(self.tui.clock, risk, seconds_left=self._left, id="queue")
         yield TooSmall()
         yield KeyBar()
 
@@ -259,7 +262,8 @@ class QueueScreen(LeadScreen):
             return
         if self._last_tick is not None and now > self._last_tick:
             risk = ws.rules.policy.at_risk_minutes
-            for lead_id in loaders.turned_at_risk(snapshot, risk, self._last_tick, now):
+            turned = loaders.turned_at_risk(snapshot, risk, self._last_tick, now, self._left)
+            for lead_id in turned:
                 row = self.table.row(lead_id)
                 name = (row.name or row.email) if row else f"Lead {lead_id}"
                 self.notify(
@@ -295,9 +299,12 @@ class QueueScreen(LeadScreen):
         if snapshot is None or ws is None:
             return
         now = self.tui.clock().timestamp()
-        risk = ws.rules.policy.at_risk_minutes * 60
         open_windows = [d for d, _ in snapshot.windows if d > now]
-        at_risk = sum(1 for d in open_windows if d - now <= risk)
+        at_risk = len(
+            loaders.at_risk_ids(
+                snapshot, ws.rules.policy.at_risk_minutes, self.tui.clock(), self._left
+            )
+        )
         text = Text()
         text.append(" leadtui ", style="bold reverse")
         text.append(f"  {clean(ws.me) or 'everyone'}  ·  {len(self.table.order)} leads")

@@ -1,0 +1,37 @@
+"""With `business_hours_only`, countdowns and at-risk marks count working time (DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from leadtui.screens import loaders
+from leadtui.workspace import Workspace
+from widgets.queue_row import Mark, QueueRow, cells
+
+NY = ZoneInfo("America/New_York")
+
+
+def business_hours(ws: Workspace) -> Workspace:
+    sla = ws.config.sla.model_copy(update={"business_hours_only": True})
+    return Workspace(ws.config.model_copy(update={"sla": sla}), ws.engine)
+
+
+def row(deadline: datetime) -> QueueRow:
+    return QueueRow.make(
+        lead_id=1, name="A", company="B", email="a@b.example", phone="", band="hot", score=80,
+        source="web", created_at=deadline, stl_deadline=deadline, first_touch_at=None,
+        next_channel=None, next_due=None, paused=False, touches=0, steps_done=0, steps_total=None,
+    )  # fmt: skip
+
+
+def test_the_evening_does_not_count(workspace: Workspace) -> None:
+    ws = business_hours(workspace)
+    left = loaders.seconds_left(ws)
+    now = datetime(2026, 11, 18, 17, 25, tzinfo=NY)  # Wednesday, five minutes before closing
+    deadline = datetime(2026, 11, 19, 9, 10, tzinfo=NY)  # 15 working minutes later
+    assert round(left(deadline, now) / 60) == 15
+    shown = cells(row(deadline), now, 15 * 60, left)
+    assert shown.mark is Mark.AT_RISK and shown.sla == "▲ 15:00"
+    wall = cells(row(deadline), now, 15 * 60)
+    assert wall.mark is Mark.NONE  # counted on the wall clock it would be hours away
