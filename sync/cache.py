@@ -301,9 +301,11 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
             (own_notes if n.op_id else notes).append(row | ({"op_id": n.op_id} if n.op_id else {}))
     upsert(conn, table_of(EventRow), _unique(events, "crm_id"), key="crm_id")
     upsert(conn, table_of(TouchRow), _unique(touches, "crm_id"), key="crm_id")
-    upsert(conn, table_of(TouchRow), _unique(own_touches, "op_id"), key="op_id")
+    # leadtui's own records come back with their op id: the local row stays as the rep wrote it
+    # and only learns its CRM id (a row missing here, e.g. a rebuilt cache, is inserted whole).
+    upsert(conn, table_of(TouchRow), _unique(own_touches, "op_id"), key="op_id", update=["crm_id"])
     upsert(conn, table_of(NoteRow), _unique(notes, "crm_id"), key="crm_id")
-    upsert(conn, table_of(NoteRow), _unique(own_notes, "op_id"), key="op_id")
+    upsert(conn, table_of(NoteRow), _unique(own_notes, "op_id"), key="op_id", update=["crm_id"])
 
 
 def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:

@@ -139,6 +139,15 @@ def _error_text(response: httpx.Response) -> tuple[str, str]:
     return category, str(body.get("message") or response.reason_phrase)[:500]
 
 
+def _daily_limit(response: httpx.Response) -> bool:
+    """A 429 for the daily quota: retrying within seconds cannot help."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("policyName", "")).upper() == "DAILY"
+
+
 class Http:
     """A JSON client for one CRM: Bearer auth, budgets, retries, clear errors."""
 
@@ -212,6 +221,11 @@ class Http:
                     )
                 if status not in RETRY_STATUSES:
                     raise RequestError(status, category, message)
+                if status == 429 and _daily_limit(response):
+                    raise CrmUnavailable(
+                        "The CRM's daily request limit is used up; the sync resumes after "
+                        "HubSpot resets it (midnight in the account's time zone)."
+                    )
                 last = f"HTTP {status} {category}"
                 retry_after = _retry_after(response)
             finally:

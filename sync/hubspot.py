@@ -18,6 +18,7 @@ from leadtui.domain.models import BAD_EMAIL_OUTCOMES, BAD_PHONE_OUTCOMES, LeadSt
 from sync import hubspot_map as hm
 from sync.http import Budget, Http, RequestError, RetryPolicy
 from sync.hubspot_activity import Activity, fetch_activity
+from sync.prefetch import prefetch
 from sync.protocol import (
     Account,
     Capabilities,
@@ -144,7 +145,9 @@ class HubSpotAdapter:
         since = max(0, previous - OVERLAP_MS) if previous is not None else 0
         seen: dict[str, int] = {}  # id -> modified ms already yielded in this pull
         newest = previous
-        for results, requests in self._changed(since, owner_filter):
+        # Search pages are fetched a few ahead in their own thread, so the CRM is working on the
+        # next page while this one is mapped and the one before is written.
+        for results, requests in prefetch(self._changed(since, owner_filter), depth=3):
             fresh: list[tuple[Mapping[str, Any], datetime | None]] = []
             for record in results:
                 crm_id = str(record.get("id") or "")
@@ -303,7 +306,15 @@ class HubSpotAdapter:
     # -- pushes -------------------------------------------------------------------------------
 
     def create_touch(self, lead_crm_id: str, touch: Touch, op_id: str) -> PushResult:
-        owner_id = self._owner_id(touch.by) if touch.by else ""
+        owner_id = ""
+        if touch.by:
+            try:
+                owner_id = self._owner_id(touch.by)
+            except SyncError:
+                # Without an owner HubSpot would show it as automation; refuse instead.
+                raise RequestError(
+                    400, "UNKNOWN_OWNER", f"{touch.by} is not a HubSpot owner"
+                ) from None
         object_type, props = hm.touch_properties(touch, owner_id, op_id)
         return self._upsert_engagement(object_type, props, lead_crm_id, op_id)
 
