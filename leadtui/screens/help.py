@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
@@ -15,14 +15,20 @@ def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
     rows: dict[tuple[str, str], list[str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if binding.system or not binding.description:
+        # Only our own bindings (they all have ids): not Textual's scrolling and focus plumbing.
+        if binding.system or not binding.description or not binding.id:
             continue
         display = screen.app.get_key_display(binding) if key == binding.key else key
-        rows.setdefault((binding.description, binding.tooltip), []).append(display)
+        # The binding's id is what [keys] in config.toml remaps, so the help names it.
+        tip = f"{binding.tooltip}  [{binding.id}]" if binding.id else binding.tooltip
+        rows.setdefault((binding.description, tip.strip()), []).append(display)
     return [(" ".join(keys), desc, tip) for (desc, tip), keys in rows.items()]
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen #help-scroll { height: auto; max-height: 1fr; }
+    """
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "Close", id="help.close", tooltip="Close the help")
     ]
@@ -44,7 +50,8 @@ class HelpScreen(ModalScreen[None]):
                 text.append(f"  {tooltip}", style="dim")
         with Vertical(classes="dialog", id="help"):
             yield Label(Text(f"Keys: {self._title}"), classes="dialog-title")
-            yield Static(text, id="help-keys")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(text, id="help-keys")
             yield Label(Text("Remap any key by its id under [keys] in config.toml.", style="dim"))
 
     async def action_dismiss(self, result: None = None) -> None:
