@@ -222,7 +222,8 @@ class QueueScreen(QueueFilters):
 
     def tick(self) -> None:
         now = self.tui.clock()
-        self.table.tick(now)
+        if self.is_current:  # under a dialog nothing shows; the next tick catches up
+            self.table.tick(now)
         snapshot, ws = self.snapshot, self.tui.workspace
         if snapshot is None or ws is None:
             return

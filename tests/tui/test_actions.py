@@ -186,3 +186,25 @@ async def test_changes_made_elsewhere_show_on_the_next_reload(
         await settle(pilot)
         row = app.screen.query_one(QueueTable).row(lead_id)
         assert row is not None and row.first_touch_at is not None
+
+
+async def test_log_a_touch_from_the_detail_screen(app: LeadTuiApp, workspace: Workspace) -> None:
+    from leadtui.screens.lead_detail import LeadDetailScreen
+
+    async with app.run_test(size=(100, 40)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadDetailScreen)
+        await pilot.press("l")
+        assert isinstance(app.screen, LogTouchModal)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LeadDetailScreen) and screen.detail is not None
+        assert len(screen.detail.touches) == 1  # the detail shows the new touch
+        assert "call" in str(screen.query_one("#touches").render())
+        assert "create_touch" in [o.kind for o in outbox(workspace, lead_id)]
+        await pilot.press("escape")
+        row = app.screen.query_one(QueueTable).row(lead_id)
+        assert row is not None and row.first_touch_at is not None
