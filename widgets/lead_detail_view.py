@@ -102,7 +102,7 @@ def contact_text(d: LeadDetail) -> Text:
 
 def sla_text(d: LeadDetail) -> Text:
     stl = d.stl
-    text = Text("speed to lead  ")
+    text = Text()
     if stl.first_touch_at is not None:
         late = stl.first_touch_at > stl.deadline
         text.append("✖ first touch late" if late else "✓ met", style="red" if late else "green")
