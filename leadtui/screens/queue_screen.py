@@ -112,13 +112,14 @@ class QueueScreen(QueueFilters):
         # Rows on screen are fetched again with the order: a sync or `leadtui log` may have
         # changed them, and the cached copies are dropped when this load lands.
         visible = self.table.visible_lead_ids()
+        page = max(self.size.height, 20)  # the first page is one screenful: no more to fetch
 
         def work() -> None:
             now = clock()
             if first:
                 # The full order follows once this page is painted (see on_queue_loaded): a
                 # second thread reading 100k rows meanwhile would hold the GIL the paint needs.
-                self.post_message(QueueLoaded(loaders.load_first_page(ws, now)))
+                self.post_message(QueueLoaded(loaders.load_first_page(ws, now, page)))
                 return
             snapshot = loaders.load_queue(ws, now, first_page=0)
             snapshot.rows = loaders.load_rows(ws, visible, now) if visible else {}

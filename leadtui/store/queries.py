@@ -336,28 +336,35 @@ def queue_candidates(
     ]
     leads_q = sa_select(col(lead.id)).where(*visible)
     steps_q = sa_select(col(lead.id)).select_from(enr).join(lead, col(lead.id) == col(enr.lead_id))
-    queries_ = [
-        leads_q.where(first.is_(None), deadline >= now).order_by(deadline, col(lead.id)),
-        leads_q.where(
-            col(lead.status).concat("") == "new",
-            deadline < now,
-            or_(first.is_(None), first > deadline),
-        ).order_by(deadline, col(lead.id)),
-        steps_q.where(*visible, *live, due < now).order_by(due, col(lead.id)),
-        steps_q.where(*visible, *live, and_(due >= now, due <= day_end)).order_by(
-            col(lead.score).desc(), col(lead.id)
-        ),
+    groups = [
+        [leads_q.where(first.is_(None), deadline >= now).order_by(deadline, col(lead.id))],
+        [
+            leads_q.where(
+                col(lead.status).concat("") == "new",
+                deadline < now,
+                or_(first.is_(None), first > deadline),
+            ).order_by(deadline, col(lead.id)),
+            steps_q.where(*visible, *live, due < now).order_by(due, col(lead.id)),
+        ],
+        [
+            steps_q.where(*visible, *live, and_(due >= now, due <= day_end)).order_by(
+                col(lead.score).desc(), col(lead.id)
+            )
+        ],
     ]
     found: set[int] = set()
-    complete = True
-    for query in queries_:
-        ids = [lead_id for (lead_id,) in session.execute(query.limit(limit))]
-        complete = complete and len(ids) < limit
-        found.update(ids)
-    if complete and len(found) < limit:
-        # Fewer than `limit` leads are urgent at all: the rest of the page is the best scored.
-        rest = leads_q.order_by(col(lead.score).desc(), col(lead.id)).limit(limit + len(found))
-        found.update(lead_id for (lead_id,) in session.execute(rest))
+    for group in groups:
+        full = False
+        for query in group:
+            ids = [lead_id for (lead_id,) in session.execute(query.limit(limit))]
+            full = full or len(ids) >= limit
+            found.update(ids)
+        if full or len(found) >= limit:
+            # The page is filled by this group and the ones before it, which sort first.
+            return found
+    # Fewer than `limit` leads are urgent at all: the rest of the page is the best scored.
+    rest = leads_q.order_by(col(lead.score).desc(), col(lead.id)).limit(limit + len(found))
+    found.update(lead_id for (lead_id,) in session.execute(rest))
     return found
 
 
