@@ -289,8 +289,8 @@ class QueueScreen(QueueFilters):
     def action_next_urgent(self) -> None:
         snapshot, ws = self.snapshot, self.tui.workspace
         order = self.table.order
-        if snapshot is None or ws is None or not order:
-            return
+        if snapshot is None or snapshot.partial or ws is None or not order:
+            return  # while only the first page is loaded, its top is the most urgent anyway
         now = self.tui.clock()
         start = self.table.cursor
         urgent = (Urgency.OPEN_WINDOW, Urgency.OVERDUE)
