@@ -43,11 +43,13 @@ from leadtui.store.convert import (
 )
 from leadtui.store.engine import open_engine, session_scope, sqlite_url
 from leadtui.store.tables import (
+    ConflictRow,
     EnrolmentRow,
     LeadRow,
     NoteRow,
     OutboxRow,
     TouchRow,
+    table_of,
 )
 
 
@@ -435,6 +437,79 @@ class Workspace:
             session.add(enrolment_row)
             return row.id or 0
 
+    # -- the outbox and conflicts, as the rep sees them -----------------------------------
+
+    def retry_dead(self, op_id: str, now: datetime) -> None:
+        """Send a change the CRM refused once more (after the rep fixed what was wrong)."""
+        with self.session() as session:
+            op = self._op(session, op_id, "dead")
+            op.state, op.attempts, op.next_attempt_at, op.last_error = "pending", 0, now, ""
+            session.add(op)
+
+    def discard_dead(self, op_id: str, now: datetime) -> None:
+        """Give up on a refused change: it stays in the cache's history, marked discarded."""
+        with self.session() as session:
+            op = self._op(session, op_id, "dead")
+            op.state, op.done_at = "discarded", now
+            session.add(op)
+
+    def _op(self, session: Session, op_id: str, state: str) -> OutboxRow:
+        op = session.exec(select(OutboxRow).where(OutboxRow.op_id == op_id)).first()
+        if op is None or op.state != state:
+            raise ActionError(f"No {state} change {op_id} in the outbox.")
+        return op
+
+    def resolve_conflict(self, conflict_id: int, keep: str, now: datetime) -> int:
+        """Settle a field both sides changed: keep the rep's value ("local") or the CRM's.
+
+        Keeping the rep's releases the held outbox change, which then overwrites the CRM's value
+        on purpose; taking the CRM's writes its value here and drops that field from the change.
+        """
+        if keep not in ("local", "remote"):
+            raise ActionError('Keep "local" (your value) or "remote" (the CRM\'s).')
+        with self.session() as session:
+            conflict = session.get(ConflictRow, conflict_id)
+            if conflict is None or conflict.resolved_at is not None:
+                raise ActionError(f"No open conflict {conflict_id}.")
+            row = self._lead_row(session, conflict.lead_id)
+            ops = session.exec(
+                select(OutboxRow)
+                .where(OutboxRow.lead_id == conflict.lead_id)
+                .where(OutboxRow.kind == "update_lead")
+                .where(col(OutboxRow.state).in_(["pending", "held"]))
+                .order_by(col(OutboxRow.id))
+            ).all()
+            for op in ops:
+                fields = dict(op.payload.get("fields") or {})
+                if conflict.field not in fields:
+                    continue
+                if keep == "remote":
+                    fields.pop(conflict.field)
+                    op.payload = {**op.payload, "fields": fields}
+                    if not fields:
+                        op.state, op.done_at = "discarded", now
+                if op.state == "held" and not self._open_conflicts_for(session, op, conflict):
+                    op.state, op.next_attempt_at = "pending", now
+                session.add(op)
+            if keep == "remote":
+                setattr(row, conflict.field, _column_value(conflict.field, conflict.remote_value))
+                session.add(row)
+            conflict.resolved_at, conflict.resolution = now, keep
+            session.add(conflict)
+            session.flush()
+            self.refresh(session, [row.id or 0], now)
+            return row.id or 0
+
+    def _open_conflicts_for(self, session: Session, op: OutboxRow, settling: ConflictRow) -> bool:
+        fields = set((op.payload.get("fields") or {}).keys())
+        others = session.exec(
+            select(ConflictRow)
+            .where(ConflictRow.lead_id == op.lead_id)
+            .where(col(ConflictRow.resolved_at).is_(None))
+            .where(ConflictRow.id != settling.id)
+        ).all()
+        return any(other.field in fields for other in others)
+
     # -- bulk loading (demo seed; the sync engine has its own upsert path) -----------------
 
     def seed(self, owners: Sequence[Any], demo_leads: Sequence[Any], now: datetime) -> None:
@@ -450,6 +525,21 @@ class Workspace:
             session.execute(
                 update(LeadRow).where(col(LeadRow.snoozed_until) <= now).values(snoozed_until=None)
             )
+
+
+def _column_value(field: str, text: str | None) -> Any:
+    """A conflict keeps values as text; turn the CRM's back into the lead column's type."""
+    if text is None or text == "":
+        return None if field not in ("status",) else text
+    column = table_of(LeadRow).c[field]
+    kind = column.type.python_type if hasattr(column.type, "python_type") else str
+    if kind is datetime or field.endswith("_at") or field.endswith("_until"):
+        return datetime.fromisoformat(text)
+    if kind is bool:
+        return text.lower() in ("true", "1", "yes")
+    if kind in (int, float):
+        return kind(float(text))
+    return text
 
 
 def _plain(value: Any) -> Any:

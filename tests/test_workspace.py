@@ -110,3 +110,72 @@ def test_note_is_written_with_its_outbox_row(ws: Workspace) -> None:
     assert op.op_id == notes[0].op_id
     with pytest.raises(ActionError, match="text"):
         ws.add_note(lead_id, "   ", NOW)
+
+
+def _conflict_on_status(ws: Workspace, lead_id: int, remote: str) -> int:
+    """What a pull does when the CRM changed a field the rep changed: hold and record."""
+    from leadtui.store.tables import ConflictRow
+
+    with ws.session() as session:
+        (op,) = session.exec(
+            select(OutboxRow).where(OutboxRow.lead_id == lead_id, OutboxRow.kind == "update_lead")
+        ).all()
+        op.state = "held"
+        session.add(op)
+        before = op.payload["fields"]["status"]["before"]
+        conflict = ConflictRow(
+            lead_id=lead_id,
+            field="status",
+            local_value="disqualified",
+            remote_value=remote,
+            base_value=before,
+            created_at=NOW,
+        )
+        session.add(conflict)
+        session.flush()
+        return conflict.id or 0
+
+
+def test_keep_mine_releases_the_held_change(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.disqualify(lead_id, "No budget", NOW)
+    conflict_id = _conflict_on_status(ws, lead_id, "converted")
+    ws.resolve_conflict(conflict_id, "local", NOW)
+    (op,) = [o for o in _outbox(ws, lead_id) if o.kind == "update_lead"]
+    assert op.state == "pending" and op.payload["fields"]["status"]["after"] == "disqualified"
+    with ws.session() as session:
+        row = session.get(LeadRow, lead_id)
+        assert row is not None and row.status == "disqualified"
+    with pytest.raises(ActionError, match="No open conflict"):
+        ws.resolve_conflict(conflict_id, "local", NOW)
+
+
+def test_take_theirs_writes_the_crm_value_and_drops_that_field(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.disqualify(lead_id, "No budget", NOW)
+    conflict_id = _conflict_on_status(ws, lead_id, "converted")
+    ws.resolve_conflict(conflict_id, "remote", NOW)
+    (op,) = [o for o in _outbox(ws, lead_id) if o.kind == "update_lead"]
+    assert "status" not in op.payload["fields"]
+    assert op.state == "pending", "the reason and closing time still go to the CRM"
+    with ws.session() as session:
+        row = session.get(LeadRow, lead_id)
+        assert row is not None and row.status == "converted"
+
+
+def test_dead_changes_can_be_retried_or_discarded(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    ws.add_note(lead_id, "one", NOW)
+    ws.add_note(lead_id, "two", NOW)
+    with ws.session() as session:
+        ops = session.exec(select(OutboxRow).where(OutboxRow.lead_id == lead_id)).all()
+        for op in ops:
+            op.state, op.attempts, op.last_error = "dead", 8, "400 VALIDATION_ERROR"
+            session.add(op)
+        first, second = (op.op_id for op in ops)
+    ws.retry_dead(first, NOW)
+    ws.discard_dead(second, NOW)
+    states = {o.op_id: (o.state, o.attempts) for o in _outbox(ws, lead_id)}
+    assert states == {first: ("pending", 0), second: ("discarded", 8)}
+    with pytest.raises(ActionError, match="No dead change"):
+        ws.retry_dead(first, NOW)
