@@ -79,7 +79,8 @@ def window_left(row: QueueRow, now: datetime, left: SecondsLeft = wall_clock) ->
     """Seconds left on an open speed-to-lead window, or None when it is met or closed.
 
     `left` counts them as the SLA policy does: working time only, with business hours."""
-    if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline > now:
+    # Open up to and including the deadline itself, as the domain's speed-to-lead rule has it.
+    if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline >= now:
         return max(left(row.stl_deadline, now), 0.0)
     return None
 

@@ -75,16 +75,18 @@ def order(
     ordered = [e.lead_id for e in order_queue(entries, now, day_end)]
     # Every moment at which a lead changes group or turns at-risk with no new data: a window
     # closing or entering its at-risk minutes, a step falling due, a snooze ending, the day ending.
+    # A window is open up to its deadline and a step late only after its due time: hence +1 s.
     upcoming = [day_end]
     windows = []
+    tick = timedelta(seconds=1)
     for row in index.values():
-        if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline > now:
+        if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline >= now:
             windows.append((row.stl_deadline.timestamp(), row.lead_id))
-            upcoming.append(row.stl_deadline)
+            upcoming.append(row.stl_deadline + tick)
             if row.stl_deadline - at_risk > now:
                 upcoming.append(row.stl_deadline - at_risk)
-        if row.due_at is not None and row.due_at > now:
-            upcoming.append(row.due_at)
+        if row.due_at is not None and row.due_at >= now:
+            upcoming.append(row.due_at + tick)
         if row.snoozed_until is not None and row.snoozed_until > now:
             upcoming.append(row.snoozed_until)
     windows.sort()
@@ -170,7 +172,7 @@ def at_risk_ids(
 ) -> list[int]:
     end = _at_risk_end(snapshot.windows, now, at_risk_minutes * 60, left)
     now_ts = now.timestamp()
-    return [lead_id for deadline, lead_id in snapshot.windows[:end] if deadline > now_ts]
+    return [lead_id for deadline, lead_id in snapshot.windows[:end] if deadline >= now_ts]
 
 
 def turned_at_risk(
@@ -188,7 +190,7 @@ def turned_at_risk(
     return [
         lead_id
         for deadline, lead_id in snapshot.windows[lo:hi]
-        if deadline > now.timestamp() and snapshot.index[lead_id].first_touch_at is None
+        if deadline >= now.timestamp() and snapshot.index[lead_id].first_touch_at is None
     ]
 
 

@@ -267,7 +267,7 @@ class QueueScreen(QueueFilters):
         if snapshot is None or ws is None:
             return
         now = self.tui.clock().timestamp()
-        open_windows = [d for d, _ in snapshot.windows if d > now]
+        open_windows = [d for d, _ in snapshot.windows if d >= now]
         at_risk = len(
             loaders.at_risk_ids(
                 snapshot, ws.rules.policy.at_risk_minutes, self.tui.clock(), self._left
@@ -275,8 +275,12 @@ class QueueScreen(QueueFilters):
         )
         text = Text()
         text.append(" leadtui ", style="bold reverse")
-        text.append(f"  {clean(ws.me) or 'everyone'}  ·  {len(self.table.order)} leads")
-        text.append(f"  ·  {len(open_windows)} open windows")
+        text.append(f"  {clean(ws.me) or 'everyone'}")
+        if snapshot.partial:
+            text.append("  ·  loading the rest of the queue…", style="italic")
+        else:
+            text.append(f"  ·  {len(self.table.order)} leads")
+            text.append(f"  ·  {len(open_windows)} open windows")
         if at_risk:
             text.append(f"  ·  ▲ {at_risk} at risk", style="bold yellow")
         if self._filters:
