@@ -95,8 +95,17 @@ class QueueTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor_down", "Down", show=False, id="queue.down", tooltip="Next lead"),
         Binding("g,home", "first", "First", show=False, id="queue.first", tooltip="Top of queue"),
         Binding("G,end", "last", "Last", show=False, id="queue.last", tooltip="Bottom of queue"),
-        Binding("pageup", "page_up", "Page up", show=False, id="queue.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="queue.page_down"),
+        Binding(
+            "pageup", "page_up", "Page up", show=False, id="queue.page_up", tooltip="A page up"
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            id="queue.page_down",
+            tooltip="A page down",
+        ),
         Binding("enter", "open", "Open", id="queue.open", tooltip="Open the lead's detail"),
     ]
 

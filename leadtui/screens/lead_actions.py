@@ -82,8 +82,22 @@ class LeadScreen(Screen[None]):
         Binding("r", "resume", "Resume", id="resume", show=False, tooltip="Resume the cadence"),
         Binding("c", "convert", "Convert", id="convert", tooltip="Convert to an opportunity"),
         Binding("x", "disqualify", "Disqualify", id="disqualify", tooltip="Disqualify, say why"),
-        Binding("y", "copy_email", "Copy email", id="copy_email", show=False),
-        Binding("Y", "copy_phone", "Copy phone", id="copy_phone", show=False),
+        Binding(
+            "y",
+            "copy_email",
+            "Copy email",
+            id="copy_email",
+            show=False,
+            tooltip="Copy the email address to the clipboard",
+        ),
+        Binding(
+            "Y",
+            "copy_phone",
+            "Copy phone",
+            id="copy_phone",
+            show=False,
+            tooltip="Copy the phone number to the clipboard",
+        ),
     ]
 
     @property

@@ -34,7 +34,14 @@ class QueueFilters(LeadScreen):
             id="filter_fields",
             tooltip="Filter by band, speed-to-lead state or source",
         ),
-        Binding("escape", "clear_filters", "Clear filter", id="clear_filters", show=False),
+        Binding(
+            "escape",
+            "clear_filters",
+            "Clear filter",
+            id="clear_filters",
+            show=False,
+            tooltip="Show the whole queue again",
+        ),
     ]
 
     snapshot: loaders.QueueSnapshot | None = None
