@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
 
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
@@ -48,14 +47,18 @@ class LeadTuiApp(App[None]):
         self.clock = clock
         self._where = where
 
-    def get_default_screen(self) -> Screen[None]:
-        # The queue (or the empty state) is the base screen itself, not pushed over a blank one:
-        # one screen fewer to build and style before the first paint.
+    def on_mount(self) -> None:
         if self.workspace is None:
-            return EmptyScreen(self._where)
+            self.push_screen(EmptyScreen(self._where))
+            return
         if self.workspace.config.keys:
             self.set_keymap(dict(self.workspace.config.keys))
-        return QueueScreen()
+        self.push_screen(QueueScreen())
+        if self.workspace.config.user.role == "manager":
+            # A manager opens on the team's SLA board; escape goes back to the queue below it.
+            from leadtui.screens.manager import ManagerScreen
+
+            self.push_screen(ManagerScreen())
 
     def lead_changed(self, lead_id: int) -> None:
         """An action changed a lead: every screen showing leads fetches again."""

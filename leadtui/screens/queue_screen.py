@@ -36,6 +36,7 @@ class QueueScreen(QueueFilters):
             id="next_urgent",
             tooltip="Jump to the next lead with an open window or an overdue step",
         ),
+        Binding("b", "board", "Board", id="board", tooltip="The team's SLA board"),
     ]
 
     def __init__(self) -> None:
@@ -289,6 +290,11 @@ class QueueScreen(QueueFilters):
         self.query_one("#status", Static).update(text)
 
     # -- navigation and filters ---------------------------------------------------------
+
+    def action_board(self) -> None:
+        from leadtui.screens.manager import ManagerScreen
+
+        self.app.push_screen(ManagerScreen())
 
     def action_next_urgent(self) -> None:
         snapshot, ws = self.snapshot, self.tui.workspace

@@ -219,3 +219,24 @@ def test_time_helpers_never_go_negative() -> None:
     assert countdown(59 * 60 + 59) == "59:59"
     assert countdown(2 * 3600) == "2h00m"
     assert span(-timedelta(hours=3).total_seconds()) == "3h"
+
+
+async def test_board_opens_from_the_queue_and_for_managers(
+    workspace: Workspace, clock: FrozenClock
+) -> None:
+    from leadtui.screens.manager import ManagerScreen
+
+    app = LeadTuiApp(workspace, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, QueueScreen)
+    user = workspace.config.user.model_copy(update={"role": "manager"})
+    workspace.config = workspace.config.model_copy(update={"user": user})
+    app = LeadTuiApp(workspace, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ManagerScreen)
