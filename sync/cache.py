@@ -230,6 +230,11 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
     """Upsert the page's leads, events, touches and notes; returns the local lead ids."""
     if not pulled:
         return []
+    if conn.dialect.name == "sqlite":
+        # The lead table carries a dozen indexes; past ~30,000 leads SQLite's default 2 MB page
+        # cache thrashes and each page's writes slow down by half. 64 MB keeps them in memory
+        # (a per-connection setting, grown only as used).
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")
     by_crm = {p.lead.crm_id: p for p in pulled}  # the last copy of a record wins
     crm_ids = list(by_crm)
     # Only a cache with unpushed lead edits needs to know, before writing, which leads exist.
