@@ -138,10 +138,12 @@ class QueueScreen(QueueFilters):
     # -- data back from workers -------------------------------------------------------
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
-        self.snapshot = message.snapshot
         if message.reordered:
             self._reordering = False
-        elif not message.snapshot.partial:
+            if self.snapshot is None or message.snapshot.index is not self.snapshot.index:
+                return  # a reload landed while it ran: that order is newer
+        self.snapshot = message.snapshot
+        if not message.reordered and not message.snapshot.partial:
             self.table.reset_rows(message.snapshot.rows)
             self._reload_timer = self.set_timer(RELOAD_SECONDS, self.reload)
         if message.snapshot.rows:
@@ -176,7 +178,7 @@ class QueueScreen(QueueFilters):
 
     @on(QueueTable.Highlighted)
     def highlighted(self, message: QueueTable.Highlighted) -> None:
-        # Footer keys are widgets: refresh them only when lead actions become (un)available.
+        # Refresh the key bar only when the lead actions become (un)available, not per row.
         has_lead = message.lead_id is not None
         if has_lead != self._had_lead:
             self._had_lead = has_lead
