@@ -33,7 +33,11 @@ class Urgency(StrEnum):
     """The queue's groups, most urgent first (the declaration order is the queue order)."""
 
     OPEN_WINDOW = "open_window"  # speed-to-lead window still open
-    OVERDUE = "overdue"  # breached and untouched, or a cadence step past due
+    # The hour is gone but nobody has called: still the best next call there is (the odds keep
+    # falling for about a day, RESEARCH.md), so these come before old overdue steps, newest
+    # breach first. A lead missed five minutes ago beats one missed last month.
+    FIRST_TOUCH_LATE = "first_touch_late"
+    OVERDUE = "overdue"  # a cadence step past due
     DUE_TODAY = "due_today"  # a cadence step due by the end of the rep's day
     LATER = "later"
 
@@ -97,10 +101,11 @@ def _place(entry: QueueEntry, now_ts: float, end_ts: float) -> tuple[int, float]
         # The earliest deadline is the least time left; no need to subtract `now`.
         return 0, entry.stl_deadline.timestamp()
 
-    # Still NEW after a breach means nobody has touched it yet: late since the deadline.
-    late_since: float | None = None
+    # Still NEW after a breach means nobody has touched it yet.
     if entry.stl_state is SpeedToLeadState.BREACHED and entry.status is LeadStatus.NEW:
-        late_since = entry.stl_deadline.timestamp()
+        return 1, -entry.stl_deadline.timestamp()
+
+    late_since: float | None = None
 
     # A paused cadence is the rep's time off: its steps must not come back as a wall of overdue.
     due_today = False
@@ -112,5 +117,5 @@ def _place(entry: QueueEntry, now_ts: float, end_ts: float) -> tuple[int, float]
             due_today = True
 
     if late_since is not None:
-        return 1, late_since  # the earliest is the most overdue
-    return (2 if due_today else 3), -float(entry.score)
+        return 2, late_since  # the earliest is the most overdue
+    return (3 if due_today else 4), -float(entry.score)

@@ -305,7 +305,7 @@ class QueueScreen(QueueFilters):
             return  # while only the first page is loaded, its top is the most urgent anyway
         now = self.tui.clock()
         start = self.table.cursor
-        urgent = (Urgency.OPEN_WINDOW, Urgency.OVERDUE)
+        urgent = (Urgency.OPEN_WINDOW, Urgency.FIRST_TOUCH_LATE, Urgency.OVERDUE)
         for step in range(1, len(order) + 1):
             lead_id = order[(start + step) % len(order)]
             if loaders.urgency(ws, snapshot, lead_id, now) in urgent:

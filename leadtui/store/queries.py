@@ -312,7 +312,7 @@ def queue_candidates(
     The TUI's first paint orders these with `leadtui.domain.queue.order_queue` and shows the
     first `limit`, so a 100,000-lead cache paints before its whole index is read. Each of the
     queue's groups contributes its own first `limit` by its own key: open windows by deadline;
-    late leads by deadline or by due step; steps due today by score; the rest by score (only
+    untouched late leads by newest deadline; overdue steps by due time; steps due today by score; the rest by score (only
     needed when the other groups hold fewer than `limit` leads). A test checks the result
     against the full order.
     """
@@ -343,9 +343,9 @@ def queue_candidates(
                 col(lead.status).concat("") == "new",
                 deadline < now,
                 or_(first.is_(None), first > deadline),
-            ).order_by(deadline, col(lead.id)),
-            steps_q.where(*visible, *live, due < now).order_by(due, col(lead.id)),
+            ).order_by(deadline.desc(), col(lead.id))
         ],
+        [steps_q.where(*visible, *live, due < now).order_by(due, col(lead.id))],
         [
             steps_q.where(*visible, *live, and_(due >= now, due <= day_end)).order_by(
                 col(lead.score).desc(), col(lead.id)

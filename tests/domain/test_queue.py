@@ -54,7 +54,7 @@ def ids(entries: list[QueueEntry]) -> list[int]:
     return [e.lead_id for e in entries]
 
 
-def test_all_four_groups_in_order() -> None:
+def test_all_five_groups_in_order() -> None:
     entries = [
         entry(1, score=90),  # no step: later
         entry(2, score=10, due=timedelta(hours=1)),  # due today, low score
@@ -70,7 +70,7 @@ def test_all_four_groups_in_order() -> None:
     assert [urgency_of(e, NOW, DAY_END) for e in ordered] == [
         Urgency.OPEN_WINDOW,
         Urgency.OPEN_WINDOW,
-        Urgency.OVERDUE,
+        Urgency.FIRST_TOUCH_LATE,
         Urgency.OVERDUE,
         Urgency.DUE_TODAY,
         Urgency.DUE_TODAY,
@@ -91,15 +91,16 @@ def test_open_windows_least_time_left_first_whatever_the_score() -> None:
 def test_breached_lead_touched_since_is_no_longer_overdue() -> None:
     untouched = entry(1, stl=BREACHED, deadline=timedelta(hours=-1), status=LeadStatus.NEW)
     touched = entry(2, stl=BREACHED, deadline=timedelta(hours=-1), status=LeadStatus.WORKING)
-    assert urgency_of(untouched, NOW, DAY_END) is Urgency.OVERDUE
+    assert urgency_of(untouched, NOW, DAY_END) is Urgency.FIRST_TOUCH_LATE
     assert urgency_of(touched, NOW, DAY_END) is Urgency.LATER
 
 
-def test_overdue_is_ordered_by_how_late_using_the_earlier_of_breach_and_step() -> None:
+def test_untouched_breaches_come_newest_first_before_old_overdue_steps() -> None:
+    """A lead that missed its hour minutes ago is a better call than a step a month late."""
     entries = [
-        entry(1, due=timedelta(hours=-2)),
-        entry(2, stl=BREACHED, deadline=timedelta(hours=-1), status=LeadStatus.NEW),
-        # breached 1 h ago but its step was due 10 h ago: 10 h late
+        entry(1, due=timedelta(days=-30)),
+        entry(2, stl=BREACHED, deadline=timedelta(hours=-20), status=LeadStatus.NEW),
+        # breached 1 h ago; its step, 10 h overdue, does not make it any less fresh
         entry(
             3,
             stl=BREACHED,
@@ -108,8 +109,9 @@ def test_overdue_is_ordered_by_how_late_using_the_earlier_of_breach_and_step() -
             status=LeadStatus.NEW,
         ),
         entry(4, due=timedelta(minutes=-1), score=100),
+        entry(5, due=timedelta(hours=-2)),
     ]
-    assert ids(order_queue(entries, NOW, DAY_END)) == [3, 1, 2, 4]
+    assert ids(order_queue(entries, NOW, DAY_END)) == [3, 2, 1, 5, 4]
 
 
 def test_due_today_includes_a_step_due_now_and_one_due_at_day_end() -> None:
@@ -170,7 +172,7 @@ def test_urgency_key_sorts_like_order_queue() -> None:
         entry(4, score=60),
     ]
     keys = [urgency_key(e, NOW, DAY_END) for e in entries]
-    assert [k[0] for k in keys] == [0, 1, 2, 3]
+    assert [k[0] for k in keys] == [0, 2, 3, 4]
     assert [k[2] for k in keys] == [1, 2, 3, 4]
     assert sorted(entries, key=lambda e: urgency_key(e, NOW, DAY_END)) == order_queue(
         reversed(entries), NOW, DAY_END
@@ -204,14 +206,11 @@ def spec(e: QueueEntry) -> tuple[Urgency, float]:
     """The ordering rules restated from the brief, independently of the implementation."""
     if e.stl_state in (PENDING, AT_RISK):
         return Urgency.OPEN_WINDOW, (e.stl_deadline - NOW).total_seconds()
-    late = []
     if e.stl_state is BREACHED and e.status is LeadStatus.NEW:
-        late.append(NOW - e.stl_deadline)
+        return Urgency.FIRST_TOUCH_LATE, (NOW - e.stl_deadline).total_seconds()
     active_due = None if e.paused else e.next_due
     if active_due is not None and active_due < NOW:
-        late.append(NOW - active_due)
-    if late:
-        return Urgency.OVERDUE, -max(late).total_seconds()
+        return Urgency.OVERDUE, -(NOW - active_due).total_seconds()
     if active_due is not None and active_due <= DAY_END:
         return Urgency.DUE_TODAY, -e.score
     return Urgency.LATER, -e.score
@@ -239,7 +238,8 @@ def test_order_is_a_sorted_permutation_of_the_visible_entries(entries: list[Queu
     # Spelled out: a window still open always outranks anything late.
     urgencies = [u for u, _ in specs]
     last_open = max((i for i, u in enumerate(urgencies) if u is Urgency.OPEN_WINDOW), default=-1)
-    first_late = min((i for i, u in enumerate(urgencies) if u is Urgency.OVERDUE), default=99)
+    late = (Urgency.FIRST_TOUCH_LATE, Urgency.OVERDUE)
+    first_late = min((i for i, u in enumerate(urgencies) if u in late), default=99)
     assert last_open < first_late
 
     # Input order never matters, and the public key agrees.
