@@ -312,9 +312,9 @@ def queue_candidates(
     The TUI's first paint orders these with `leadtui.domain.queue.order_queue` and shows the
     first `limit`, so a 100,000-lead cache paints before its whole index is read. Each of the
     queue's groups contributes its own first `limit` by its own key: open windows by deadline;
-    untouched late leads by newest deadline; overdue steps by due time; steps due today by score; the rest by score (only
-    needed when the other groups hold fewer than `limit` leads). A test checks the result
-    against the full order.
+    untouched late leads by newest deadline; overdue steps by due time; steps due today by
+    score; the rest by score (only needed when the other groups hold fewer than `limit` leads).
+    A test checks the result against the full order.
     """
     from sqlalchemy import and_
 
