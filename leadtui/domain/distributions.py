@@ -23,7 +23,7 @@ RESPONSE_BUCKETS: tuple[tuple[str, float], ...] = (
     ("4-24h", 1440),
     (">24h", float("inf")),
 )
-NEVER = "never"
+NEVER = "not yet"  # never touched, or a window still open
 
 
 def response_histogram(facts: Iterable[LeadFacts]) -> list[tuple[str, int]]:

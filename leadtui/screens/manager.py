@@ -317,7 +317,7 @@ class ManagerScreen(Screen[None]):
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
         name = (event.select.id or "").removeprefix("filter-")
-        self._filters[name] = None if event.value is Select.BLANK else event.value
+        self._filters[name] = None if event.select.is_blank() else event.value
         if self.board is not None:
             self._show(self.board)
 

@@ -45,7 +45,7 @@ def test_response_histogram_buckets_and_never() -> None:
     counts = dict(response_histogram(FACTS))
     assert counts == {
         "<5m": 1, "5-15m": 1, "15-30m": 0, "30-60m": 1, "1-4h": 0, "4-24h": 1, ">24h": 0,
-        "never": 2,
+        "not yet": 2,
     }  # fmt: skip
 
 
