@@ -21,7 +21,7 @@ from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
 from sync.engine import Progress
 from sync.http import RequestError
-from sync.protocol import AuthError, CrmAdapter, SyncError
+from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
 
 MAX_ATTEMPTS = 8  # then the operation is "dead" and shown to the rep, never silently dropped
 
@@ -71,6 +71,13 @@ def push_outbox(
             try:
                 _send(session, adapter, op)
             except AuthError:
+                raise
+            except CrmUnavailable as exc:
+                # The CRM or the network is down: not this op's fault, so no attempt is counted
+                # (an offline afternoon must not kill changes); stop the round, all stay pending.
+                op.last_error = str(exc)[:500]
+                session.add(op)
+                session.commit()
                 raise
             except SyncError as exc:
                 op.attempts += 1

@@ -1,0 +1,165 @@
+"""One sync round for any caller: `leadtui sync --watch`, `--once`, and the TUI's thread worker.
+
+    service = SyncService(workspace, adapter_factory)
+    result = service.run_once(now)   # push the outbox, then pull; never raises for "offline"
+    status = service.status()        # counts and the last outcome, read from the cache
+
+A round pushes first so the pull that follows sees the CRM with the rep's changes in it (and
+matches pushed touches to their local rows). The CRM being unreachable is not an error for the
+caller: the result says online=False, every change stays pending, and the next round (the
+caller's timer) simply tries again. last_sync_at and last_error live in the sync_cursor table so
+another process (the TUI while `leadtui sync --watch` runs) reads the same status.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from leadtui.store.tables import ConflictRow, LeadRow, OutboxRow, SyncCursor
+from leadtui.workspace import Workspace
+from sync import cache
+from sync.engine import ProgressFn, SyncEngine
+from sync.outbox import push_outbox
+from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
+
+AdapterFactory = Callable[[], CrmAdapter]
+
+LAST_SYNC = "service:last_sync_at"  # value: ISO time of the last round that reached the CRM
+LAST_ERROR = "service:last_error"  # value: the last round's error sentence, "" when it went well
+ONLINE = "service:online"  # value: "1" or "0", as the last round found the CRM
+
+
+@dataclass(slots=True)
+class SyncResult:
+    online: bool
+    pushed: int = 0
+    pulled: int = 0
+    pending: int = 0
+    dead: int = 0
+    conflicts: int = 0
+    new_lead_ids: list[int] = field(default_factory=list)
+    error: str | None = None  # one sentence for the rep; never the token
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    pending: int
+    dead: int
+    held: int
+    conflicts: int
+    last_sync_at: datetime | None
+    last_error: str
+    online: bool
+
+
+def counts(session: Session) -> tuple[int, int, int, int]:
+    """(pending, dead, held, open conflicts) in the cache now."""
+    by_state = dict(
+        session.exec(
+            select(OutboxRow.state, func.count()).group_by(col(OutboxRow.state))  # type: ignore[call-overload]
+        ).all()
+    )
+    conflicts = session.exec(
+        select(func.count()).select_from(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))
+    ).one()
+    return (
+        int(by_state.get("pending", 0)),
+        int(by_state.get("dead", 0)),
+        int(by_state.get("held", 0)),
+        int(conflicts),
+    )
+
+
+class SyncService:
+    """Push then pull, one round at a time. Thread-safe: a round holds a lock, so a timer firing
+    while the previous round still runs waits instead of pushing the same op twice."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        adapter_factory: AdapterFactory,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.ws = workspace
+        self.adapter_factory = adapter_factory
+        self.progress = progress
+        self._adapter: CrmAdapter | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._adapter is not None:
+                self._adapter.close()
+                self._adapter = None
+
+    def _get_adapter(self) -> CrmAdapter:
+        if self._adapter is None:
+            self._adapter = self.adapter_factory()
+        return self._adapter
+
+    def run_once(self, now: datetime) -> SyncResult:
+        with self._lock:
+            return self._round(now)
+
+    def _round(self, now: datetime) -> SyncResult:
+        result = SyncResult(online=True)
+        try:
+            adapter = self._get_adapter()
+            before = self._max_lead_id()
+            pushed = push_outbox(self.ws, adapter, now, self.progress)
+            result.pushed = pushed.done
+            pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
+            result.pulled = pulled.leads
+            result.new_lead_ids = self._lead_ids_after(before)
+        except CrmUnavailable as exc:
+            result.online, result.error = False, str(exc)
+        except AuthError as exc:
+            result.error = str(exc)
+        except SyncError as exc:
+            result.error = str(exc)
+        with self.ws.session() as session:
+            result.pending, result.dead, _held, result.conflicts = counts(session)
+            conn = session.connection()
+            if result.online and result.error is None:
+                cache.write_cursor(conn, LAST_SYNC, now.isoformat(), now)
+            cache.write_cursor(conn, LAST_ERROR, result.error or "", now)
+            cache.write_cursor(conn, ONLINE, "1" if result.online else "0", now)
+        return result
+
+    def _max_lead_id(self) -> int:
+        with self.ws.session() as session:
+            return int(session.exec(select(func.max(LeadRow.id))).one() or 0)
+
+    def _lead_ids_after(self, before: int) -> list[int]:
+        with self.ws.session() as session:
+            query = select(LeadRow.id).where(col(LeadRow.id) > before).order_by(col(LeadRow.id))
+            return [int(i) for i in session.exec(query).all() if i is not None]
+
+    def status(self) -> SyncStatus:
+        with self.ws.session() as session:
+            pending, dead, held, conflicts = counts(session)
+            values = {
+                row.name: row.value
+                for row in session.exec(
+                    select(SyncCursor).where(
+                        col(SyncCursor.name).in_([LAST_SYNC, LAST_ERROR, ONLINE])
+                    )
+                )
+            }
+        last = values.get(LAST_SYNC)
+        return SyncStatus(
+            pending=pending,
+            dead=dead,
+            held=held,
+            conflicts=conflicts,
+            last_sync_at=datetime.fromisoformat(last) if last else None,
+            last_error=values.get(LAST_ERROR, ""),
+            online=values.get(ONLINE, "1") == "1",
+        )
