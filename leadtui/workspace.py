@@ -26,6 +26,7 @@ from leadtui.domain.models import (
     CadenceTemplate,
     Channel,
     Enrolment,
+    Event,
     Lead,
     LeadStatus,
     Outcome,
@@ -37,9 +38,7 @@ from leadtui.store import queries
 from leadtui.store.convert import (
     enrolment_from_row,
     enrolment_values,
-    event_from_row,
     lead_from_row,
-    touch_from_row,
 )
 from leadtui.store.engine import open_engine, session_scope, sqlite_url
 from leadtui.store.tables import (
@@ -127,52 +126,58 @@ class Workspace:
 
         Called after anything that changes a lead's inputs: a pull, a seed, a logged touch.
         New human touches (after the cadence's last done step) advance the cadence, so touches
-        that arrive from the CRM move it exactly as touches logged here do.
+        that arrive from the CRM move it exactly as touches logged here do. Reads and writes go
+        through Core in chunks: this runs over every lead of a 100,000-contact pull.
         """
         if not lead_ids:
             return
+        session.flush()  # the Core reads below must see the ORM's pending changes
+        conn = session.connection()
         ids = list(lead_ids)
         for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = {
-                r.id: r for r in session.exec(select(LeadRow).where(col(LeadRow.id).in_(chunk)))
-            }
-            touches = queries.touches_by_lead(session, chunk)
-            events = queries.events_by_lead(session, chunk)
-            enrolments = queries.enrolments_by_lead(session, chunk)
-            for lead_id in chunk:
-                row = rows.get(lead_id)
-                if row is None:
-                    continue
-                self._refresh_one(
-                    session,
-                    row,
-                    [touch_from_row(t) for t in touches.get(lead_id, [])],
-                    [event_from_row(e) for e in events.get(lead_id, [])],
-                    enrolments.get(lead_id),
+            inputs = queries.derive_inputs(conn, ids[start : start + 500])
+            leads: list[dict[str, Any]] = []
+            new_enrolments: list[dict[str, Any]] = []
+            changed_enrolments: list[dict[str, Any]] = []
+            for lead_id, lead in inputs.leads.items():
+                figures, enrolment = self._derive(
+                    lead,
+                    inputs.touches.get(lead_id, []),
+                    inputs.events.get(lead_id, []),
+                    inputs.enrolments.get(lead_id),
                     now,
                 )
+                leads.append({"lead_id": lead_id, **figures})
+                before = inputs.enrolments.get(lead_id)
+                if enrolment is not None and enrolment != before:
+                    values = {"lead_id": lead_id, **enrolment_values(enrolment)}
+                    (changed_enrolments if before else new_enrolments).append(values)
+            queries.write_derived(conn, leads, new_enrolments, changed_enrolments)
+        # ORM objects loaded before this call must not shadow what was just written.
+        session.expire_all()
 
-    def _refresh_one(
+    def _derive(
         self,
-        session: Session,
-        row: LeadRow,
+        lead: Lead,
         touches: list[Touch],
-        events: list[Any],
-        enrolment_row: EnrolmentRow | None,
+        events: list[Event],
+        enrolment: Enrolment | None,
         now: datetime,
-    ) -> None:
-        lead = lead_from_row(row)
+    ) -> tuple[dict[str, Any], Enrolment | None]:
+        """The lead's derived columns and its enrolment as they should be now."""
         score = score_lead(lead, events, self.rules.scoring, now)
         first = first_human_touch(lead.owner, touches)
-        row.score = score.total
-        row.band = score.band.value
-        row.first_touch_at = first.occurred_at if first else None
-        row.human_touches = sum(1 for t in touches if is_human_touch(t, lead.owner))
-        row.stl_deadline = deadline_for(lead, self.rules.policy, self.rules.calendar)
-        if lead.status is LeadStatus.NEW and first is not None:
-            row.status = LeadStatus.WORKING.value
-        enrolment = enrolment_from_row(enrolment_row) if enrolment_row else None
+        status = lead.status
+        if status is LeadStatus.NEW and first is not None:
+            status = LeadStatus.WORKING
+        figures = {
+            "score": score.total,
+            "band": score.band.value,
+            "first_touch_at": first.occurred_at if first else None,
+            "human_touches": sum(1 for t in touches if is_human_touch(t, lead.owner)),
+            "stl_deadline": deadline_for(lead, self.rules.policy, self.rules.calendar),
+            "status": status.value,
+        }
         if enrolment is None and lead.status in OPEN_STATUSES:
             name = DEFAULT_CADENCE_FOR_BAND.get(score.band)
             if name and name in self.rules.templates:
@@ -180,19 +185,13 @@ class Workspace:
                     self.rules.templates[name], lead.clock_start, self._calendar_for(lead)
                 )
         if enrolment is None:
-            return
+            return figures, None
         enrolment = self._apply_new_touches(lead, enrolment, touches)
         if enrolment.active and lead.status not in OPEN_STATUSES:
             enrolment = cadences.exit_cadence(
                 enrolment, lead.status.value, lead.closed_at or lead.opportunity_at or now
             )
-        values = enrolment_values(enrolment)
-        if enrolment_row is None:
-            session.add(EnrolmentRow(lead_id=row.id or 0, **values))
-        else:
-            for key, value in values.items():
-                setattr(enrolment_row, key, value)
-        session.add(row)
+        return figures, enrolment
 
     def _apply_new_touches(
         self, lead: Lead, enrolment: Enrolment, touches: list[Touch]

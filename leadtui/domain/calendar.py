@@ -103,6 +103,17 @@ def _holiday_dates(country: str, year: int) -> frozenset[date]:
         return frozenset(holidays_lib.country_holidays(country, years=year).keys())
 
 
+@lru_cache(maxsize=64)
+def _known_country(country: str) -> bool:
+    # Checked on every calendar built, and `in_zone` builds one per prospect zone: building a
+    # holidays object each time was a third of the time a 100,000-lead pull spent deriving.
+    try:
+        holidays_lib.country_holidays(country)
+    except NotImplementedError:
+        return False
+    return True
+
+
 def _load_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -136,9 +147,7 @@ class BusinessCalendar:
         if country in ("", "NONE"):
             object.__setattr__(self, "holidays", None)
         else:
-            try:
-                holidays_lib.country_holidays(country)
-            except NotImplementedError:
+            if not _known_country(country):
                 raise ValueError(
                     f"no public holidays known for country {self.holidays!r}; "
                     "use an ISO code such as 'US' or 'GB', or none"

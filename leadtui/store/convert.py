@@ -87,20 +87,7 @@ def touch_from_row(row: TouchRow) -> Touch:
 
 
 def enrolment_from_row(row: EnrolmentRow) -> Enrolment:
-    return Enrolment(
-        cadence=row.cadence,
-        enrolled_at=row.enrolled_at,
-        step=row.step,
-        due_at=row.due_at,
-        paused_at=row.paused_at,
-        exited_at=row.exited_at,
-        exit_reason=row.exit_reason,
-        completed_at=row.completed_at,
-        history=tuple(
-            StepRecord(int(step), datetime.fromisoformat(due), datetime.fromisoformat(done))
-            for step, due, done in (row.history or [])
-        ),
-    )
+    return enrolment_from_mapping(row.__dict__)
 
 
 def enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
@@ -118,3 +105,27 @@ def enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
             for record in enrolment.history
         ],
     }
+
+
+def lead_from_mapping(values: Any) -> Lead:
+    """A lead from a Core row mapping: the fast path for bulk work, no ORM object made."""
+    fields = {name: values[name] for name in LEAD_FIELDS}
+    fields["crm_id"] = values["crm_id"] or ""
+    return Lead(id=values["id"], status=LeadStatus(values["status"]), **fields)
+
+
+def enrolment_from_mapping(values: Any) -> Enrolment:
+    return Enrolment(
+        cadence=values["cadence"],
+        enrolled_at=values["enrolled_at"],
+        step=values["step"],
+        due_at=values["due_at"],
+        paused_at=values["paused_at"],
+        exited_at=values["exited_at"],
+        exit_reason=values["exit_reason"],
+        completed_at=values["completed_at"],
+        history=tuple(
+            StepRecord(int(step), datetime.fromisoformat(due), datetime.fromisoformat(done))
+            for step, due, done in (values["history"] or [])
+        ),
+    )

@@ -8,12 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, or_
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from leadtui.domain.models import OPEN_STATUSES, EventKind
+from leadtui.domain.models import (
+    OPEN_STATUSES,
+    Channel,
+    Enrolment,
+    Event,
+    EventKind,
+    Lead,
+    Outcome,
+    Touch,
+)
+from leadtui.store.convert import enrolment_from_mapping, lead_from_mapping
 from leadtui.store.tables import (
     ConflictRow,
     EnrolmentRow,
@@ -23,6 +33,7 @@ from leadtui.store.tables import (
     OutboxRow,
     OwnerRow,
     TouchRow,
+    table_of,
 )
 
 
@@ -382,3 +393,98 @@ def search_texts(session: Session, owner: str | None) -> list[tuple[int, str]]:
         (lead_id, f"{name or ''}\n{company or ''}\n{email or ''}".lower())
         for lead_id, name, company, email in session.execute(query)
     ]
+
+
+@dataclass(slots=True)
+class DeriveInputs:
+    """Everything deriving a lead's figures reads, loaded with a few Core queries."""
+
+    leads: dict[int, Lead]
+    touches: dict[int, list[Touch]]
+    events: dict[int, list[Event]]
+    enrolments: dict[int, Enrolment]
+
+
+def derive_inputs(conn: Connection, lead_ids: Sequence[int]) -> DeriveInputs:
+    """Leads, touches, events and enrolments for these ids, as domain objects.
+
+    Core, not the ORM: building tens of thousands of ORM objects only to read them once was
+    most of the time a large pull or seed spent deriving figures.
+    """
+    lead_t, touch_t = table_of(LeadRow), table_of(TouchRow)
+    event_t, enrol_t = table_of(EventRow), table_of(EnrolmentRow)
+    leads = {
+        m["id"]: lead_from_mapping(m)
+        for m in conn.execute(sa_select(lead_t).where(lead_t.c.id.in_(lead_ids))).mappings()
+    }
+    touches: dict[int, list[Touch]] = defaultdict(list)
+    query = (
+        sa_select(
+            touch_t.c.lead_id,
+            touch_t.c.channel,
+            touch_t.c.outcome,
+            touch_t.c.occurred_at,
+            touch_t.c.note,
+            touch_t.c.by,
+            touch_t.c.automated,
+        )
+        .where(touch_t.c.lead_id.in_(lead_ids))
+        .order_by(touch_t.c.lead_id, touch_t.c.occurred_at, touch_t.c.id)
+    )
+    for lead_id, channel, outcome, at, note, by, automated in conn.execute(query).tuples():
+        touches[lead_id].append(
+            Touch(Channel(channel), Outcome(outcome), at, note, by, bool(automated))
+        )
+    events: dict[int, list[Event]] = defaultdict(list)
+    event_query = (
+        sa_select(
+            event_t.c.lead_id,
+            event_t.c.kind,
+            event_t.c.occurred_at,
+            event_t.c.url,
+            event_t.c.title,
+        )
+        .where(event_t.c.lead_id.in_(lead_ids))
+        .order_by(event_t.c.lead_id, event_t.c.occurred_at, event_t.c.id)
+    )
+    for lead_id, kind, at, url, title in conn.execute(event_query).tuples():
+        events[lead_id].append(Event(EventKind(kind), at, url, title))
+    enrolments = {
+        m["lead_id"]: enrolment_from_mapping(m)
+        for m in conn.execute(sa_select(enrol_t).where(enrol_t.c.lead_id.in_(lead_ids))).mappings()
+    }
+    return DeriveInputs(leads, touches, events, enrolments)
+
+
+def write_derived(
+    conn: Connection,
+    leads: Sequence[dict[str, Any]],
+    new_enrolments: Sequence[dict[str, Any]],
+    changed_enrolments: Sequence[dict[str, Any]],
+) -> None:
+    """Write derived lead figures and enrolments with one executemany each."""
+    lead_t, enrol_t = table_of(LeadRow), table_of(EnrolmentRow)
+    if leads:
+        names = [name for name in leads[0] if name != "lead_id"]
+        statement = (
+            update(lead_t)
+            .where(lead_t.c.id == bindparam("lead_id"))
+            .values({name: bindparam(name) for name in names})
+        )
+        conn.execute(statement, list(leads))
+    if new_enrolments:
+        conn.execute(insert(enrol_t), list(new_enrolments))
+    if changed_enrolments:
+        names = [name for name in changed_enrolments[0] if name != "lead_id"]
+        statement = (
+            update(enrol_t)
+            .where(enrol_t.c.lead_id == bindparam("b_lead_id"))
+            .values({name: bindparam(name) for name in names})
+        )
+        conn.execute(
+            statement,
+            [
+                {**{k: v for k, v in e.items() if k != "lead_id"}, "b_lead_id": e["lead_id"]}
+                for e in changed_enrolments
+            ],
+        )
