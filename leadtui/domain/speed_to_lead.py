@@ -78,13 +78,26 @@ def evaluate(
 ) -> SpeedToLead:
     """The clock as it stands at `now`; touches after `now` have not happened yet."""
     deadline = deadline_for(lead, policy, calendar)
-    now_u, deadline_u = as_utc(now), as_utc(deadline)
+    now_u = as_utc(now)
     so_far = [t for t in touches if as_utc(t.occurred_at) <= now_u]
     first = first_human_touch(lead.owner, so_far)
-    if first is not None:
-        met = as_utc(first.occurred_at) <= deadline_u
+    return clock_at(deadline, first.occurred_at if first else None, policy, calendar, now)
+
+
+def clock_at(
+    deadline: datetime,
+    first_touch_at: datetime | None,
+    policy: SlaPolicy,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> SpeedToLead:
+    """The clock from a stored deadline and first touch: what the queue computes every second
+    for every visible lead, without reloading touches."""
+    now_u, deadline_u = as_utc(now), as_utc(deadline)
+    if first_touch_at is not None and as_utc(first_touch_at) <= now_u:
+        met = as_utc(first_touch_at) <= deadline_u
         state = SpeedToLeadState.MET if met else SpeedToLeadState.BREACHED
-        return SpeedToLead(deadline, state, None, first.occurred_at)
+        return SpeedToLead(deadline, state, None, first_touch_at)
     if now_u > deadline_u:
         return SpeedToLead(deadline, SpeedToLeadState.BREACHED, None, None)
     if policy.business_hours_only:
