@@ -24,6 +24,7 @@ from leadtui.store.tables import (
     UTCDateTime,
     table_of,
 )
+from sync import conflicts
 from sync.protocol import PulledLead
 
 # Lead columns the CRM owns; everything else (snooze, derived figures) is leadtui's.
@@ -200,30 +201,10 @@ def _any_unpushed_updates(conn: Connection) -> bool:
     outbox = table_of(OutboxRow)
     query = (
         select(outbox.c.id)
-        .where(outbox.c.state == "pending", outbox.c.kind == "update_lead")
+        .where(outbox.c.state.in_(conflicts.UNPUSHED), outbox.c.kind == "update_lead")
         .limit(1)
     )
     return conn.execute(query).first() is not None
-
-
-def _unpushed_fields(conn: Connection, lead_ids: Iterable[int]) -> dict[int, set[str]]:
-    """Lead fields changed here and not yet pushed: a pull must not overwrite them (the outbox
-    will send them, and a real conflict is the outbox's to surface)."""
-    ids = list(lead_ids)
-    if not ids:
-        return {}
-    outbox = table_of(OutboxRow)
-    found: dict[int, set[str]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        query = select(outbox.c.lead_id, outbox.c.payload).where(
-            outbox.c.state == "pending",
-            outbox.c.kind == "update_lead",
-            outbox.c.lead_id.in_(ids[start : start + _CHUNK]),
-        )
-        for lead_id, payload in conn.execute(query):
-            fields = (payload or {}).get("fields") or {}
-            found.setdefault(lead_id, set()).update(fields)
-    return found
 
 
 def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) -> list[int]:
@@ -239,20 +220,21 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
     crm_ids = list(by_crm)
     # Only a cache with unpushed lead edits needs to know, before writing, which leads exist.
     existing = _ids_by_crm_id(conn, crm_ids) if _any_unpushed_updates(conn) else {}
-    keep = _unpushed_fields(conn, existing.values())
-    kept_values: dict[int, dict[str, Any]] = {}
-    if keep:
-        lead = table_of(LeadRow)
-        for row in conn.execute(select(lead).where(lead.c.id.in_(list(keep)))).mappings():
-            kept_values[row["id"]] = {name: row[name] for name in keep[row["id"]]}
     rows = []
     for crm_id, item in by_crm.items():
         values = dict(zip(_LEAD_COPIED, _copy_lead(item.lead), strict=True))
         values |= {"crm_id": crm_id, "crm_updated_at": item.modified_at, "archived": False}
-        local = kept_values.get(existing.get(crm_id, -1))
-        if local:
-            values.update({k: v for k, v in local.items() if k in values})
         rows.append(values)
+    # Leads with field changes not yet in the CRM: merge three ways (sync.conflicts) and keep
+    # the rep's values where the merge says so, instead of overwriting them with the CRM's.
+    unpushed = conflicts.leads_with_unpushed_updates(conn, existing.values())
+    if unpushed:
+        remote = {existing[r["crm_id"]]: r for r in rows if existing.get(r["crm_id"]) in unpushed}
+        kept = conflicts.reconcile(conn, remote, now)
+        for values in rows:
+            local = kept.get(existing.get(values["crm_id"], -1))
+            if local:
+                values.update({k: v for k, v in local.items() if k in values})
     upsert(conn, table_of(LeadRow), rows, key="crm_id", update=PULLED_FIELDS)
     ids = existing | _ids_by_crm_id(conn, [c for c in crm_ids if c not in existing])
     _write_children(conn, by_crm.values(), ids)

@@ -8,7 +8,7 @@ for the next round rather than overtaking it.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,22 +48,35 @@ def push_outbox(
     adapter: CrmAdapter,
     now: datetime,
     progress: Callable[[Progress], None] | None = None,
+    kinds: Collection[str] | None = None,
 ) -> PushReport:
+    """Push pending ops (only these kinds, if given) in order; CrmUnavailable stops the round."""
     report = PushReport()
     with ws.session() as session:
-        ops = list(
-            session.exec(
-                select(OutboxRow).where(OutboxRow.state == "pending").order_by(col(OutboxRow.id))
-            )
-        )
+        query = select(OutboxRow).where(OutboxRow.state == "pending")
+        if kinds is not None:
+            query = query.where(col(OutboxRow.kind).in_(list(kinds)))
+        ops = list(session.exec(query.order_by(col(OutboxRow.id))))
         op_ids = [op.id for op in ops]
-    if not op_ids:
-        return report
+        if not op_ids:
+            return report
+        # A held field change (waiting on a conflict) keeps the lead's later field changes back
+        # too: sent first, they would be overwritten by the held one once the rep resolves it.
+        held = dict(
+            session.exec(
+                select(OutboxRow.lead_id, func.min(OutboxRow.id))
+                .where(OutboxRow.state == "held")
+                .group_by(col(OutboxRow.lead_id))
+            ).all()
+        )
     blocked: set[int] = set()
     for op_id in op_ids:
         with ws.session() as session:
             op = session.get(OutboxRow, op_id)
             if op is None or op.state != "pending" or op.lead_id in blocked:
+                continue
+            first_held = held.get(op.lead_id)
+            if op.kind == "update_lead" and first_held is not None and first_held < op_id:
                 continue
             if op.next_attempt_at is not None and op.next_attempt_at > now and op.attempts:
                 blocked.add(op.lead_id)

@@ -4,9 +4,9 @@
     result = service.run_once(now)   # push the outbox, then pull; never raises for "offline"
     status = service.status()        # counts and the last outcome, read from the cache
 
-A round pushes first so the pull that follows sees the CRM with the rep's changes in it (and
-matches pushed touches to their local rows). The CRM being unreachable is not an error for the
-caller: the result says online=False, every change stays pending, and the next round (the
+A round pushes new touches and notes, pulls (merging three ways: sync.conflicts), then pushes
+field changes, so a field the CRM changed meanwhile is held as a conflict, never overwritten.
+The CRM being unreachable is not an error for the caller: the result says online=False, every change stays pending, and the next round (the
 caller's timer) simply tries again. last_sync_at and last_error live in the sync_cursor table so
 another process (the TUI while `leadtui sync --watch` runs) reads the same status.
 """
@@ -29,6 +29,7 @@ from sync.outbox import push_outbox
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
+CREATES = ("create_touch", "create_note")
 
 LAST_SYNC = "service:last_sync_at"  # value: ISO time of the last round that reached the CRM
 LAST_ERROR = "service:last_error"  # value: the last round's error sentence, "" when it went well
@@ -113,10 +114,14 @@ class SyncService:
         try:
             adapter = self._get_adapter()
             before = self._max_lead_id()
-            pushed = push_outbox(self.ws, adapter, now, self.progress)
-            result.pushed = pushed.done
+            # New records first: they cannot conflict, and the pull then sees them as ours.
+            created = push_outbox(self.ws, adapter, now, self.progress, kinds=CREATES)
             pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
             result.pulled = pulled.leads
+            # Field changes only after the pull's three-way merge, so one the CRM changed too
+            # is held as a conflict instead of being pushed over the CRM's value.
+            updated = push_outbox(self.ws, adapter, now, self.progress)
+            result.pushed = created.done + updated.done
             result.new_lead_ids = self._lead_ids_after(before)
         except CrmUnavailable as exc:
             result.online, result.error = False, str(exc)
