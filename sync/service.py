@@ -1,14 +1,15 @@
 """One sync round for any caller: `leadtui sync --watch`, `--once`, and the TUI's thread worker.
 
     service = SyncService(workspace, adapter_factory)
-    result = service.run_once(now)   # push the outbox, then pull; never raises for "offline"
+    result = service.run_once(now)   # push, pull, push field changes; never raises for "offline"
     status = service.status()        # counts and the last outcome, read from the cache
 
 A round pushes new touches and notes, pulls (merging three ways: sync.conflicts), then pushes
 field changes, so a field the CRM changed meanwhile is held as a conflict, never overwritten.
-The CRM being unreachable is not an error for the caller: the result says online=False, every change stays pending, and the next round (the
-caller's timer) simply tries again. last_sync_at and last_error live in the sync_cursor table so
-another process (the TUI while `leadtui sync --watch` runs) reads the same status.
+The CRM being unreachable is not an error for the caller: the result says online=False, every
+change stays pending, and the next round (the caller's timer) simply tries again. last_sync_at
+and last_error live in the sync_cursor table so another process (the TUI while
+`leadtui sync --watch` runs) reads the same status.
 """
 
 from __future__ import annotations
