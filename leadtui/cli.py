@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pull and push, then exit (default)")
     mode.add_argument("--watch", action="store_true", help="keep syncing every sync interval")
+    mode.add_argument(
+        "--status", action="store_true", help="list pending, dead and conflicted changes"
+    )
 
     sandbox = commands.add_parser("sandbox", help="run the sandbox CRM in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -254,10 +257,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.cli import run_sync
+    from sync.cli import run_status, run_sync
 
     ws = _workspace(args)
     try:
+        if args.status:
+            return run_status(ws)
         return run_sync(ws, now=_now(args) if args.now else None, watch=args.watch)
     finally:
         ws.close()

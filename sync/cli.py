@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlmodel import col, select
+
+from leadtui.store.tables import ConflictRow, OutboxRow
 from leadtui.workspace import Workspace
 from sync import registry
-from sync.engine import Progress, PullReport, SyncEngine, wall_clock
-from sync.outbox import PushReport, pending_count, push_outbox
-from sync.protocol import AuthError, CrmAdapter, SyncError
+from sync.engine import Progress, wall_clock
+from sync.protocol import CrmAdapter
+from sync.service import SyncResult, SyncService
 from sync.token import get_token, store_token
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -41,60 +44,75 @@ def open_adapter(ws: Workspace) -> CrmAdapter:
     return registry.create(crm.adapter, crm.base_url, token, timeout_seconds=crm.timeout_seconds)
 
 
-def sync_once(
-    ws: Workspace, adapter: CrmAdapter, now: datetime, progress: Callable[[Progress], None]
-) -> tuple[PullReport, PushReport]:
-    pushed = push_outbox(ws, adapter, now, progress)
-    pulled = SyncEngine(ws, adapter, progress=progress).pull(now)
-    return pulled, pushed
+def summary(result: SyncResult) -> str:
+    """One line for stderr after a round."""
+    if not result.online:
+        head = "offline"
+    else:
+        head = f"pulled {result.pulled} leads, pushed {result.pushed} changes"
+    parts = [head, f"{result.pending} changes waiting in the outbox"]
+    if result.dead:
+        parts.append(f"{result.dead} changes rejected by the CRM")
+    if result.conflicts:
+        parts.append(f"{result.conflicts} conflicts to resolve")
+    line = "sync: " + ", ".join(parts) + "."
+    return f"{line} {result.error}" if result.error else line
 
 
-def summary(pulled: PullReport, pushed: PushReport, pending: int) -> str:
-    parts = [
-        f"pulled {pulled.leads} leads in {pulled.pages} pages "
-        f"({pulled.requests} requests, {pulled.seconds:.1f} s)",
-        f"{pulled.archived} archived",
-        f"pushed {pushed.done} changes",
-    ]
-    if pushed.failed:
-        parts.append(f"{pushed.failed} pushes failed (retried next sync)")
-    if pushed.dead:
-        parts.append(f"{pushed.dead} changes rejected by the CRM")
-    if pulled.skipped:
-        parts.append(f"{len(pulled.skipped)} malformed records skipped")
-    parts.append(f"{pending} changes waiting in the outbox")  # "dead" ones included
-    return "sync: " + ", ".join(parts) + "."
+def settled(result: SyncResult) -> bool:
+    """Nothing left for a person or a later round: the exit status of `sync --once`."""
+    quiet = result.pending == result.dead == result.conflicts == 0
+    return result.online and result.error is None and quiet
 
 
 def run_sync(ws: Workspace, *, now: datetime | None, watch: bool) -> int:
-    """`leadtui sync`: 0 when the pull completed and the outbox is empty."""
-    progress = _progress()
-    adapter = open_adapter(ws)
+    """`leadtui sync`: push, pull, push field changes (sync.service). `--once` exits 0 only when
+    nothing is pending, dead or conflicted; `--watch` runs a round every sync interval (the
+    next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0."""
+    service = SyncService(ws, lambda: open_adapter(ws), progress=_progress())
     try:
         while True:
-            moment = now or wall_clock()
-            try:
-                pulled, pushed = sync_once(ws, adapter, moment, progress)
-            except AuthError:
-                raise
-            except SyncError as exc:
-                if not watch:
-                    raise
-                print(
-                    f"sync: {exc} Retrying in {ws.config.crm.sync_interval_seconds} s.",
-                    file=sys.stderr,
-                )
-            else:
-                with ws.session() as session:
-                    pending = pending_count(session)
-                for item in pulled.skipped[:20]:
-                    print(f"skipped {item.reason}", file=sys.stderr)
-                print(summary(pulled, pushed, pending), file=sys.stderr)
-                if not watch:
-                    return EXIT_OK if pulled.completed and pending == 0 else EXIT_ERROR
+            result = service.run_once(now or wall_clock())
+            print(summary(result), file=sys.stderr, flush=True)
+            if not watch:
+                return EXIT_OK if settled(result) else EXIT_ERROR
             time.sleep(ws.config.crm.sync_interval_seconds)
+    except KeyboardInterrupt:
+        return EXIT_OK
     finally:
-        adapter.close()
+        service.close()
+
+
+def run_status(ws: Workspace) -> int:
+    """`leadtui sync --status`: the outbox's unfinished operations and open conflicts, one line
+    each; exit 1 while there are any (like `--once`)."""
+    status = SyncService(ws, lambda: open_adapter(ws)).status()
+    with ws.session() as session:
+        ops = session.exec(
+            select(OutboxRow)
+            .where(col(OutboxRow.state).in_(["pending", "held", "dead"]))
+            .order_by(col(OutboxRow.id))
+        ).all()
+        conflicts = session.exec(
+            select(ConflictRow)
+            .where(col(ConflictRow.resolved_at).is_(None))
+            .order_by(col(ConflictRow.id))
+        ).all()
+        for op in ops:
+            error = op.last_error.replace("\n", " ") or "-"
+            print(f"{op.op_id}  lead {op.lead_id}  {op.kind}  {op.state}  {op.attempts}  {error}")
+        for c in conflicts:
+            print(
+                f"conflict {c.id}  lead {c.lead_id}  {c.field}  "
+                f"mine={c.local_value!r}  crm={c.remote_value!r}  base={c.base_value!r}"
+            )
+    last = status.last_sync_at.isoformat() if status.last_sync_at else "never"
+    line = f"sync: {status.pending} pending, {status.held} held, {status.dead} dead, "
+    line += f"{status.conflicts} conflicts; last sync {last}"
+    if status.last_error:
+        line += f"; last error: {status.last_error}"
+    print(line, file=sys.stderr)
+    return EXIT_OK if not ops and not conflicts else EXIT_ERROR
 
 
 def run_login(base_url: str) -> int:

@@ -116,3 +116,28 @@ def test_the_sandbox_command_prints_where_it_listens(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_status_lists_waiting_and_dead_changes_and_once_fails_while_any_remain(
+    sandbox: RunningSandbox, configured: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = ["--now", NOW.isoformat()]
+    assert main([*now, "sync", "--once"]) == 0
+    assert main(["sync", "--status"]) == 0
+    owner = sandbox.crm.owner_models[0].email
+    cids = sandbox.crm.find("contacts", "hubspot_owner_id", sandbox.crm.owner_ids()[owner])
+    assert main([*now, "log", cids[0], "--channel", "call", "--outcome", "no_answer"]) == 0
+    assert main([*now, "log", cids[1], "--channel", "call", "--outcome", "no_answer"]) == 0
+    capsys.readouterr()
+    assert main(["sync", "--status"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any("create_touch  pending  0" in line for line in lines)
+    sandbox.crm.archive_contact(cids[0])  # deleted in HubSpot while the touch waited
+    assert main([*now, "sync", "--once"]) == 1
+    assert main(["sync", "--status"]) == 1
+    out = capsys.readouterr().out
+    dead = [line for line in out.splitlines() if " dead " in line]
+    assert len(dead) == 1 and "404" in dead[0]
+    # The other lead's touch went through regardless.
+    calls = sandbox.crm.associated("contacts", cids[1], "calls")
+    assert [c for c in calls if sandbox.crm.props("calls", c).get("leadtui_op_id")]
