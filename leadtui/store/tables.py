@@ -67,13 +67,15 @@ class LeadRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     crm_id: str | None = Field(default=None, unique=True)
     name: str = ""
-    email: str = Field(default="", index=True)
+    # Only columns a query can seek on are indexed: each index costs every row a pull writes,
+    # and searches by name, company or email are substring matches no index serves.
+    email: str = ""
     owner: str = Field(default="", index=True)
-    source: str = Field(default="", index=True)
-    status: str = Field(default="new", index=True)
+    source: str = ""
+    status: str = "new"
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     routed_at: datetime | None = _when()
-    company: str = Field(default="", index=True)
+    company: str = ""
     phone: str = ""
     job_title: str = ""
     industry: str = ""
@@ -91,7 +93,7 @@ class LeadRow(SQLModel, table=True):
     deal_value: float | None = None
     disqualified_reason: str = ""
     crm_updated_at: datetime | None = _when()
-    archived: bool = Field(default=False, index=True)
+    archived: bool = False
     # Derived, refreshed by the workspace whenever the lead's inputs change.
     score: int = Field(default=0, index=True)
     band: str = "unqualified"
