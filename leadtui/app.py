@@ -1,25 +1,31 @@
 """The Textual app: a thin shell that opens the queue on a workspace.
 
-It owns the clock (injected: tests freeze it, the CLI passes real time), the workspace and the
-keymap from config; the screens do the rest.
+It owns the clock (injected: tests freeze it, the CLI passes real time), the workspace, the
+keymap from config and, when a CRM adapter can be made, the sync loop (leadtui.screens.sync_loop);
+the screens do the rest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
 from leadtui.screens.help import HelpScreen, keys_of
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.queue_screen import QueueScreen
+from leadtui.screens.sync_loop import SyncDone, SyncLoop, SyncProgressed, SyncView, progress_text
 from leadtui.workspace import Workspace
+from widgets.sync_status import SyncStatusLine
 
 Clock = Callable[[], datetime]
+AdapterFactory = Callable[[], Any]  # () -> sync.protocol.CrmAdapter
 
 
 def system_clock() -> datetime:
@@ -33,6 +39,17 @@ class LeadTuiApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="help", tooltip="Every key of this screen"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit leadtui"),
+        Binding(
+            "C",
+            "conflicts",
+            "Conflicts",
+            id="conflicts",
+            show=False,  # the sync status line says when there is something to settle
+            tooltip="Conflicts with the CRM and changes it rejected",
+        ),
+        Binding(
+            "S", "sync_now", "Sync now", id="sync_now", show=False, tooltip="Sync with the CRM now"
+        ),
     ]
 
     def __init__(
@@ -41,11 +58,16 @@ class LeadTuiApp(App[None]):
         clock: Clock = system_clock,
         *,
         where: str = "",
+        adapter_factory: AdapterFactory | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.clock = clock
         self._where = where
+        self._adapter_factory = adapter_factory
+        self.sync: SyncLoop | None = None
+        self.sync_view = SyncView()
+        self._service: Any = None
 
     def on_mount(self) -> None:
         if self.workspace is None:
@@ -54,6 +76,7 @@ class LeadTuiApp(App[None]):
         if self.workspace.config.keys:
             self.set_keymap(dict(self.workspace.config.keys))
         self.push_screen(QueueScreen())
+        self._start_sync(self.workspace)
         if self.workspace.config.user.role == "manager":
             # A manager opens on the team's SLA board; escape goes back to the queue below it.
             from leadtui.screens.manager import ManagerScreen
@@ -66,6 +89,100 @@ class LeadTuiApp(App[None]):
             if isinstance(screen, LeadScreen):
                 screen.reload(lead_id)
 
+    # -- sync ------------------------------------------------------------------------------
+
+    def _start_sync(self, ws: Workspace) -> None:
+        if self._adapter_factory is None:
+            return  # no CRM token: the cache is all there is, and the status line stays hidden
+        from sync.service import SyncService
+
+        # Progress arrives on the sync thread; post_message is the thread-safe way back.
+        def progress(step: Any) -> None:
+            self.post_message(SyncProgressed(step))
+
+        self._service = SyncService(ws, self._adapter_factory, progress=progress)
+        self.sync = SyncLoop(
+            self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
+        )
+        self.sync_view = self.sync.view
+        self.sync.run_now()
+        self._show_sync()
+
+    def sync_soon(self) -> None:
+        """Sync now if no run is under way (a conflict was settled, a change retried)."""
+        if self.sync is not None:
+            self.sync.run_now()
+            self.sync_view = self.sync.view
+            self._show_sync()
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The rep's time zone (times on screen are shown in it)."""
+        return self.workspace.rules.calendar.zone if self.workspace else None
+
+    def _show_sync(self, progress: str = "") -> None:
+        for screen in self.screen_stack:
+            for line in screen.query(SyncStatusLine):
+                line.show(self.sync_view, self.zone, progress)
+
+    def on_sync_progressed(self, message: SyncProgressed) -> None:
+        if self.sync_view.running:
+            self._show_sync(progress_text(message.progress))
+
+    def on_sync_done(self, message: SyncDone) -> None:
+        if self.sync is None:
+            return
+        self.sync_view = self.sync.landed(message.outcome)
+        self._show_sync()
+        result, names = message.outcome.result, message.outcome.new_leads
+        if names:
+            shown = ", ".join(list(names.values())[:3])
+            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+            self.notify(
+                f"{shown}{more}: the speed-to-lead clock is running.",
+                title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
+                markup=False,
+                timeout=8,
+            )
+        if names or result.pulled or result.pushed:
+            # The queue (and any open lead) read the cache again: new leads and CRM changes show.
+            for screen in self.screen_stack:
+                if isinstance(screen, LeadScreen):
+                    screen.reload()
+        from leadtui.screens.conflicts import ConflictsScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ConflictsScreen):
+                screen.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "sync" and event.state is WorkerState.ERROR and self.sync is not None:
+            self.sync_view = self.sync.failed(worker.error or RuntimeError("sync failed"))
+            self._show_sync()
+
+    def action_sync_now(self) -> None:
+        if self.sync is None:
+            self.notify("Sync is off: no CRM token (run `leadtui login`).", markup=False)
+            return
+        self.sync_soon()
+
+    def action_conflicts(self) -> None:
+        from leadtui.screens.conflicts import ConflictsScreen
+
+        if self.workspace is None or isinstance(self.screen, ConflictsScreen):
+            return
+        self.push_screen(ConflictsScreen())
+
+    def on_sync_status_line_clicked(self) -> None:
+        self.action_conflicts()
+
+    def close_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+        if self._service is not None:
+            self._service.close()
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -73,10 +190,17 @@ class LeadTuiApp(App[None]):
         self.push_screen(HelpScreen(title, keys_of(self.screen)))
 
 
-def run(workspace: Workspace | None, clock: Clock = system_clock, where: str = "") -> int:
+def run(
+    workspace: Workspace | None,
+    clock: Clock = system_clock,
+    where: str = "",
+    adapter_factory: AdapterFactory | None = None,
+) -> int:
+    app = LeadTuiApp(workspace, clock, where=where, adapter_factory=adapter_factory)
     try:
-        LeadTuiApp(workspace, clock, where=where).run()
+        app.run()
     finally:
+        app.close_sync()
         if workspace is not None:
             workspace.close()
     return 0

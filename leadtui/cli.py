@@ -204,6 +204,9 @@ def cmd_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+INBOUND_EVERY = 40.0  # seconds between the demo CRM's new inbound leads: a busy website
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from leadtui.demo_workspace import prepare_demo
 
@@ -212,21 +215,53 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reps < 1 or args.reps > 200:
         raise CliError("--reps must be between 1 and 200.")
     now = _now(args)
-    data_dir = prepare_demo(
-        Path(args.data_dir).expanduser() if args.data_dir else None,
+    folder = Path(args.data_dir).expanduser() if args.data_dir else None
+    if args.no_open:
+        # Nothing would keep a sandbox alive after exit: the workspace is seeded directly.
+        data_dir = prepare_demo(folder, leads=args.leads, reps=args.reps, seed=args.seed, now=now)
+        print(data_dir)
+        return EXIT_OK
+    return _open_synced_demo(args, folder, now)
+
+
+def _open_synced_demo(args: argparse.Namespace, folder: Path | None, now: datetime) -> int:
+    """Sandbox CRM in this process (daemon threads), one pull into the demo workspace, then the
+    TUI syncing against it. The token stays in memory: the adapter factory closes over it."""
+    from sync.demo import prepare_synced_demo
+    from sync.engine import Progress
+
+    def progress(p: Progress) -> None:
+        if p.phase == "pull":
+            print(f"\rdemo: pulled {p.leads} leads", end="", file=sys.stderr, flush=True)
+
+    print("demo: starting the sandbox CRM on 127.0.0.1…", file=sys.stderr, flush=True)
+    demo = prepare_synced_demo(
+        folder,
         leads=args.leads,
         reps=args.reps,
         seed=args.seed,
         now=now,
+        inbound_every=INBOUND_EVERY,
+        progress=progress,
     )
-    if args.no_open:
-        print(data_dir)
-        return EXIT_OK
-    return _open_tui(args, Locations(data_dir / "config.toml", data_dir))
+    print(f"\ndemo: CRM at {demo.sandbox.base_url}, data in {demo.folder}", file=sys.stderr)
+    try:
+        locations = Locations(demo.folder / "config.toml", demo.folder)
+        return _open_tui(args, locations, adapter_factory=demo.adapter)
+    finally:
+        demo.stop()
 
 
-def _open_tui(args: argparse.Namespace, locations: Locations | None = None) -> int:
-    """Run the TUI; with no cache yet it shows how to make one instead of an empty queue."""
+def _open_tui(
+    args: argparse.Namespace,
+    locations: Locations | None = None,
+    adapter_factory: Callable[[], object] | None = None,
+) -> int:
+    """Run the TUI; with no cache yet it shows how to make one instead of an empty queue.
+
+    It syncs while open when it can make an adapter: the demo passes one; otherwise a token in
+    LEADTUI_CRM_TOKEN or the keyring turns sync on, and without one the cache is all there is.
+    """
     from leadtui.app import run
     from leadtui.workspace import Workspace
 
@@ -235,9 +270,26 @@ def _open_tui(args: argparse.Namespace, locations: Locations | None = None) -> i
     workspace = None
     if locations.database.exists() or explicit:
         workspace = Workspace.open(_config(locations, explicit), locations)
+        if adapter_factory is None:
+            adapter_factory = _configured_adapter(workspace)
     fixed = _parse_when(args.now, "--now") if args.now else None
     clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
-    return run(workspace, clock, where=str(locations.data_dir))
+    return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
+
+
+def _configured_adapter(workspace: object) -> Callable[[], object] | None:
+    """A factory for the configured CRM's adapter, or None when there is no token."""
+    from sync import registry
+    from sync.token import TokenError, get_token
+
+    crm = workspace.config.crm  # type: ignore[attr-defined]
+    try:
+        token = get_token(crm.base_url)
+    except TokenError:
+        return None
+    return lambda: registry.create(
+        crm.adapter, crm.base_url, token, timeout_seconds=crm.timeout_seconds
+    )
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

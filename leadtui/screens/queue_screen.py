@@ -20,6 +20,7 @@ from widgets.key_bar import KeyBar
 from widgets.lead_detail_view import LeadDetailView
 from widgets.queue_table import QueueTable
 from widgets.safe_text import clean
+from widgets.sync_status import SyncStatusLine
 from widgets.too_small import TooSmall
 
 WIDE = 150  # columns from which the detail sits beside the queue
@@ -60,6 +61,7 @@ class QueueScreen(QueueFilters):
         # build and style before the first paint.
         with Horizontal(id="main"):
             yield QueueTable(self.tui.clock, risk, seconds_left=self._left, id="queue")
+        yield SyncStatusLine(id="sync-status")
         yield TooSmall()
         yield KeyBar()
 

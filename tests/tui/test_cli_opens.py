@@ -16,14 +16,17 @@ from tests.conftest import NOW
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
-    def run(workspace: Any, clock: Any, where: str = "") -> int:
-        calls.append({"workspace": workspace, "now": clock(), "where": where})
+    def run(workspace: Any, clock: Any, where: str = "", adapter_factory: Any = None) -> int:
+        calls.append(
+            {"workspace": workspace, "now": clock(), "where": where, "adapter": adapter_factory}
+        )
         if workspace is not None:
             workspace.close()
         return 0
 
     monkeypatch.setattr(app_module, "run", run)
     monkeypatch.delenv("LEADTUI_CONFIG", raising=False)
+    monkeypatch.delenv("LEADTUI_CRM_TOKEN", raising=False)
     return calls
 
 
@@ -44,9 +47,22 @@ def test_no_command_opens_the_workspace(
     assert opened[0]["workspace"] is not None and opened[0]["now"] == NOW
 
 
+def test_a_token_in_the_environment_turns_sync_on(
+    opened: list[dict[str, Any]], tui_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(tui_dir))
+    monkeypatch.setenv("LEADTUI_CRM_TOKEN", "pat-test")
+    assert main(["--now", NOW.isoformat()]) == 0
+    assert opened[0]["adapter"] is not None
+
+
 def test_demo_prepares_then_opens(opened: list[dict[str, Any]], tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     code = main(["--now", NOW.isoformat(), "--data-dir", str(folder), "demo", "--leads", "30"])
     assert code == 0
     ws = opened[0]["workspace"]
     assert ws is not None and ws.locations.data_dir == folder.resolve()
+    # Synced from the sandbox CRM, whose token reaches the app in memory only.
+    assert opened[0]["adapter"] is not None
+    config = (folder / "config.toml").read_text()
+    assert "127.0.0.1" in config and "pat-" not in config

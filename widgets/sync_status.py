@@ -1,0 +1,93 @@
+"""One line saying how the cache stands with the CRM: online or not, last sync, what waits.
+
+It renders a plain `SyncView`-like object (duck-typed: widgets do not import screens); a click
+posts `SyncStatusLine.Clicked`, which the app answers by opening the conflicts screen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.message import Message
+from textual.widgets import Static
+
+from widgets.safe_text import clean
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = "") -> Text:
+    """The status line's text for a view (see leadtui.screens.sync_loop.SyncView)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(" sync ", style="bold reverse")
+    if not view.enabled:
+        text.append("  off")
+        return text
+    if view.first and view.running:
+        text.append(f"  {SPINNER[frame % len(SPINNER)]} first sync with the CRM…", style="italic")
+        if progress:
+            text.append(f"  {clean(progress)}", style="dim")
+        return text
+    if view.online is False:
+        text.append("  ● offline", style="bold red")
+        text.append(f"  ·  retrying every {view.interval} s")
+        if view.error:
+            text.append(f" ({clean(view.error)[:80]})", style="dim")
+    elif view.online:
+        text.append("  ● online", style="bold green")
+    if view.last_sync is not None:
+        when: datetime = view.last_sync.astimezone(zone) if zone else view.last_sync
+        text.append(f"  ·  last sync {when:%H:%M:%S}")
+    if view.running:
+        text.append(f"  {SPINNER[frame % len(SPINNER)]} {clean(progress)}".rstrip(), style="dim")
+    text.append("  ·  ")
+    if view.pending:
+        text.append(f"{view.pending} changes waiting", style="yellow")
+    else:
+        text.append("all changes sent")
+    if view.conflicts:
+        text.append(f"  ·  ⚠ {view.conflicts} conflicts", style="bold yellow")
+    if view.dead:
+        text.append(f"  ·  ✖ {view.dead} rejected", style="bold red")
+    if view.conflicts or view.dead:
+        text.append("  (C or click to resolve)", style="italic")
+    return text
+
+
+class SyncStatusLine(Static):
+    DEFAULT_CSS = """
+    SyncStatusLine {
+        height: 1;
+        background: $panel-darken-1;
+        color: $text;
+    }
+    SyncStatusLine.-off {
+        display: none;
+    }
+    """
+
+    class Clicked(Message):
+        """The rep clicked the line: show conflicts and rejected changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
+        self._frame = 0
+
+    def on_mount(self) -> None:
+        # A screen opened between two runs shows the app's last view at once.
+        view = getattr(self.app, "sync_view", None)
+        if view is not None:
+            self.show(view, getattr(self.app, "zone", None))
+
+    def show(self, view: Any, zone: tzinfo | None, progress: str = "") -> None:
+        # Hidden when sync is off (no CRM or no token): the rep has nothing to act on.
+        self.set_class(not view.enabled, "-off")
+        self._frame += 1
+        self.update(sync_text(view, zone, self._frame, progress))
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(self.Clicked())
