@@ -116,6 +116,14 @@ class HubSpotApi(ObjectEndpoints):
                 )
         return self._batch_reply(results, errs, 200)
 
+    def associate_one(self, from_type: str, to_type: str, from_raw: str, to_raw: str) -> Reply:
+        """The single PUT: unlike the batch endpoint, a missing (or archived) record is a plain
+        404, as in HubSpot, so an engagement pushed for a deleted contact is refused."""
+        for object_type, raw in ((from_type, from_raw), (to_type, to_raw)):
+            if self._find(object_type, raw, None) is None:
+                raise errors.not_found(raw)
+        return self.associate_default(from_type, to_type, [(from_raw, to_raw)])
+
     def associate_batch_default(self, from_type: str, to_type: str, body: dict[str, Any]) -> Reply:
         pairs = []
         for item in params.inputs(body):

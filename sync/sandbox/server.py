@@ -153,7 +153,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             "search": lambda: api.search(kind, body, self.faults.lag()),
             "links": lambda: api.association_batch_read(kind, to, body),
             "link_batch": lambda: api.associate_batch_default(kind, to, body),
-            "link": lambda: api.associate_default(kind, to, [(p["id"], p["to_id"])]),
+            "link": lambda: api.associate_one(kind, to, p["id"], p["to_id"]),
             "linked": lambda: api.association_list(kind, p["id"], to),
             "events": lambda: api.events(query, path),
             "properties": lambda: api.list_properties(kind),
