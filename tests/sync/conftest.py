@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def engine_for(
 ) -> Iterator[Callable[..., SyncEngine]]:
     made: list[HubSpotAdapter] = []
 
-    def build(ws: Workspace | None = None, **kwargs: object) -> SyncEngine:
+    def build(ws: Workspace | None = None, **kwargs: Any) -> SyncEngine:
         adapter = make_adapter(sandbox, **kwargs)
         made.append(adapter)
         return SyncEngine(ws or workspace, adapter)
