@@ -185,7 +185,7 @@ def queue_index(
         paused,
         exited,
         done,
-    ) in session.execute(query).tuples():
+    ) in session.execute(query):
         active = exited is None and done is None
         out.append(
             QueueIndexRow(
@@ -431,7 +431,7 @@ def derive_inputs(conn: Connection, lead_ids: Sequence[int]) -> DeriveInputs:
         .where(touch_t.c.lead_id.in_(lead_ids))
         .order_by(touch_t.c.lead_id, touch_t.c.occurred_at, touch_t.c.id)
     )
-    for lead_id, channel, outcome, at, note, by, automated in conn.execute(query).tuples():
+    for lead_id, channel, outcome, at, note, by, automated in conn.execute(query):
         touches[lead_id].append(
             Touch(Channel(channel), Outcome(outcome), at, note, by, bool(automated))
         )
@@ -447,7 +447,7 @@ def derive_inputs(conn: Connection, lead_ids: Sequence[int]) -> DeriveInputs:
         .where(event_t.c.lead_id.in_(lead_ids))
         .order_by(event_t.c.lead_id, event_t.c.occurred_at, event_t.c.id)
     )
-    for lead_id, kind, at, url, title in conn.execute(event_query).tuples():
+    for lead_id, kind, at, url, title in conn.execute(event_query):
         events[lead_id].append(Event(EventKind(kind), at, url, title))
     enrolments = {
         m["lead_id"]: enrolment_from_mapping(m)
