@@ -47,9 +47,14 @@ class ChoiceDone(Message):
         self.lead_id = lead_id
 
 
+COLUMNS_CONFLICTS = (("Lead", 24), ("Field", 14), ("Yours", 24), ("CRM's", 24), ("Before", 16))
+COLUMNS_DEAD = (("Lead", 24), ("Change", 32), ("Tries", 5), ("The CRM said", 50))
+
+
 def _cut(text: str, width: int) -> Text:
     """One line of CRM text, cut to `width` cells with an ellipsis."""
     line = plain(" ".join(text.split()) or "(empty)")
+    line.no_wrap = True
     line.truncate(width, overflow="ellipsis")
     return line
 
@@ -104,10 +109,13 @@ class ConflictsScreen(Screen[None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        # Fixed widths (cells are cut to them): columns do not jump as values come and go.
         conflicts = self.query_one("#conflicts", DataTable)
-        conflicts.add_columns("Lead", "Field", "Yours", "CRM's", "Before")
+        for label, width in COLUMNS_CONFLICTS:
+            conflicts.add_column(label, width=width)
         dead = self.query_one("#dead", DataTable)
-        dead.add_columns("Lead", "Change", "Tries", "The CRM said")
+        for label, width in COLUMNS_DEAD:
+            dead.add_column(label, width=width)
         conflicts.focus()
         self.reload()
 
@@ -138,7 +146,7 @@ class ConflictsScreen(Screen[None]):
         for c in view.conflicts:
             conflicts.add_row(
                 _cut(c.lead, 24),
-                plain(c.field),
+                _cut(c.field, 14),
                 _cut(c.mine, 24),
                 _cut(c.theirs, 24),
                 _cut(c.base, 16),

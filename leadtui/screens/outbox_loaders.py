@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import col, select
 
 from leadtui.store import queries
-from leadtui.store.tables import LeadRow, OutboxRow
+from leadtui.store.tables import LeadRow, NoteRow, OutboxRow
 from leadtui.workspace import Workspace
 
 # What an outbox change does, in the rep's words.
@@ -65,14 +65,14 @@ def lead_names(ws: Workspace, lead_ids: Sequence[int]) -> dict[int, str]:
     return {i: found[i] for i in lead_ids if i in found}
 
 
-def _summary(op: OutboxRow) -> str:
+def _summary(op: OutboxRow, notes: dict[int, str]) -> str:
     payload = op.payload or {}
     if op.kind == "update_lead":
         fields = payload.get("fields") or {}
         parts = [f"{name} → {(change or {}).get('after')}" for name, change in fields.items()]
         return ", ".join(parts) or "no fields"
     if op.kind == "create_note":
-        return str(payload.get("body", ""))
+        return notes.get(op.record_id or 0, "")
     if op.kind == "create_touch":
         channel, outcome = payload.get("channel", ""), payload.get("outcome", "")
         return f"{channel} {outcome}".strip().replace("_", " ")
@@ -89,6 +89,14 @@ def load_outbox_view(ws: Workspace) -> OutboxView:
             )
         )
         ids = {c.lead_id for c in conflicts} | {op.lead_id for op in dead}
+        # A note's outbox payload is empty (the row is the record): its text is in the note.
+        note_ids = [op.record_id for op in dead if op.kind == "create_note" and op.record_id]
+        notes = {
+            int(i or 0): body
+            for i, body in session.exec(
+                select(NoteRow.id, NoteRow.body).where(col(NoteRow.id).in_(note_ids))
+            ).all()
+        }
     names = lead_names(ws, sorted(ids))
     return OutboxView(
         conflicts=[
@@ -110,7 +118,7 @@ def load_outbox_view(ws: Workspace) -> OutboxView:
                 lead_id=op.lead_id,
                 lead=names.get(op.lead_id, f"lead {op.lead_id}"),
                 kind=KIND_LABELS.get(op.kind, op.kind),
-                summary=_summary(op),
+                summary=_summary(op, notes),
                 attempts=op.attempts,
                 last_error=op.last_error,
                 created_at=op.created_at,

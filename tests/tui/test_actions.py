@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from leadtui import output, views
 from leadtui.app import LeadTuiApp
+from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.log_touch import LogTouchModal
 from leadtui.screens.modals import ChoiceModal, PromptModal
 from leadtui.store.tables import EnrolmentRow, LeadRow, NoteRow, OutboxRow, TouchRow
@@ -182,6 +183,7 @@ async def test_changes_made_elsewhere_show_on_the_next_reload(
         assert row is not None and row.first_touch_at is None
         # As `leadtui log` or a sync would, from outside the app.
         workspace.log_touch(lead_id, "email", "sent", app.clock())
+        assert isinstance(app.screen, LeadScreen)
         app.screen.reload()  # what the 15-second timer does
         await settle(pilot)
         row = app.screen.query_one(QueueTable).row(lead_id)

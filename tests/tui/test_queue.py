@@ -86,6 +86,7 @@ async def test_cursor_stays_on_its_lead_when_rows_reorder(
         t = table(app)
         await pilot.press("j", "j", "j")
         lead_id = t.cursor_lead_id
+        assert lead_id is not None
         before = list(t.order)
         # Jump past every open window's deadline: they breach, and the order changes.
         clock.advance(hours=2)

@@ -1,0 +1,119 @@
+"""The TUI syncing against a real sandbox CRM on 127.0.0.1: the status line and new leads.
+
+Runs are started by hand (the app's `S` action) rather than waited for: the interval timer
+only decides when, and a test should not sleep through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from leadtui.app import LeadTuiApp
+from leadtui.config import Locations, load
+from leadtui.demo_workspace import prepare_demo
+from leadtui.screens.queue_screen import QueueScreen
+from leadtui.workspace import Workspace
+from sync.http import RetryPolicy
+from sync.hubspot import HubSpotAdapter
+from sync.sandbox import RunningSandbox, start_sandbox
+from tests.conftest import NOW
+from tests.tui.conftest import FrozenClock, loaded, settle
+from widgets.sync_status import SyncStatusLine
+
+SEED, REPS = 11, 1  # one rep: every lead the sandbox invents is in this rep's queue
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(seed=SEED, leads=20, reps=REPS, now=NOW, rate_limit=None) as running:
+        yield running
+
+
+@pytest.fixture
+def synced_ws(sandbox: RunningSandbox, tmp_path: Path) -> Iterator[Workspace]:
+    folder = prepare_demo(
+        tmp_path / "ws", leads=0, reps=REPS, seed=SEED, now=NOW, base_url=sandbox.base_url
+    )
+    locations = Locations(folder / "config.toml", folder)
+    ws = Workspace.open(load(locations.config_path, required=True), locations)
+    yield ws
+    ws.close()
+
+
+def _app(ws: Workspace, sandbox: RunningSandbox) -> LeadTuiApp:
+    def adapter() -> HubSpotAdapter:
+        # Two quick tries: "offline" should be found out in a moment, not after a minute.
+        return HubSpotAdapter.from_config(
+            sandbox.base_url,
+            sandbox.token,
+            timeout_seconds=2.0,
+            rate_limited=False,
+            retry=RetryPolicy(attempts=2, base=0.01),
+        )
+
+    return LeadTuiApp(ws, FrozenClock(), adapter_factory=adapter)
+
+
+def _status(app: LeadTuiApp) -> str:
+    return str(app.screen.query_one(SyncStatusLine).render())
+
+
+async def _synced(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, LeadTuiApp)
+    await pilot.pause()
+    if not app.sync_view.running:
+        app.action_sync_now()
+    for _ in range(100):
+        await settle(pilot)
+        if not app.sync_view.running:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the sync never finished")
+
+
+async def test_online_offline_and_back(synced_ws: Workspace, sandbox: RunningSandbox) -> None:
+    app = _app(synced_ws, sandbox)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _synced(pilot)  # the first run, started on mount
+        await loaded(pilot)
+        assert "online" in _status(app) and "last sync" in _status(app)
+        assert isinstance(app.screen, QueueScreen) and app.screen.table.order, "leads pulled"
+
+        sandbox.faults.offline()
+        await _synced(pilot)
+        assert "offline" in _status(app) and "retrying" in _status(app)
+        assert app.sync is not None and app.sync._timer is not None, "keeps probing"
+        await pilot.press("j")  # the queue still works
+        assert isinstance(app.screen, QueueScreen)
+
+        sandbox.faults.reset()
+        await _synced(pilot)
+        assert "online" in _status(app) and "offline" not in _status(app)
+
+
+async def test_a_new_inbound_lead_appears_with_a_toast(
+    synced_ws: Workspace, sandbox: RunningSandbox
+) -> None:
+    app = _app(synced_ws, sandbox)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await _synced(pilot)
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        before = set(screen.table.order)
+
+        assert len(sandbox.crm.add_inbound_leads(1)) == 1
+        await _synced(pilot)
+        await loaded(pilot)
+        new = set(screen.table.order) - before
+        assert len(new) == 1, "the new lead is in the queue"
+        toasts: list[Any] = list(app._notifications)
+        assert any("new lead" in (t.title or "") for t in toasts)
+        row = screen.table.row(new.pop())
+        assert row is not None and row.name and row.name in str(toasts[-1].message)
