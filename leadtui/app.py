@@ -104,8 +104,8 @@ class LeadTuiApp(App[None]):
         self.sync = SyncLoop(
             self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
         )
-        self.sync_view = self.sync.view
         self.sync.run_now()
+        self.sync_view = self.sync.view
         self._show_sync()
 
     def sync_soon(self) -> None:

@@ -19,6 +19,10 @@ from widgets.safe_text import clean
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = "") -> Text:
     """The status line's text for a view (see leadtui.screens.sync_loop.SyncView)."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -27,7 +31,7 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append("  off")
         return text
     if view.first and view.running:
-        text.append(f"  {SPINNER[frame % len(SPINNER)]} first sync with the CRM…", style="italic")
+        text.append(f"  {SPINNER[frame % len(SPINNER)]} connecting to the CRM…", style="italic")
         if progress:
             text.append(f"  {clean(progress)}", style="dim")
         return text
@@ -45,11 +49,11 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append(f"  {SPINNER[frame % len(SPINNER)]} {clean(progress)}".rstrip(), style="dim")
     text.append("  ·  ")
     if view.pending:
-        text.append(f"{view.pending} changes waiting", style="yellow")
+        text.append(f"{_count(view.pending, 'change')} waiting", style="yellow")
     else:
         text.append("all changes sent")
     if view.conflicts:
-        text.append(f"  ·  ⚠ {view.conflicts} conflicts", style="bold yellow")
+        text.append(f"  ·  ⚠ {_count(view.conflicts, 'conflict')}", style="bold yellow")
     if view.dead:
         text.append(f"  ·  ✖ {view.dead} rejected", style="bold red")
     if view.conflicts or view.dead:

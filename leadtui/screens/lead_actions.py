@@ -144,6 +144,7 @@ class LeadScreen(Screen[None]):
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.summary, markup=False)
         self.tui.lead_changed(message.lead_id)
+        self.tui.sync_soon()  # the change goes to the CRM now, not at the next interval
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
