@@ -24,6 +24,7 @@ from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.models import BreachKind
 from widgets.bar_chart import BarChart
 from widgets.safe_text import plain
+from widgets.sync_status import SyncStatusLine
 from widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class ManagerScreen(Screen[None]):
                 yield BarChart("Funnel by source: won / opportunities / leads", id="chart-funnel")
             with TabPane("Calibration", id="tab-calibration"):
                 yield Static(id="calibration", markup=False)
+        yield SyncStatusLine(id="sync-status")
         yield TooSmall()
         yield Footer()
 
