@@ -144,15 +144,16 @@ class LeadTuiApp(App[None]):
                 markup=False,
                 timeout=8,
             )
-        if names or result.pulled or result.pushed:
-            # The queue (and any open lead) read the cache again: new leads and CRM changes show.
-            for screen in self.screen_stack:
-                if isinstance(screen, LeadScreen):
-                    screen.reload()
         from leadtui.screens.conflicts import ConflictsScreen
+        from leadtui.screens.manager import ManagerScreen
 
+        changed = bool(names or result.pulled or result.pushed)
         for screen in self.screen_stack:
-            if isinstance(screen, ConflictsScreen):
+            # Screens read the cache again: new leads and CRM changes show without waiting for
+            # their own reload timers. The conflicts screen always does: its counts may move.
+            if isinstance(screen, ConflictsScreen) or (
+                changed and isinstance(screen, LeadScreen | ManagerScreen)
+            ):
                 screen.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
