@@ -271,20 +271,27 @@ def _open_tui(
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
     workspace = None
     if locations.database.exists() or explicit:
-        workspace = Workspace.open(_config(locations, explicit), locations)
-        if adapter_factory is None:
-            adapter_factory = _configured_adapter(workspace)
+        config = _config(locations, explicit)
+        workspace = Workspace.open(config, locations)
+        adapter_factory = adapter_factory or _configured_adapter(config)
+    elif locations.config_path.exists():
+        # Configured and logged in but never synced: the TUI's first sync fills the cache (with
+        # its progress on the status line) instead of sending the rep to `leadtui sync`.
+        config = _config(locations, False)
+        adapter_factory = adapter_factory or _configured_adapter(config)
+        if adapter_factory is not None:
+            workspace = Workspace.open(config, locations)
     fixed = _parse_when(args.now, "--now") if args.now else None
     clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
     return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
 
 
-def _configured_adapter(workspace: object) -> Callable[[], object] | None:
+def _configured_adapter(config: Config) -> Callable[[], object] | None:
     """A factory for the configured CRM's adapter, or None when there is no token."""
     from sync import registry
     from sync.token import TokenError, get_token
 
-    crm = workspace.config.crm  # type: ignore[attr-defined]
+    crm = config.crm
     try:
         token = get_token(crm.base_url)
     except TokenError:

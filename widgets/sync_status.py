@@ -40,6 +40,9 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append(f"  ·  retrying every {view.interval} s")
         if view.error:
             text.append(f" ({clean(view.error)[:80]})", style="dim")
+    elif view.online and view.error:
+        # Reached the CRM but it refused (a bad token, a missing scope): not "online" to the rep.
+        text.append(f"  ✖ sync failed: {clean(view.error)[:90]}", style="bold red")
     elif view.online:
         text.append("  ● online", style="bold green")
     if view.last_sync is not None:

@@ -66,3 +66,34 @@ def test_demo_prepares_then_opens(opened: list[dict[str, Any]], tmp_path: Path) 
     assert opened[0]["adapter"] is not None
     config = (folder / "config.toml").read_text()
     assert "127.0.0.1" in config and "pat-" not in config
+
+
+def test_configured_and_logged_in_but_never_synced_opens_and_syncs(
+    opened: list[dict[str, Any]], tui_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    (folder / "config.toml").write_text((tui_dir / "config.toml").read_text())
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(folder))
+    monkeypatch.setenv("LEADTUI_CRM_TOKEN", "pat-test")
+    assert main([]) == 0
+    assert opened[0]["workspace"] is not None and opened[0]["adapter"] is not None
+
+
+def test_configured_without_a_token_shows_how_to_start(
+    opened: list[dict[str, Any]], tui_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    (folder / "config.toml").write_text((tui_dir / "config.toml").read_text())
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(folder))
+    monkeypatch.setattr("sync.token.get_token", _no_token)
+    assert main([]) == 0
+    assert opened[0]["workspace"] is None
+    assert not (folder / "leadtui.db").exists()
+
+
+def _no_token(base_url: str) -> str:
+    from sync.token import TokenError
+
+    raise TokenError("no token")
