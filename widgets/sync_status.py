@@ -12,6 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual import events
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static
 
 from widgets.safe_text import clean
@@ -31,9 +32,11 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append("  off")
         return text
     if view.first and view.running:
-        text.append(f"  {SPINNER[frame % len(SPINNER)]} connecting to the CRM…", style="italic")
+        spin = SPINNER[frame % len(SPINNER)]
         if progress:
-            text.append(f"  {clean(progress)}", style="dim")
+            text.append(f"  {spin} first sync: {clean(progress)}", style="italic")
+        else:
+            text.append(f"  {spin} connecting to the CRM…", style="italic")
         return text
     if view.online is False:
         text.append("  ● offline", style="bold red")
@@ -82,6 +85,8 @@ class SyncStatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", markup=False, id=id)
         self._frame = 0
+        self._shown: tuple[Any, tzinfo | None, str] | None = None
+        self._spinner: Timer | None = None
 
     def on_mount(self) -> None:
         # A screen opened between two runs shows the app's last view at once.
@@ -92,8 +97,24 @@ class SyncStatusLine(Static):
     def show(self, view: Any, zone: tzinfo | None, progress: str = "") -> None:
         # Hidden when sync is off (no CRM or no token): the rep has nothing to act on.
         self.set_class(not view.enabled, "-off")
+        self._shown = (view, zone, progress)
+        self._render_shown()
+        # The spinner turns while a run is under way, also between two progress reports (a
+        # first page of a large pull can take a while).
+        if view.running and self._spinner is None:
+            self._spinner = self.set_interval(0.2, self._spin)
+        elif not view.running and self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+
+    def _spin(self) -> None:
         self._frame += 1
-        self.update(sync_text(view, zone, self._frame, progress))
+        self._render_shown()
+
+    def _render_shown(self) -> None:
+        if self._shown is not None:
+            view, zone, progress = self._shown
+            self.update(sync_text(view, zone, self._frame, progress))
 
     def on_click(self, event: events.Click) -> None:
         event.stop()

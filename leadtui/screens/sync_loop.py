@@ -59,7 +59,8 @@ def progress_text(progress: Any) -> str:
     """A few words on where a run is: pages and leads while pulling, else the phase."""
     phase = getattr(progress, "phase", "")
     if phase == "pull":
-        return f"pulled {progress.leads} leads ({progress.pages} pages)"
+        pages = "1 page" if progress.pages == 1 else f"{progress.pages} pages"
+        return f"pulled {progress.leads} leads ({pages})"
     message = getattr(progress, "message", "")
     return str(message or phase)
 
