@@ -48,6 +48,8 @@ def summary(result: SyncResult) -> str:
     """One line for stderr after a round."""
     if not result.online:
         head = "offline"
+    elif result.error:
+        head = "stopped"
     else:
         head = f"pulled {result.pulled} leads, pushed {result.pushed} changes"
     parts = [head, f"{result.pending} changes waiting in the outbox"]
