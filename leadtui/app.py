@@ -66,7 +66,6 @@ class LeadTuiApp(App[None]):
         self._where = where
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
-        self.sync_view = SyncView()
         self._service: Any = None
 
     def on_mount(self) -> None:
@@ -105,14 +104,17 @@ class LeadTuiApp(App[None]):
             self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
         )
         self.sync.run_now()
-        self.sync_view = self.sync.view
         self._show_sync()
+
+    @property
+    def sync_view(self) -> SyncView:
+        """How sync stands (the loop's view, also between runs it started on its own timer)."""
+        return self.sync.view if self.sync is not None else SyncView()
 
     def sync_soon(self) -> None:
         """Sync now if no run is under way (a conflict was settled, a change retried)."""
         if self.sync is not None:
             self.sync.run_now()
-            self.sync_view = self.sync.view
             self._show_sync()
 
     @property
@@ -132,7 +134,7 @@ class LeadTuiApp(App[None]):
     def on_sync_done(self, message: SyncDone) -> None:
         if self.sync is None:
             return
-        self.sync_view = self.sync.landed(message.outcome)
+        self.sync.landed(message.outcome)
         self._show_sync()
         result, names = message.outcome.result, message.outcome.new_leads
         if names:
@@ -159,7 +161,7 @@ class LeadTuiApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group == "sync" and event.state is WorkerState.ERROR and self.sync is not None:
-            self.sync_view = self.sync.failed(worker.error or RuntimeError("sync failed"))
+            self.sync.failed(worker.error or RuntimeError("sync failed"))
             self._show_sync()
 
     def action_sync_now(self) -> None:

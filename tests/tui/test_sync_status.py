@@ -117,3 +117,29 @@ async def test_a_new_inbound_lead_appears_with_a_toast(
         assert any("new lead" in (t.title or "") for t in toasts)
         row = screen.table.row(new.pop())
         assert row is not None and row.name and row.name in str(toasts[-1].message)
+
+
+def test_status_line_wording() -> None:
+    from datetime import UTC
+
+    from leadtui.screens.sync_loop import SyncView
+    from widgets.sync_status import sync_text
+
+    def said(**fields: Any) -> str:
+        return sync_text(SyncView(enabled=True, **fields), UTC).plain
+
+    assert "connecting to the CRM" in said(running=True)
+    assert (
+        "first sync: pulled 200"
+        in sync_text(
+            SyncView(enabled=True, running=True), UTC, progress="pulled 200 leads (1 page)"
+        ).plain
+    )
+    online = said(first=False, online=True, last_sync=NOW, pending=1, conflicts=1, dead=2)
+    assert "online" in online and f"last sync {NOW:%H:%M:%S}" in online
+    assert "1 change waiting" in online and "1 conflict " in online and "2 rejected" in online
+    offline = said(first=False, online=False, error="[b]no route[/b]")
+    assert "offline" in offline and "[b]no route[/b]" in offline  # CRM text, never markup
+    refused = said(first=False, online=True, error="401: the token was refused")
+    assert "sync failed" in refused and "● online" not in refused
+    assert sync_text(SyncView(), UTC).plain.strip().endswith("off")
