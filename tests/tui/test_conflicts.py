@@ -152,3 +152,14 @@ def test_snapshot_conflicts_screen(
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
+
+
+async def test_the_command_palette_opens_the_conflicts_screen(app: LeadTuiApp) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"conflicts")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)

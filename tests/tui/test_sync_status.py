@@ -118,6 +118,12 @@ async def test_a_new_inbound_lead_appears_with_a_toast(
         row = screen.table.row(new.pop())
         assert row is not None and row.name and row.name in str(toasts[-1].message)
 
+        await pilot.click(SyncStatusLine)  # the status line leads to conflicts
+        await settle(pilot)
+        from leadtui.screens.conflicts import ConflictsScreen
+
+        assert isinstance(app.screen, ConflictsScreen)
+
 
 def test_status_line_wording() -> None:
     from datetime import UTC
