@@ -13,14 +13,20 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
-from textual.worker import Worker, WorkerState
 
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
 from leadtui.screens.help import HelpScreen, keys_of
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.queue_screen import QueueScreen
-from leadtui.screens.sync_loop import SyncDone, SyncLoop, SyncProgressed, SyncView, progress_text
+from leadtui.screens.sync_loop import (
+    SyncDone,
+    SyncFailed,
+    SyncLoop,
+    SyncProgressed,
+    SyncView,
+    progress_text,
+)
 from leadtui.workspace import Workspace
 from widgets.sync_status import SyncStatusLine
 
@@ -158,10 +164,9 @@ class LeadTuiApp(App[None]):
             ):
                 screen.reload()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group == "sync" and event.state is WorkerState.ERROR and self.sync is not None:
-            self.sync.failed(worker.error or RuntimeError("sync failed"))
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        if self.sync is not None:
+            self.sync.failed(message.error)
             self._show_sync()
 
     def action_sync_now(self) -> None:
@@ -181,9 +186,11 @@ class LeadTuiApp(App[None]):
         self.action_conflicts()
 
     def close_sync(self) -> None:
+        """Stop syncing. The adapter is closed only between runs: closing waits for a run's lock,
+        and a run still going dies with the process (see SyncLoop.run_now)."""
         if self.sync is not None:
             self.sync.stop()
-        if self._service is not None:
+        if self._service is not None and not self.sync_view.running:
             self._service.close()
 
     def action_help(self) -> None:

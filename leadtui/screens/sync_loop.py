@@ -1,4 +1,4 @@
-"""Continuous sync in the TUI: one `SyncService.run_once` at a time in a thread worker.
+"""Continuous sync in the TUI: one `SyncService.run_once` at a time in a background thread.
 
 The next run is armed only when the previous one has landed, so runs never overlap however slow
 the CRM is; the result comes back as a `SyncDone` message, never as state set from the thread.
@@ -7,6 +7,7 @@ Offline is a result like any other: the loop keeps probing at the same pace.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +66,12 @@ def progress_text(progress: Any) -> str:
     return str(message or phase)
 
 
+class SyncFailed(Message):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
 class SyncDone(Message):
     def __init__(self, outcome: SyncOutcome) -> None:
         super().__init__()
@@ -105,14 +112,20 @@ class SyncLoop:
         service, ws, clock, app = self._service, self._ws, self._clock, self._app
 
         def work() -> None:
-            result = service.run_once(clock())
-            new_ids = list(getattr(result, "new_lead_ids", None) or [])
-            names = lead_names(ws, new_ids) if new_ids else {}
+            try:
+                result = service.run_once(clock())
+                new_ids = list(getattr(result, "new_lead_ids", None) or [])
+                names = lead_names(ws, new_ids) if new_ids else {}
+            except Exception as error:  # a bug or a lost cache: shown, and the loop goes on
+                app.post_message(SyncFailed(error))
+                return
             app.post_message(SyncDone(SyncOutcome(result, clock(), names)))
 
-        app.run_worker(
-            work, thread=True, group="sync", exit_on_error=False, name="Syncing with the CRM"
-        )
+        # A daemon thread rather than a Textual thread worker: those run in the default executor,
+        # which the interpreter joins at exit, so quitting during a long first pull would hang
+        # until it finished. Killing a run mid-way is safe: each pulled page is one transaction,
+        # and an outbox push is idempotent (sync/engine.py, sync/outbox.py).
+        threading.Thread(target=work, name="leadtui-sync", daemon=True).start()
 
     def landed(self, outcome: SyncOutcome) -> SyncView:
         """A run finished: new view, next run armed."""
