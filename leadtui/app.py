@@ -73,6 +73,7 @@ class LeadTuiApp(App[None]):
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
         self._service: Any = None
+        self._adapters: list[Any] = []
 
     def on_mount(self) -> None:
         if self.workspace is None:
@@ -105,7 +106,14 @@ class LeadTuiApp(App[None]):
         def progress(step: Any) -> None:
             self.post_message(SyncProgressed(step))
 
-        self._service = SyncService(ws, self._adapter_factory, progress=progress)
+        factory = self._adapter_factory
+
+        def adapter() -> Any:
+            made = factory()
+            self._adapters.append(made)  # so that quitting can cut a run short (close_sync)
+            return made
+
+        self._service = SyncService(ws, adapter, progress=progress)
         self.sync = SyncLoop(
             self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
         )
@@ -186,11 +194,18 @@ class LeadTuiApp(App[None]):
         self.action_conflicts()
 
     def close_sync(self) -> None:
-        """Stop syncing. The adapter is closed only between runs: closing waits for a run's lock,
-        and a run still going dies with the process (see SyncLoop.run_now)."""
+        """Stop syncing, without waiting for a run under way (SyncService.close would wait for
+        its lock); what a cut run leaves is safe, see SyncLoop.run_now."""
         if self.sync is not None:
             self.sync.stop()
-        if self._service is not None and not self.sync_view.running:
+        if self._service is None:
+            return
+        if self.sync_view.running:
+            # Closing the adapter under a run cancels its queued requests and its connections,
+            # so the run fails at once instead of the interpreter joining its request threads.
+            for adapter in self._adapters:
+                adapter.close()
+        else:
             self._service.close()
 
     def action_help(self) -> None:
