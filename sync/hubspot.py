@@ -20,7 +20,9 @@ from sync.http import Budget, Http, RequestError, RetryPolicy
 from sync.hubspot_activity import Activity, fetch_activity
 from sync.protocol import (
     Account,
+    AuthError,
     Capabilities,
+    CrmUnavailable,
     PulledLead,
     PullPage,
     PushResult,
@@ -310,6 +312,10 @@ class HubSpotAdapter:
         if touch.by:
             try:
                 owner_id = self._owner_id(touch.by)
+            except (CrmUnavailable, AuthError, RequestError):
+                # Reading the owners failed (offline, say): not the touch's fault, so it must
+                # not go dead as "unknown owner" (found by tests/sync/test_stateful.py).
+                raise
             except SyncError:
                 # Without an owner HubSpot would show it as automation; refuse instead.
                 raise RequestError(

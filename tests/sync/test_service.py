@@ -56,3 +56,22 @@ def test_offline_leaves_changes_pending_and_the_next_round_pushes_them(
     sandbox.faults.offline(False)
     back = service.run_once(NOW)
     assert back.online and back.pending == 0 and back.pushed == result.pending
+
+
+def test_a_fresh_process_offline_keeps_a_touch_pending_not_dead(
+    sandbox: RunningSandbox, workspace: Workspace, service: SyncService
+) -> None:
+    # Found by the stateful test: a new adapter has no owners cached; reading them offline
+    # failed and the touch was marked dead as "not a HubSpot owner".
+    service.run_once(NOW)
+    with workspace.session() as session:
+        lead = session.exec(select(LeadRow).order_by(LeadRow.id)).first()  # type: ignore[arg-type]
+    assert lead is not None
+    workspace.log_touch(lead.id or 0, "call", "no_answer", NOW)
+    fresh = SyncService(workspace, lambda: make_adapter(sandbox))
+    sandbox.faults.offline()
+    result = fresh.run_once(NOW)
+    assert not result.online and result.dead == 0 and result.pending >= 1
+    sandbox.faults.offline(False)
+    assert fresh.run_once(NOW).pending == 0
+    fresh.close()

@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 )
 from sqlmodel import Session, col, select
 
-from leadtui.domain.models import LeadStatus
+from leadtui.domain.models import OPEN_STATUSES, LeadStatus
 from leadtui.store.tables import ConflictRow, LeadRow, OutboxRow, TouchRow
 from leadtui.workspace import ActionError
 from sync.http import RetryPolicy
@@ -40,8 +40,10 @@ from tests.sync.conftest import make_adapter, make_workspace
 
 EXAMPLES = int(os.environ.get("LEADTUI_STATEFUL_EXAMPLES", "50"))
 LEADS = 4
+TARGETS = 2  # edits aim at two open leads: two-sided edits on one lead come up often
 ENGAGEMENTS = ("calls", "emails", "notes", "meetings", "tasks")
 REMOTE_STATUSES = sorted(LeadStatus, key=lambda s: s.value)
+OPEN_VALUES = {s.value for s in OPEN_STATUSES}
 ONE_TRY = RetryPolicy(attempts=1, base=0.01, cap=0.01)  # a dropped reply ends the push at once
 QUICK = RetryPolicy(attempts=2, base=0.001, cap=0.002)  # offline rounds give up fast
 
@@ -81,17 +83,21 @@ class OfflineSync(RuleBasedStateMachine):
                 (r.id or 0, r.crm_id or "")
                 for r in session.exec(select(LeadRow).order_by(col(LeadRow.id)))
             ]
+            open_ = [r.id for r in session.exec(select(LeadRow)) if r.status in OPEN_VALUES]
         assert len(self.leads) == LEADS
+        ids = [lead_id for lead_id, _ in self.leads]
+        self.targets = [ids.index(i) for i in open_][:TARGETS]
+        assert len(self.targets) == TARGETS
 
     # -- rules -----------------------------------------------------------------------------
 
     @rule(
-        lead=st.integers(0, LEADS - 1),
+        lead=st.integers(0, TARGETS - 1),
         what=st.sampled_from(["call", "bounce", "disqualify"]),
     )
     def local_edit(self, lead: int, what: str) -> None:
         self.step += 1
-        lead_id = self.leads[lead][0]
+        lead_id = self.leads[self.targets[lead]][0]
         try:
             if what == "disqualify":
                 self.ws.disqualify(lead_id, "No budget", self.now)
@@ -109,19 +115,31 @@ class OfflineSync(RuleBasedStateMachine):
         assert touch is not None and touch.op_id
         self.local_touch_ops.add(touch.op_id)
 
-    @rule(lead=st.integers(0, LEADS - 1), status=st.sampled_from(REMOTE_STATUSES))
+    @rule(lead=st.integers(0, TARGETS - 1), status=st.sampled_from(REMOTE_STATUSES))
     def remote_status(self, lead: int, status: LeadStatus) -> None:
         lifecycle, hs_status = HUBSPOT_STATUS_OF[status]
         self.sandbox.crm.edit_contact(
-            self.leads[lead][1], {"lifecyclestage": lifecycle, "hs_lead_status": hs_status}
+            self.leads[self.targets[lead]][1],
+            {"lifecyclestage": lifecycle, "hs_lead_status": hs_status},
         )
 
-    @rule(lead=st.integers(0, LEADS - 1))
+    @rule(
+        lead=st.integers(0, TARGETS - 1),
+        what=st.sampled_from(["call", "disqualify"]),
+        status=st.sampled_from(REMOTE_STATUSES),
+    )
+    def both_sides_edit(self, lead: int, what: str, status: LeadStatus) -> None:
+        """The case guarantee 6 is about, made common: the rep and the CRM change one lead
+        between two syncs (either alone is also a rule, so every interleaving still occurs)."""
+        self.local_edit(lead, what)
+        self.remote_status(lead, status)
+
+    @rule(lead=st.integers(0, TARGETS - 1))
     def remote_call(self, lead: int) -> None:
         stamp = (self.now).isoformat().replace("+00:00", "Z")
         call = self.sandbox.crm.log_engagement(
             "calls",
-            self.leads[lead][1],
+            self.leads[self.targets[lead]][1],
             {"hs_timestamp": stamp, "hs_call_title": "Called from HubSpot"},
         )
         self.remote_calls.add(call)
@@ -299,7 +317,7 @@ class OfflineSync(RuleBasedStateMachine):
 
 OfflineSync.TestCase.settings = settings(
     max_examples=EXAMPLES,
-    stateful_step_count=8,
+    stateful_step_count=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
