@@ -6,7 +6,7 @@ the six offline-sync guarantees must hold (RESEARCH.md, "Offline sync guarantees
 3. per-record order is kept;           6. two-sided edits surface as conflicts, never overwritten.
 
 Each example runs against its own small sandbox and SQLite cache. LEADTUI_STATEFUL_EXAMPLES
-sets the number of schedules (default 50, about 40 s).
+sets the number of schedules (default 40, about 45 s).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from sync.service import SyncResult, SyncService
 from tests.conftest import NOW
 from tests.sync.conftest import make_adapter, make_workspace
 
-EXAMPLES = int(os.environ.get("LEADTUI_STATEFUL_EXAMPLES", "50"))
+EXAMPLES = int(os.environ.get("LEADTUI_STATEFUL_EXAMPLES", "40"))
 LEADS = 4
 TARGETS = 2  # edits aim at two open leads: two-sided edits on one lead come up often
 ENGAGEMENTS = ("calls", "emails", "notes", "meetings", "tasks")
