@@ -89,3 +89,21 @@ def test_sync_killed_mid_push_then_restarted_pushes_every_touch_exactly_once(
         ws.close()
     assert set(touches) == local_before and all(t.crm_id for t in touches.values())
     assert all(op.state == "done" for op in ops)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+def test_watch_syncs_until_ctrl_c_then_exits_0(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    make_workspace(folder, sandbox.base_url).close()
+    env = {**os.environ, "LEADTUI_DATA_DIR": str(folder), "LEADTUI_CRM_TOKEN": sandbox.token}
+    command = [sys.executable, "-m", "leadtui.cli", "--now", NOW.isoformat(), "sync", "--watch"]
+    proc = subprocess.Popen(
+        command, env=env, cwd=Path.cwd(), stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    while line and not line.startswith("sync: "):
+        line = proc.stderr.readline()
+    assert line.startswith("sync: pulled"), line
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=20) == 0
