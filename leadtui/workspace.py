@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -184,6 +184,12 @@ class Workspace:
                 enrolment = cadences.enrol(
                     self.rules.templates[name], lead.clock_start, self._calendar_for(lead)
                 )
+                # The first step is the first touch, and that is due when the speed-to-lead
+                # window closes: not at the prospect's next office hour (the row said "call in
+                # 17h" beside a countdown at 17 minutes), nor at arrival (it said "54m late"
+                # with six minutes still left).
+                if first is None:
+                    enrolment = replace(enrolment, due_at=figures["stl_deadline"])
         if enrolment is None:
             return figures, None
         enrolment = self._apply_new_touches(lead, enrolment, touches)

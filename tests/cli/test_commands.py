@@ -291,3 +291,26 @@ def test_report_csv_has_every_figure_as_a_raw_number(workspace_dir: Path, capsys
     for line in lines:
         value = line.split(",")[revenue_at]
         assert value == "" or float(value) >= 0, line
+
+
+def test_first_step_is_due_at_the_speed_to_lead_deadline(tmp_path: Path, capsys) -> None:
+    # Sunday 22 Nov, 15:00 UTC: no prospect is in office hours, yet the hour still counts.
+    sunday = "2026-11-22T15:00:00+00:00"
+    folder = tmp_path / "sunday"
+    assert main(["--now", sunday, "--data-dir", str(folder), "demo", "--no-open"]) == 0
+    capsys.readouterr()
+    pending = []
+    for rep in {
+        r["rep"] for r in json.loads(_out(capsys, folder, sunday, "report", "--by", "rep"))
+    }:
+        rows = json.loads(_out(capsys, folder, sunday, "queue", "--rep", rep))
+        pending += [r for r in rows if r["speed_to_lead"]["state"] in ("pending", "at_risk")]
+    assert pending
+    for row in pending:
+        due = datetime.fromisoformat(row["cadence"]["next_due"])
+        assert due == datetime.fromisoformat(row["speed_to_lead"]["deadline"]), row["name"]
+
+
+def _out(capsys, folder: Path, now: str, *argv: str) -> str:
+    assert main(["--now", now, "--data-dir", str(folder), *argv, "--format", "json"]) == 0
+    return capsys.readouterr().out
