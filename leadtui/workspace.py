@@ -170,12 +170,13 @@ class Workspace:
         status = lead.status
         if status is LeadStatus.NEW and first is not None:
             status = LeadStatus.WORKING
-        figures = {
+        deadline = deadline_for(lead, self.rules.policy, self.rules.calendar)
+        figures: dict[str, Any] = {
             "score": score.total,
             "band": score.band.value,
             "first_touch_at": first.occurred_at if first else None,
             "human_touches": sum(1 for t in touches if is_human_touch(t, lead.owner)),
-            "stl_deadline": deadline_for(lead, self.rules.policy, self.rules.calendar),
+            "stl_deadline": deadline,
             "status": status.value,
         }
         if enrolment is None and lead.status in OPEN_STATUSES:
@@ -189,7 +190,7 @@ class Workspace:
                 # 17h" beside a countdown at 17 minutes), nor at arrival (it said "54m late"
                 # with six minutes still left).
                 if first is None:
-                    enrolment = replace(enrolment, due_at=figures["stl_deadline"])
+                    enrolment = replace(enrolment, due_at=deadline)
         if enrolment is None:
             return figures, None
         enrolment = self._apply_new_touches(lead, enrolment, touches)
