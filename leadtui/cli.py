@@ -200,7 +200,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         lead_id = ws.log_touch(args.lead, args.channel, args.outcome, now, note=args.note)
     finally:
         ws.close()
-    print(f"Logged a {args.channel} ({args.outcome}) on lead {lead_id}; queued for sync.")
+    print(f"Logged {args.channel}, {args.outcome}, on lead {lead_id}; queued for sync.")
     return EXIT_OK
 
 
