@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Connection, Table, select, update
 
 from leadtui.domain.models import Owner
+from leadtui.store.convert import LEAD_FIELDS
 from leadtui.store.queries import upsert as upsert_values
 from leadtui.store.tables import (
     EventRow,
@@ -29,31 +30,9 @@ from sync.protocol import PulledLead
 
 # Lead columns the CRM owns; everything else (snooze, derived figures) is leadtui's.
 PULLED_FIELDS = (
-    "name",
-    "email",
-    "owner",
-    "source",
+    *(f for f in LEAD_FIELDS if f not in ("crm_id", "snoozed_until")),
     "status",
-    "created_at",
-    "routed_at",
-    "company",
-    "phone",
-    "job_title",
-    "industry",
-    "company_size",
-    "country",
-    "timezone",
-    "form_problem",
-    "form_timeline",
-    "email_bad",
-    "phone_bad",
-    "opportunity_at",
-    "won_at",
-    "closed_at",
-    "deal_value",
-    "disqualified_reason",
     "crm_updated_at",
-    "archived",
 )
 _CHUNK = 500
 # Lead attributes copied as they are into the pulled columns.
