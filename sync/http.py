@@ -47,14 +47,15 @@ class Budget:
         limit: int,
         window: float,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("a budget needs a positive limit and window")
         self.limit = limit
         self.window = window
         self._clock = clock
-        self._sleep = sleep
+        self._stopped = threading.Event()
+        self._sleep = sleep or self._wait
         self._slots: dict[int, float] = {}  # slot -> when it was released (inf: in flight)
         self._next = 0
         self._lock = threading.Lock()
@@ -74,6 +75,15 @@ class Budget:
                 oldest = min(self._slots.values())
                 pause = self.window - (now - oldest) if oldest != math.inf else 0.01
             self._sleep(max(pause, 0.001))
+
+    def _wait(self, seconds: float) -> None:
+        # A wait for a free slot can last the whole window (10 s); quitting must not.
+        if self._stopped.wait(seconds):
+            raise SyncError("The sync was stopped.")
+
+    def stop(self) -> None:
+        """Wake every caller waiting for a slot; they give up with a SyncError."""
+        self._stopped.set()
 
     def release(self, slot: int) -> None:
         with self._lock:
@@ -160,13 +170,14 @@ class Http:
         budget: Budget | None,
         search_budget: Budget | None,
         retry: RetryPolicy = RetryPolicy(),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.budget = budget
         self.search_budget = search_budget
         self.retry = retry
-        self.sleep = sleep  # the wait between retries; tests record it
+        self._closed = threading.Event()
+        self.sleep = sleep or self._wait  # the wait between retries; tests record it
         self.requests = 0
         self.retries = 0
         # Explicit timeouts: a CRM that stops answering must not hang a sync forever.
@@ -177,7 +188,17 @@ class Http:
             limits=httpx.Limits(max_keepalive_connections=4),
         )
 
+    def _wait(self, seconds: float) -> None:
+        # A backoff can last 30 s; closing (the app quitting) ends it at once.
+        if self._closed.wait(seconds):
+            raise SyncError("The sync was stopped.")
+
     def close(self) -> None:
+        """Close the connection; calls waiting for a budget slot or a retry give up at once."""
+        self._closed.set()
+        for budget in (self.budget, self.search_budget):
+            if budget is not None:
+                budget.stop()
         self._client.close()
 
     def call(

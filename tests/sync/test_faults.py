@@ -175,3 +175,32 @@ def test_plain_http_is_refused_beyond_this_machine() -> None:
     assert check_base_url("https://api.hubapi.com") == "https://api.hubapi.com"
     with pytest.raises(SyncError, match="https"):
         check_base_url("http://api.hubapi.com")
+
+
+def test_closing_wakes_a_call_waiting_for_the_budget() -> None:
+    """Quitting the app closes the adapter: a sync waiting out a full window gives up at once."""
+    import threading
+    import time as clock
+
+    from sync.protocol import SyncError
+
+    budget = Budget(1, 30.0)
+    slot = budget.acquire()
+    budget.release(slot)  # the window is now full for 30 s
+    outcome: list[object] = []
+
+    def wait_for_slot() -> None:
+        try:
+            outcome.append(budget.acquire())
+        except SyncError as exc:
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=wait_for_slot)
+    started = clock.monotonic()
+    waiter.start()
+    clock.sleep(0.1)
+    budget.stop()
+    waiter.join(timeout=5)
+    assert not waiter.is_alive()
+    assert isinstance(outcome[0], SyncError)
+    assert clock.monotonic() - started < 5
