@@ -284,8 +284,9 @@ class QueueScreen(QueueFilters):
         if snapshot.partial:
             text.append("  ·  loading the rest of the queue…", style="italic")
         else:
-            text.append(f"  ·  {len(self.table.order)} leads")
-            text.append(f"  ·  {len(open_windows)} open windows")
+            leads, windows = len(self.table.order), len(open_windows)
+            text.append(f"  ·  {leads} lead{'s' if leads != 1 else ''}")
+            text.append(f"  ·  {windows} open window{'s' if windows != 1 else ''}")
         if at_risk:
             text.append(f"  ·  ▲ {at_risk} at risk", style="bold yellow")
         if self._filters:
