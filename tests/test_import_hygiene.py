@@ -19,7 +19,11 @@ HEADLESS = [
     "leadtui.workspace",
     "leadtui.views",
     "leadtui.cli",
-    "sync",
+    "sync.engine",
+    "sync.hubspot",
+    "sync.service",
+    "sync.sandbox.server",
+    "leadtui.board",
 ]
 
 
