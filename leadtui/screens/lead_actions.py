@@ -130,6 +130,27 @@ class LeadScreen(Screen[None]):
 
     # -- running an action ---------------------------------------------------------------
 
+    def load_detail(self, lead_id: int) -> None:
+        """Read one lead's detail in a worker; it comes back as a DetailLoaded message."""
+        from leadtui.screens import loaders
+        from leadtui.screens.messages import DetailLoaded
+
+        ws, clock = self.tui.workspace, self.tui.clock
+        if ws is None:
+            return
+
+        def work() -> None:
+            self.post_message(DetailLoaded(lead_id, loaders.load_detail(ws, lead_id, clock())))
+
+        self.run_worker(
+            work,
+            thread=True,
+            group="detail",
+            exclusive=True,
+            exit_on_error=False,
+            name="Loading the lead",
+        )
+
     def run_action_in_worker(self, summary: str, action: Action) -> None:
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:

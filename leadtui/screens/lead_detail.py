@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from leadtui.screens import loaders
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import DetailLoaded
 from widgets.key_bar import KeyBar
@@ -49,21 +48,7 @@ class LeadDetailScreen(LeadScreen):
         return steps[d.enrolment.step].channel.value if d.enrolment.step < len(steps) else None
 
     def reload(self, lead_id: int | None = None) -> None:
-        ws, clock, wanted = self.tui.workspace, self.tui.clock, self.lead_id
-        if ws is None:
-            return
-
-        def work() -> None:
-            self.post_message(DetailLoaded(wanted, loaders.load_detail(ws, wanted, clock())))
-
-        self.run_worker(
-            work,
-            thread=True,
-            group="detail",
-            exclusive=True,
-            exit_on_error=False,
-            name="Loading the lead",
-        )
+        self.load_detail(self.lead_id)
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.detail = message.detail

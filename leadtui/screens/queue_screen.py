@@ -81,7 +81,7 @@ class QueueScreen(QueueFilters):
         if wide and not self.query(LeadDetailView):
             self.query_one("#main").mount(LeadDetailView(id="detail"))
             if self.table.cursor_lead_id is not None:
-                self._load_detail(self.table.cursor_lead_id)
+                self.load_detail(self.table.cursor_lead_id)
 
     @property
     def wide(self) -> bool:
@@ -162,7 +162,7 @@ class QueueScreen(QueueFilters):
                 self.post_message, QueueTable.Highlighted(self.table, self.table.cursor_lead_id)
             )
         elif self.wide and self.table.cursor_lead_id is not None:
-            self._load_detail(self.table.cursor_lead_id)
+            self.load_detail(self.table.cursor_lead_id)
 
     @on(QueueTable.RowsWanted)
     def fetch_rows(self, message: QueueTable.RowsWanted) -> None:
@@ -191,24 +191,7 @@ class QueueScreen(QueueFilters):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         lead_id = message.lead_id
-        self._detail_timer = self.set_timer(0.12, lambda: self._load_detail(lead_id))
-
-    def _load_detail(self, lead_id: int) -> None:
-        ws, clock = self.tui.workspace, self.tui.clock
-        if ws is None:
-            return
-
-        def work() -> None:
-            self.post_message(DetailLoaded(lead_id, loaders.load_detail(ws, lead_id, clock())))
-
-        self.run_worker(
-            work,
-            thread=True,
-            group="detail",
-            exclusive=True,
-            exit_on_error=False,
-            name="Loading the lead",
-        )
+        self._detail_timer = self.set_timer(0.12, lambda: self.load_detail(lead_id))
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         views = self.query(LeadDetailView)
