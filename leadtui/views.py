@@ -20,8 +20,6 @@ from leadtui.domain.models import (
     CadenceTemplate,
     Enrolment,
     Lead,
-    LeadStatus,
-    SpeedToLeadState,
     Step,
     Touch,
 )
@@ -205,23 +203,6 @@ def report(
 
 def minutes_in_system(lead: Lead, now: datetime) -> int:
     return max(int((as_utc(now) - as_utc(lead.created_at)).total_seconds() // 60), 0)
-
-
-def is_closed(lead: Lead) -> bool:
-    return lead.status not in OPEN_STATUSES
-
-
-__all__ = [
-    "BreachView",
-    "LeadStatus",
-    "LeadView",
-    "SpeedToLeadState",
-    "breaches",
-    "lead_facts",
-    "lead_view",
-    "queue",
-    "report",
-]
 
 
 def views_for(

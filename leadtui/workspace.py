@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Engine, delete, update
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
 from leadtui.config import Config, Locations
@@ -525,12 +525,6 @@ class Workspace:
         with self.session() as session:
             ids = write_demo(session, owners, demo_leads)
             self.refresh(session, ids, now)
-
-    def wake_snoozed(self, now: datetime) -> None:
-        with self.session() as session:
-            session.execute(
-                update(LeadRow).where(col(LeadRow.snoozed_until) <= now).values(snoozed_until=None)
-            )
 
 
 def _column_value(field: str, text: str | None) -> Any:

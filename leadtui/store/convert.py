@@ -13,11 +13,10 @@ from leadtui.domain.models import (
     Lead,
     LeadStatus,
     Outcome,
-    Owner,
     StepRecord,
     Touch,
 )
-from leadtui.store.tables import EnrolmentRow, EventRow, LeadRow, OwnerRow, TouchRow
+from leadtui.store.tables import EnrolmentRow, EventRow, LeadRow, TouchRow
 
 # The lead fields that are plain copies between the row and the domain object.
 LEAD_FIELDS = (
@@ -60,15 +59,6 @@ def lead_values(lead: Lead) -> dict[str, Any]:
     values["crm_id"] = lead.crm_id or None
     values["status"] = lead.status.value
     return values
-
-
-def owner_from_row(row: OwnerRow) -> Owner:
-    return Owner(
-        email=row.email,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        crm_id=row.crm_id or "",
-    )
 
 
 def event_from_row(row: EventRow) -> Event:

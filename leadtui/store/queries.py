@@ -31,7 +31,6 @@ from leadtui.store.tables import (
     LeadRow,
     NoteRow,
     OutboxRow,
-    OwnerRow,
     TouchRow,
     table_of,
 )
@@ -50,10 +49,6 @@ def find_lead(session: Session, ref: str) -> LeadRow | None:
     return session.exec(
         select(LeadRow).where(func.lower(LeadRow.email) == ref.lower()).order_by(col(LeadRow.id))
     ).first()
-
-
-def owners(session: Session) -> list[OwnerRow]:
-    return list(session.exec(select(OwnerRow).order_by(col(OwnerRow.email))))
 
 
 def leads(session: Session, owner: str | None = None, open_only: bool = False) -> list[LeadRow]:
