@@ -17,6 +17,8 @@ from zoneinfo import available_timezones
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from leadtui.domain.reasons import DisqualifyReason, reasons_from_config
+
 APP_NAME = "leadtui"
 CONFIG_ENV = "LEADTUI_CONFIG"
 DATA_DIR_ENV = "LEADTUI_DATA_DIR"
@@ -112,6 +114,11 @@ class Config(_Section):
     scoring: dict[str, Any] = Field(default_factory=dict)
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
+    disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
+
+    @property
+    def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:
+        return reasons_from_config(self.disqualify.get("reasons"))
 
 
 def _zones() -> set[str]:
@@ -185,6 +192,7 @@ def _check_rules(config: Config, raw: str, where: str) -> None:
     for section, check in (
         ("scoring", lambda: ScoringRules.from_mapping(config.scoring)),
         ("cadences", lambda: templates_from_mapping(config.cadences)),
+        ("disqualify", lambda: config.disqualify_reasons),
     ):
         try:
             check()
