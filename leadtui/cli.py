@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from leadtui import __version__
 
 if TYPE_CHECKING:
-    from leadtui.config import Config, Locations
+    from leadtui.config import Config
+    from leadtui.locations import Locations
 
 # Nothing heavy is imported at module level: `leadtui --help` and commands that never open the
 # TUI must not pay for Textual, the ORM or the domain (bench/startup.py measures it, and
@@ -109,7 +110,7 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _locations(args: argparse.Namespace) -> Locations:
-    from leadtui.config import locate
+    from leadtui.locations import locate
 
     return locate(args.config, args.data_dir)
 
@@ -117,7 +118,8 @@ def _locations(args: argparse.Namespace) -> Locations:
 def _config(locations: Locations, explicit: bool) -> Config:
     from leadtui.config import load
 
-    return load(locations.config_path, required=explicit)
+    # Remembered in the data dir once valid: the light queue path trusts it without pydantic.
+    return load(locations.config_path, required=explicit, remember_in=locations.data_dir)
 
 
 def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -129,18 +131,18 @@ def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from leadtui import output, views
+    from leadtui import light_queue, output
 
     now = _now(args)
-    ws = _workspace(args)
-    try:
-        owner = args.rep or ws.me or None
-        with ws.session() as session:
-            items = views.queue(ws, session, now, owner)
-            zone = ws.rules.calendar.zone
-            rows = [output.queue_row(item, now, zone) for item in items]
-    finally:
-        ws.close()
+    explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    # The light path (plain sqlite3, the config as last validated) answers in a fraction of the
+    # time when it can promise the same rows; else the full path, which reports any problem.
+    light = light_queue.queue(_locations(args), now, args.rep, explicit_config=explicit)
+    if light is not None:
+        items, zone = light
+        rows = [output.queue_row(item, now, zone) for item in items]
+    else:
+        rows = _full_queue(args, now)
     columns = (
         "id",
         "speed_to_lead.state",
@@ -156,6 +158,20 @@ def cmd_queue(args: argparse.Namespace) -> int:
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK
+
+
+def _full_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]]:
+    from leadtui import output, views
+
+    ws = _workspace(args)
+    try:
+        owner = args.rep or ws.me or None
+        with ws.session() as session:
+            items = views.queue(ws, session, now, owner)
+            zone = ws.rules.calendar.zone
+            return [output.queue_row(item, now, zone) for item in items]
+    finally:
+        ws.close()
 
 
 def cmd_sla(args: argparse.Namespace) -> int:
