@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -27,8 +27,10 @@ from leadtui.screens.sync_loop import (
     SyncView,
     progress_text,
 )
-from leadtui.workspace import Workspace
 from widgets.sync_status import SyncStatusLine
+
+if TYPE_CHECKING:  # the ORM is imported after the first frame, not before (bench/paint.py)
+    from leadtui.workspace import Workspace
 
 Clock = Callable[[], datetime]
 AdapterFactory = Callable[[], Any]  # () -> sync.protocol.CrmAdapter

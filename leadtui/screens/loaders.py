@@ -10,17 +10,19 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from leadtui import views
-from leadtui.domain import contact
 from leadtui.domain.models import LeadStatus, SpeedToLeadState
 from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
-from leadtui.domain.scoring import score_lead
-from leadtui.store import queries
-from leadtui.store.convert import event_from_row, lead_from_row
-from leadtui.workspace import Workspace
-from widgets.lead_detail_view import LeadDetail, NoteItem
+from leadtui.lead_views import LeadView
 from widgets.queue_row import QueueRow
+
+# The ORM, the views over it and the contact checks (phone numbers) are imported by the functions
+# that use them, in worker threads: none of it is needed for the first frame (bench/paint.py).
+if TYPE_CHECKING:
+    from leadtui.store import queries
+    from leadtui.workspace import Workspace
+    from widgets.lead_detail_view import LeadDetail
 
 FIRST_PAGE = 60  # rows fetched with the order, so the first paint needs no second round trip
 _EPOCH = datetime(1970, 1, 1).astimezone()
@@ -94,6 +96,8 @@ def order(
 
 
 def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> QueueSnapshot:
+    from leadtui.store import queries
+
     with ws.session() as session:
         index = {row.lead_id: row for row in queries.queue_index(session, ws.me or None)}
     ordered, next_change, windows = order(ws, index, now)
@@ -109,6 +113,8 @@ def load_first_page(ws: Workspace, now: datetime, limit: int = FIRST_PAGE) -> Qu
     """The most urgent screenful: what the first paint needs, in milliseconds even at 100,000
     leads (candidates found through indexes, ordered by the domain). `load_queue` follows with
     the whole order."""
+    from leadtui.store import queries
+
     owner = ws.me or None
     with ws.session() as session:
         ids = queries.queue_candidates(session, owner, now, ws.end_of_day(now), limit)
@@ -199,7 +205,7 @@ def urgency(ws: Workspace, snapshot: QueueSnapshot, lead_id: int, now: datetime)
     return urgency_of(entry(snapshot.index[lead_id], now, at_risk), now, ws.end_of_day(now))
 
 
-def queue_row(view: views.LeadView) -> QueueRow:
+def queue_row(view: LeadView) -> QueueRow:
     lead = view.lead
     enrolment = view.enrolment
     step = view.next_step
@@ -226,12 +232,21 @@ def queue_row(view: views.LeadView) -> QueueRow:
 
 
 def load_rows(ws: Workspace, lead_ids: list[int], now: datetime) -> dict[int, QueueRow]:
+    from leadtui import views
+
     with ws.session() as session:
         found = views.views_for(ws, session, lead_ids, now)
     return {lead_id: queue_row(view) for lead_id, view in found.items()}
 
 
 def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None:
+    from leadtui import views
+    from leadtui.domain import contact
+    from leadtui.domain.scoring import score_lead
+    from leadtui.store import queries
+    from leadtui.store.convert import event_from_row, lead_from_row
+    from widgets.lead_detail_view import LeadDetail, NoteItem
+
     region = (ws.config.calendar.holidays or "").upper()
     with ws.session() as session:
         view = views.lead_view(ws, session, lead_id, now)
@@ -267,6 +282,8 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
 def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = None) -> set[int]:
     """Leads whose name, company or email contains `text`, case-insensitively; in memory once
     the full queue is loaded (milliseconds at 100k), else in the database."""
+    from leadtui.store import queries
+
     if snapshot is not None and snapshot.texts:
         needle = text.lower()
         return {lead_id for lead_id, haystack in snapshot.texts if needle in haystack}
@@ -275,11 +292,15 @@ def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = Non
 
 
 def matching_fields(ws: Workspace, band: str | None, source: str | None) -> set[int]:
+    from leadtui.store import queries
+
     with ws.session() as session:
         return queries.lead_ids_where(session, ws.me or None, band=band, source=source)
 
 
 def sources(ws: Workspace) -> list[str]:
+    from leadtui.store import queries
+
     with ws.session() as session:
         return queries.sources(session)
 
