@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadtui import __version__
 
@@ -293,10 +293,24 @@ def _open_tui(
     LEADTUI_CRM_TOKEN or the keyring turns sync on, and without one the cache is all there is.
     """
     from leadtui.app import run
-    from leadtui.workspace import Workspace
 
     locations = locations or _locations(args)
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    fixed = _parse_when(args.now, "--now") if args.now else None
+    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
+    light = None if adapter_factory else _light_start(locations, explicit)
+    if light is not None:
+        # The first frame comes from plain sqlite3 and the config as last validated; the ORM,
+        # the validator and the sync adapter load in a thread after it (bench/paint.py).
+        def opener() -> tuple[Any, Callable[[], object] | None]:
+            from leadtui.workspace import Workspace
+
+            config = _config(locations, explicit)
+            return Workspace.open(config, locations), _configured_adapter(config)
+
+        return run(None, clock, where=str(locations.data_dir), light=light, opener=opener)
+    from leadtui.workspace import Workspace
+
     workspace = None
     if locations.database.exists() or explicit:
         config = _config(locations, explicit)
@@ -309,9 +323,15 @@ def _open_tui(
         adapter_factory = adapter_factory or _configured_adapter(config)
         if adapter_factory is not None:
             workspace = Workspace.open(config, locations)
-    fixed = _parse_when(args.now, "--now") if args.now else None
-    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
     return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
+
+
+def _light_start(locations: Locations, explicit: bool) -> Any:
+    """The light path's start for a rep's queue (a manager opens on the board: full path)."""
+    from leadtui.light_queue import light_start
+
+    start = light_start(locations, explicit_config=explicit)
+    return start if start is not None and start.config.user.role != "manager" else None
 
 
 def _configured_adapter(config: Config) -> Callable[[], object] | None:

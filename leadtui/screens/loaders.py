@@ -20,6 +20,8 @@ from widgets.queue_row import QueueRow
 # The ORM, the views over it and the contact checks (phone numbers) are imported by the functions
 # that use them, in worker threads: none of it is needed for the first frame (bench/paint.py).
 if TYPE_CHECKING:
+    from leadtui.light_queue import LightStart
+    from leadtui.rules import Rules
     from leadtui.store import queries
     from leadtui.workspace import Workspace
     from widgets.lead_detail_view import LeadDetail
@@ -68,11 +70,11 @@ def entry(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> Queu
 
 
 def order(
-    ws: Workspace, index: dict[int, queries.QueueIndexRow], now: datetime
+    rules: Rules, index: dict[int, queries.QueueIndexRow], now: datetime
 ) -> tuple[list[int], datetime | None, list[tuple[float, int]]]:
     """The queue order at `now`, when it next changes without new data, and the open windows."""
-    at_risk = timedelta(minutes=ws.rules.policy.at_risk_minutes)
-    day_end = ws.end_of_day(now)
+    at_risk = timedelta(minutes=rules.policy.at_risk_minutes)
+    day_end = rules.end_of_day(now)
     entries = [entry(row, now, at_risk) for row in index.values()]
     ordered = [e.lead_id for e in order_queue(entries, now, day_end)]
     # Every moment at which a lead changes group or turns at-risk with no new data: a window
@@ -100,7 +102,7 @@ def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> Qu
 
     with ws.session() as session:
         index = {row.lead_id: row for row in queries.queue_index(session, ws.me or None)}
-    ordered, next_change, windows = order(ws, index, now)
+    ordered, next_change, windows = order(ws.rules, index, now)
     snapshot = QueueSnapshot(index, ordered, now, next_change, windows)
     snapshot.rows = load_rows(ws, ordered[:first_page], now)
     with ws.session() as session:
@@ -119,15 +121,34 @@ def load_first_page(ws: Workspace, now: datetime, limit: int = FIRST_PAGE) -> Qu
     with ws.session() as session:
         ids = queries.queue_candidates(session, owner, now, ws.end_of_day(now), limit)
         index = {row.lead_id: row for row in queries.queue_index(session, owner, ids)}
-    top = order(ws, index, now)[0][:limit]
+    top = order(ws.rules, index, now)[0][:limit]
     snapshot = QueueSnapshot({}, top, now, None, partial=True)
     snapshot.rows = load_rows(ws, top, now)
     return snapshot
 
 
+def load_first_page_light(
+    start: LightStart, now: datetime, limit: int = FIRST_PAGE
+) -> QueueSnapshot | None:
+    """`load_first_page` before the workspace is open: plain sqlite3 and the remembered config
+    (leadtui.light_queue), so the first frame does not wait for the ORM. None: no light path."""
+    from leadtui import light_queue
+
+    index = light_queue.first_index(start, now, limit)
+    if index is None:
+        return None
+    top = order(start.rules, index, now)[0][:limit]
+    views = light_queue.views_of(start, top, now)
+    if views is None:
+        return None
+    snapshot = QueueSnapshot({}, top, now, None, partial=True)
+    snapshot.rows = {lead_id: queue_row(view) for lead_id, view in views.items()}
+    return snapshot
+
+
 def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnapshot:
     """The same leads re-ordered at a later moment (no database work)."""
-    ordered, next_change, windows = order(ws, snapshot.index, now)
+    ordered, next_change, windows = order(ws.rules, snapshot.index, now)
     return QueueSnapshot(
         snapshot.index,
         ordered,
@@ -149,8 +170,12 @@ def wall_clock_left(deadline: datetime, now: datetime) -> float:
 def seconds_left(ws: Workspace) -> SecondsLeft:
     """(deadline, now) -> seconds left on a speed-to-lead window, as the SLA policy counts them:
     working time only when `business_hours_only`, else wall-clock time."""
-    if ws.rules.policy.business_hours_only:
-        calendar = ws.rules.calendar
+    return seconds_left_by(ws.rules)
+
+
+def seconds_left_by(rules: Rules) -> SecondsLeft:
+    if rules.policy.business_hours_only:
+        calendar = rules.calendar
 
         def working(deadline: datetime, now: datetime) -> float:
             if deadline <= now:

@@ -15,7 +15,7 @@ from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,10 +87,13 @@ def connect(database: Path) -> Iterator[sqlite3.Connection | None]:
 
 _OPEN = tuple(s.value for s in OPEN_STATUSES)
 
+# Which leads to read: "SELECT id FROM lead WHERE ..." and its parameters.
+Selection = tuple[str, list[Any]]
 
-def _open_leads(owner: str | None) -> tuple[str, list[Any]]:
-    """leadtui.store.queries.leads(owner, open_only=True) as SQL and its parameters."""
-    sql = f"archived = 0 AND status IN ({', '.join('?' for _ in _OPEN)})"
+
+def open_leads_of(owner: str | None) -> Selection:
+    """leadtui.store.queries.leads(owner, open_only=True)'s leads."""
+    sql = f"SELECT id FROM lead WHERE archived = 0 AND status IN ({', '.join('?' for _ in _OPEN)})"
     params: list[Any] = list(_OPEN)
     if owner:
         sql += " AND lower(owner) = ?"
@@ -98,41 +101,137 @@ def _open_leads(owner: str | None) -> tuple[str, list[Any]]:
     return sql, params
 
 
-def open_leads(conn: sqlite3.Connection, owner: str | None) -> list[Any]:
-    where, params = _open_leads(owner)
-    return _rows(conn.execute(f"SELECT * FROM lead WHERE {where} ORDER BY id", params))
+def these_leads(lead_ids: Iterable[int]) -> Selection:
+    ids = list(lead_ids)
+    return f"SELECT id FROM lead WHERE id IN ({', '.join('?' for _ in ids)})", ids
 
 
-def touches_of_open_leads(conn: sqlite3.Connection, owner: str | None) -> dict[int, list[Any]]:
-    where, params = _open_leads(owner)
+def leads(conn: sqlite3.Connection, which: Selection) -> list[Any]:
+    """Lead rows, by id."""
+    sql, params = which
+    return _rows(conn.execute(f"SELECT * FROM lead WHERE id IN ({sql}) ORDER BY id", params))
+
+
+def touches(conn: sqlite3.Connection, which: Selection) -> dict[int, list[Any]]:
+    """Touch rows by lead, each lead's by time (leadtui.store.queries.touches_by_lead)."""
+    sql, params = which
     grouped: dict[int, list[Any]] = defaultdict(list)
-    query = (
-        f"SELECT * FROM touch WHERE lead_id IN (SELECT id FROM lead WHERE {where}) "
-        "ORDER BY lead_id, occurred_at, id"
-    )
+    query = f"SELECT * FROM touch WHERE lead_id IN ({sql}) ORDER BY lead_id, occurred_at, id"
     for row in _rows(conn.execute(query, params)):
         grouped[row.lead_id].append(row)
     return grouped
 
 
-def enrolments_of_open_leads(conn: sqlite3.Connection, owner: str | None) -> dict[int, Enrolment]:
-    where, params = _open_leads(owner)
-    query = f"SELECT * FROM enrolment WHERE lead_id IN (SELECT id FROM lead WHERE {where})"
-    rows = _rows(conn.execute(query, params))
+def enrolments(conn: sqlite3.Connection, which: Selection) -> dict[int, Enrolment]:
+    sql, params = which
+    rows = _rows(conn.execute(f"SELECT * FROM enrolment WHERE lead_id IN ({sql})", params))
     return {row.lead_id: enrolment_from_mapping(row._asdict()) for row in rows}
 
 
-def contexts_of_open_leads(
-    conn: sqlite3.Connection, owner: str | None
-) -> dict[int, ContextSummary]:
-    """leadtui.store.queries.context_summaries for the open leads."""
-    where, params = _open_leads(owner)
+def contexts(conn: sqlite3.Connection, which: Selection) -> dict[int, ContextSummary]:
+    """leadtui.store.queries.context_summaries for these leads."""
+    sql, params = which
     page_view, download = EventKind.PAGE_VIEW.value, EventKind.DOWNLOAD.value
     query = (
         "SELECT lead_id, kind, url, title FROM event WHERE kind IN (?, ?) "
-        f"AND lead_id IN (SELECT id FROM lead WHERE {where}) ORDER BY lead_id, occurred_at, id"
+        f"AND lead_id IN ({sql}) ORDER BY lead_id, occurred_at, id"
     )
     return summarise_context(conn.execute(query, [page_view, download, *params]))
+
+
+def sqlite_time(moment: datetime) -> str:
+    """A time as the store writes it (naive UTC text), for comparing with stored times."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueIndexRow:
+    """The few columns ordering the queue needs; the rest is fetched for visible rows only."""
+
+    lead_id: int
+    score: int
+    status: str
+    stl_deadline: datetime | None
+    first_touch_at: datetime | None
+    snoozed_until: datetime | None
+    due_at: datetime | None
+    paused: bool
+
+
+def queue_index(conn: sqlite3.Connection, which: Selection) -> list[QueueIndexRow]:
+    """leadtui.store.queries.queue_index for these leads (open, not archived, among them)."""
+    sql, params = which
+    open_sql, open_params = open_leads_of(None)
+    query = (
+        "SELECT lead.id, lead.score, lead.status, lead.stl_deadline, lead.first_touch_at, "
+        "lead.snoozed_until, enrolment.due_at, enrolment.paused_at, enrolment.exited_at, "
+        "enrolment.completed_at FROM lead LEFT OUTER JOIN enrolment "
+        f"ON enrolment.lead_id = lead.id WHERE lead.id IN ({open_sql}) AND lead.id IN ({sql})"
+    )
+    out = []
+    for row in conn.execute(query, [*open_params, *params]):
+        lead_id, score, status, deadline, first, snoozed, due, paused, exited, done = row
+        active = exited is None and done is None
+        out.append(
+            QueueIndexRow(
+                lead_id, score, status, deadline, first, snoozed,
+                due if active else None, paused is not None and active,
+            )
+        )  # fmt: skip
+    return out
+
+
+def queue_candidates(
+    conn: sqlite3.Connection, owner: str | None, now: datetime, day_end: datetime, limit: int
+) -> set[int]:
+    """leadtui.store.queries.queue_candidates in plain SQL (see there for why these groups):
+    a superset of the queue's first `limit` leads, through indexes, for the first paint."""
+    at, end = sqlite_time(now), sqlite_time(day_end)
+    statuses = ", ".join("?" for _ in _OPEN)
+    # Wrapped in expressions so that SQLite picks the deadline, due and score indexes.
+    visible = (
+        f"coalesce(lead.archived, 0) IS 0 AND (lead.status || '') IN ({statuses}) "
+        "AND (lead.snoozed_until IS NULL OR lead.snoozed_until <= ?)"
+    )
+    seen: list[Any] = [*_OPEN, at]
+    if owner:
+        visible += " AND lower(lead.owner) = ?"
+        seen.append(owner.lower())
+    live = "enrolment.exited_at IS NULL AND enrolment.completed_at IS NULL "
+    live += "AND enrolment.paused_at IS NULL"
+    leads_q = f"SELECT lead.id FROM lead WHERE {visible}"
+    steps_q = (
+        "SELECT lead.id FROM enrolment JOIN lead ON lead.id = enrolment.lead_id "
+        f"WHERE {visible} AND {live}"
+    )
+    groups: list[tuple[str, list[Any]]] = [
+        (
+            f"{leads_q} AND lead.first_touch_at IS NULL AND lead.stl_deadline >= ? "
+            "ORDER BY lead.stl_deadline, lead.id",
+            [*seen, at],
+        ),
+        (
+            f"{leads_q} AND (lead.status || '') = 'new' AND lead.stl_deadline < ? AND "
+            "(lead.first_touch_at IS NULL OR lead.first_touch_at > lead.stl_deadline) "
+            "ORDER BY lead.stl_deadline DESC, lead.id",
+            [*seen, at],
+        ),
+        (f"{steps_q} AND enrolment.due_at < ? ORDER BY enrolment.due_at, lead.id", [*seen, at]),
+        (
+            f"{steps_q} AND enrolment.due_at >= ? AND enrolment.due_at <= ? "
+            "ORDER BY lead.score DESC, lead.id",
+            [*seen, at, end],
+        ),
+    ]
+    found: set[int] = set()
+    for sql, params in groups:
+        ids = [lead_id for (lead_id,) in conn.execute(f"{sql} LIMIT ?", [*params, limit])]
+        found.update(ids)
+        if len(ids) >= limit or len(found) >= limit:
+            return found  # the page is filled by this group and the ones before it
+    rest = f"{leads_q} ORDER BY lead.score DESC, lead.id LIMIT ?"
+    found.update(lead_id for (lead_id,) in conn.execute(rest, [*seen, limit + len(found)]))
+    return found
 
 
 def summarise_context(rows: Iterable[tuple[int, str, str, str]]) -> dict[int, ContextSummary]:

@@ -25,6 +25,7 @@ from leadtui.domain.models import (
 )
 from leadtui.store.convert import enrolment_from_mapping, lead_from_mapping
 from leadtui.store.light import ContextSummary as ContextSummary  # re-exported for views
+from leadtui.store.light import QueueIndexRow as QueueIndexRow
 from leadtui.store.light import summarise_context
 from leadtui.store.tables import (
     ConflictRow,
@@ -113,20 +114,6 @@ def context_summaries(
     if lead_ids is not None:
         query = query.where(col(EventRow.lead_id).in_(lead_ids))
     return summarise_context(session.exec(query))
-
-
-@dataclass(frozen=True, slots=True)
-class QueueIndexRow:
-    """The few columns ordering the queue needs; the rest is fetched for visible rows only."""
-
-    lead_id: int
-    score: int
-    status: str
-    stl_deadline: datetime | None
-    first_touch_at: datetime | None
-    snoozed_until: datetime | None
-    due_at: datetime | None
-    paused: bool
 
 
 def queue_index(
