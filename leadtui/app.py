@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
+from leadtui.safe_text import clean, clean_lines
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
 from leadtui.screens.help import HelpScreen, keys_of
@@ -31,6 +32,8 @@ from leadtui.workspace import Workspace
 from widgets.sync_status import SyncStatusLine
 
 Clock = Callable[[], datetime]
+NOTIFY_LIMIT = 300  # characters one notification shows: a 100,000-character name must not
+TITLE_LIMIT = 60  # fill the screen
 AdapterFactory = Callable[[], Any]  # () -> sync.protocol.CrmAdapter
 
 
@@ -125,6 +128,25 @@ class LeadTuiApp(App[None]):
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
         return self.sync.view if self.sync is not None else SyncView()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app (screens' and widgets' `notify` end here) shows its text
+        literally: never markup, never a terminal escape, never longer than NOTIFY_LIMIT."""
+        super().notify(
+            clean_lines(message, NOTIFY_LIMIT),
+            title=clean(title, TITLE_LIMIT),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def sync_soon(self) -> None:
         """Sync now if no run is under way (a conflict was settled, a change retried)."""
         if self.sync is not None:
@@ -152,7 +174,7 @@ class LeadTuiApp(App[None]):
         self._show_sync()
         result, names = message.outcome.result, message.outcome.new_leads
         if names:
-            shown = ", ".join(list(names.values())[:3])
+            shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
             self.notify(
                 f"{shown}{more}: the speed-to-lead clock is running.",

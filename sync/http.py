@@ -180,6 +180,7 @@ class Http:
         self.sleep = sleep or self._wait  # the wait between retries; tests record it
         self.requests = 0
         self.retries = 0
+        self.timeout_seconds = timeout_seconds
         # Explicit timeouts: a CRM that stops answering must not hang a sync forever.
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -201,6 +202,48 @@ class Http:
                 budget.stop()
         self._client.close()
 
+    def _request(
+        self, method: str, path: str, *, json: Any, params: dict[str, Any] | None
+    ) -> httpx.Response:
+        """One request, its body read in full within `timeout_seconds` in all.
+
+        httpx's timeouts bound each read, not the whole: a reply that trickles in a byte every few
+        seconds never trips them and would hold the sync for hours. So the body is streamed and
+        the deadline checked after every chunk; a request ends at most one read timeout after its
+        deadline (a reply whose headers trickle in is bounded by the read timeout alone).
+        """
+        deadline = time.monotonic() + self.timeout_seconds
+        with self._client.stream(method, path, json=json, params=params) as response:
+            chunks = []
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(
+                        f"the reply took longer than {self.timeout_seconds:g} s in all"
+                    )
+            # A plain response with the raw body: it decodes (gzip...) as the original would.
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                content=b"".join(chunks),
+                request=response.request,
+            )
+
+    def _decode(self, response: httpx.Response) -> Any:
+        """The JSON of a 2xx reply; a reply that is not JSON (a proxy's or captive portal's HTML
+        page, a body cut short) ends the round as "CRM unavailable": the next round tries again."""
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise CrmUnavailable(
+                f"The CRM at {self.base_url} sent a reply that is not valid JSON "
+                f"(HTTP {response.status_code}, {kind}, {len(response.content)} bytes); is a "
+                "proxy or a login page in the way? The sync tries again next round."
+            ) from None
+
     def call(
         self,
         method: str,
@@ -217,7 +260,7 @@ class Http:
             slot = self.budget.acquire() if self.budget is not None else 0
             self.requests += 1
             try:
-                response = self._client.request(method, path, json=json, params=params)
+                response = self._request(method, path, json=json, params=params)
             except httpx.TimeoutException:
                 last = "timed out"
                 retry_after = None
@@ -228,7 +271,7 @@ class Http:
             else:
                 status = response.status_code
                 if status < 300:
-                    return None if status == 204 or not response.content else response.json()
+                    return self._decode(response)
                 category, message = _error_text(response)
                 if status == 401:
                     raise AuthError(
