@@ -13,6 +13,7 @@ from leadtui import __version__
 from leadtui.config import Config, ConfigError, Locations, load, locate
 from leadtui.domain.metrics import REPORT_FIELDS
 from leadtui.domain.models import TOUCH_CHANNELS, Outcome
+from leadtui.safe_text import clean
 from leadtui.store.engine import StoreError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -312,7 +313,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     problems = 0
     for check in run_checks(locations, explicit_config=bool(args.config)):
         mark = "ok " if check.ok else "FIX"
-        print(f"{mark}  {check.name}: {check.detail}")
+        print(clean(f"{mark}  {check.name}: {check.detail}"))
         problems += not check.ok
     return EXIT_OK if problems == 0 else EXIT_ERROR
 
@@ -367,7 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tui(args)
         return COMMANDS[args.command](args)
     except (CliError, ConfigError, StoreError, ActionError, SyncError) as exc:
-        print(f"leadtui: {exc}", file=sys.stderr)
+        print(f"leadtui: {clean(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -377,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("LEADTUI_DEBUG"):
             raise
         print(
-            f"leadtui: unexpected error ({type(exc).__name__}: {exc}); "
+            f"leadtui: unexpected error ({type(exc).__name__}: {clean(str(exc), 300)}); "
             "run again with LEADTUI_DEBUG=1 for details and report it.",
             file=sys.stderr,
         )
