@@ -116,9 +116,27 @@ class LeadTuiApp(App[None]):
             self._adapters.append(made)  # so that quitting can cut a run short (close_sync)
             return made
 
+        def renew(stuck: Any) -> Any:
+            # A run hung past every deadline: close its adapters (cutting what it waits on, if it
+            # can be cut) and go on with a new service, so one stuck run never stops all syncing.
+            for made in list(self._adapters):
+                made.close()
+            self._adapters.clear()
+            self._service = SyncService(ws, adapter, progress=progress)
+            return self._service
+
         self._service = SyncService(ws, adapter, progress=progress)
+        timeout = ws.config.crm.timeout_seconds
         self.sync = SyncLoop(
-            self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
+            self,
+            ws,
+            self._service,
+            self.clock,
+            ws.config.crm.sync_interval_seconds,
+            # Silence longer than every try of one request at its deadline (sync/http.py: 6
+            # tries, each at most two timeouts, 30 s backoff) is a hang, not a slow CRM.
+            stall_seconds=6 * (2 * timeout + 30) + 60,
+            renew=renew,
         )
         self.sync.run_now()
         self._show_sync()
@@ -164,6 +182,8 @@ class LeadTuiApp(App[None]):
                 line.show(self.sync_view, self.zone, progress)
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
+        if self.sync is not None:
+            self.sync.progressed()
         if self.sync_view.running:
             self._show_sync(progress_text(message.progress))
 
