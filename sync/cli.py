@@ -78,17 +78,39 @@ def run_sync(ws: Workspace, *, now: datetime | None, watch: bool) -> int:
     nothing is pending, dead or conflicted; `--watch` runs a round every sync interval (the
     next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0."""
     service = SyncService(ws, lambda: open_adapter(ws), progress=_progress())
+    failures = 0
     try:
         while True:
-            result = service.run_once(now or wall_clock())
+            try:
+                result = service.run_once(now or wall_clock())
+            except Exception as exc:
+                if not watch:
+                    raise
+                result = SyncResult(online=False, error=_round_failed(exc))
             say(summary(result))
             if not watch:
                 return EXIT_OK if settled(result) else EXIT_ERROR
-            time.sleep(ws.config.crm.sync_interval_seconds)
+            failures = failures + 1 if result.error else 0
+            time.sleep(backoff(ws.config.crm.sync_interval_seconds, failures))
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
         service.close()
+
+
+def backoff(interval: float, failures: int) -> float:
+    """The wait before the next round: the interval, growing by half of it with each failed round
+    in a row up to 3.5 times it, so a watcher pointed at a broken CRM does not hammer it."""
+    return interval * (1 + 0.5 * min(failures, 5))
+
+
+def _round_failed(exc: Exception) -> str:
+    """One sentence for a round that raised (the store's sentences are already one)."""
+    from leadtui.store.engine import StoreError
+
+    if isinstance(exc, StoreError):
+        return str(exc)
+    return f"The round failed ({type(exc).__name__}: {exc}); the sync tries again."
 
 
 def run_status(ws: Workspace) -> int:
