@@ -63,6 +63,9 @@ def summary(result: SyncResult) -> str:
         parts.append(f"{result.dead} changes rejected by the CRM")
     if result.conflicts:
         parts.append(f"{result.conflicts} conflicts to resolve")
+    if result.skipped:
+        shown = "; ".join(result.skipped[:3]) + ("; ..." if len(result.skipped) > 3 else "")
+        parts.append(f"{len(result.skipped)} CRM records skipped ({shown})")
     line = "sync: " + ", ".join(parts) + "."
     return f"{line} {result.error}" if result.error else line
 

@@ -34,6 +34,11 @@ class RequestError(SyncError):
         self.detail = message
 
 
+class ServerError(CrmUnavailable):
+    """The CRM answered, with a 5xx, to every try of one request: it may be down, or it may be
+    this request it cannot take (sync/outbox.py tells the two apart)."""
+
+
 class Budget:
     """At most `limit` calls in any rolling `window` seconds, as the server counts them.
 
@@ -254,7 +259,7 @@ class Http:
         search: bool = False,
     ) -> Any:
         """The decoded JSON reply (None for 204), retrying what is worth retrying."""
-        last = ""
+        last, answered = "", False
         for attempt in range(self.retry.attempts):
             search_slot = self.search_budget.acquire() if search and self.search_budget else 0
             slot = self.budget.acquire() if self.budget is not None else 0
@@ -262,11 +267,11 @@ class Http:
             try:
                 response = self._request(method, path, json=json, params=params)
             except httpx.TimeoutException:
-                last = "timed out"
+                last, answered = "timed out", False
                 retry_after = None
             except httpx.TransportError as exc:
                 # Connection refused/reset: the CRM or the network is down for a moment.
-                last = f"connection failed ({type(exc).__name__})"
+                last, answered = f"connection failed ({type(exc).__name__})", False
                 retry_after = None
             else:
                 status = response.status_code
@@ -290,7 +295,8 @@ class Http:
                         "The CRM's daily request limit is used up; the sync resumes after "
                         "HubSpot resets it (midnight in the account's time zone)."
                     )
-                last = f"HTTP {status} {category}"
+                last = f"HTTP {status} {category}: {message}"
+                answered = status >= 500
                 retry_after = _retry_after(response)
             finally:
                 if slot:
@@ -300,7 +306,8 @@ class Http:
             if attempt + 1 < self.retry.attempts:
                 self.retries += 1
                 self.sleep(self.retry.backoff(attempt, retry_after))
-        raise CrmUnavailable(
+        error = ServerError if answered else CrmUnavailable
+        raise error(
             f"The CRM at {self.base_url} kept failing ({last}) after "
             f"{self.retry.attempts} tries; try again later."
         )

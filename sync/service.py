@@ -27,7 +27,7 @@ from leadtui.store.tables import ConflictRow, LeadRow, OutboxRow, SyncCursor
 from leadtui.workspace import Workspace
 from sync import cache
 from sync.engine import ProgressFn, SyncEngine
-from sync.outbox import push_outbox
+from sync.outbox import push_outbox, refund
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
@@ -50,6 +50,7 @@ class SyncResult:
     conflicts: int = 0
     new_lead_ids: list[int] = field(default_factory=list)
     error: str | None = None  # one sentence for the rep; never the token
+    skipped: list[str] = field(default_factory=list)  # "<crm id>: why", records not stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +121,13 @@ class SyncService:
             before = self._max_lead_id()
             # New records first: they cannot conflict, and the pull then sees them as ours.
             created = push_outbox(self.ws, adapter, now, self.progress, kinds=CREATES)
-            pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
+            try:
+                pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
+            except CrmUnavailable:
+                refund(self.ws, created.server_errors)  # the CRM is down, not those changes
+                raise
             result.pulled = pulled.leads
+            result.skipped = [f"{s.crm_id}: {s.reason}" for s in pulled.skipped]
             # Field changes only after the pull's three-way merge, so one the CRM changed too
             # is held as a conflict instead of being pushed over the CRM's value.
             updated = push_outbox(self.ws, adapter, now, self.progress)
