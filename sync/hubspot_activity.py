@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from leadtui.domain.models import Channel, Event, EventKind, Outcome
@@ -124,7 +124,9 @@ def event_stream(http: Http, since_ms: int | None) -> dict[str, list[Mapping[str
     while True:
         params: dict[str, Any] = {"objectType": "contact", "limit": EVENTS_PAGE}
         if since_ms is not None:
-            params["occurredAfter"] = str(since_ms)
+            # A date-time, as the SDK sends it (EventsApi.get_page(occurred_after=datetime)).
+            moment = datetime.fromtimestamp(since_ms / 1000, tz=UTC)
+            params["occurredAfter"] = moment.isoformat().replace("+00:00", "Z")
         if after:
             params["after"] = after
         reply = http.call("GET", "/events/v3/events", params=params) or {}
