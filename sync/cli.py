@@ -58,6 +58,7 @@ def summary(result: SyncResult) -> str:
     if result.conflicts:
         parts.append(f"{result.conflicts} conflicts to resolve")
     line = "sync: " + ", ".join(parts) + "."
+    line = " ".join([line, *result.notices])
     return f"{line} {result.error}" if result.error else line
 
 
@@ -133,4 +134,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         argv += ["--db", args.db]
     if args.token:
         argv += ["--token", args.token]
+    if getattr(args, "enterprise", False):
+        argv.append("--enterprise")
+    if getattr(args, "unique_on_engagements", False):
+        argv.append("--unique-on-engagements")
     return int(sandbox_main(argv) or 0)
