@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=FORMATS, default="table")
 
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
+    commands.add_parser(
+        "setup", help="list what the CRM offers leadtui and create the properties it needs"
+    )
 
     sync = commands.add_parser("sync", help="pull and push with the configured CRM, headless")
     mode = sync.add_mutually_exclusive_group()
@@ -99,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=7)
     sandbox.add_argument("--db", metavar="PATH", help="keep the sandbox's data in this file")
     sandbox.add_argument("--token", help="the Bearer token it accepts (default: generated)")
+    sandbox.add_argument(
+        "--enterprise", action="store_true", help="an Enterprise account: web activity answers"
+    )
+    sandbox.add_argument(
+        "--unique-on-engagements",
+        action="store_true",
+        help="allow unique-value properties on calls, emails, meetings and notes",
+    )
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
     return parser
@@ -342,6 +353,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         ws.close()
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    from sync.setup import run_setup
+
+    locations = _locations(args)
+    config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    return run_setup(config)
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from sync.cli import run_sandbox
 
@@ -366,6 +385,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    "setup": cmd_setup,
 }
 
 
