@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from leadtui import __version__
+from leadtui.safe_text import clean  # light: re and unicodedata only
 
 if TYPE_CHECKING:
     from leadtui.config import Config
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=FORMATS, default="table")
 
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
+    commands.add_parser(
+        "setup", help="list what the CRM offers leadtui and create the properties it needs"
+    )
 
     sync = commands.add_parser("sync", help="pull and push with the configured CRM, headless")
     mode = sync.add_mutually_exclusive_group()
@@ -99,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=7)
     sandbox.add_argument("--db", metavar="PATH", help="keep the sandbox's data in this file")
     sandbox.add_argument("--token", help="the Bearer token it accepts (default: generated)")
+    sandbox.add_argument(
+        "--enterprise", action="store_true", help="an Enterprise account: web activity answers"
+    )
+    sandbox.add_argument(
+        "--unique-on-engagements",
+        action="store_true",
+        help="allow unique-value properties on calls, emails, meetings and notes",
+    )
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
     return parser
@@ -360,7 +372,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     problems = 0
     for check in run_checks(locations, explicit_config=bool(args.config)):
         mark = "ok " if check.ok else "FIX"
-        print(f"{mark}  {check.name}: {check.detail}")
+        print(clean(f"{mark}  {check.name}: {check.detail}"))
         problems += not check.ok
     return EXIT_OK if problems == 0 else EXIT_ERROR
 
@@ -375,6 +387,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return run_sync(ws, now=_now(args) if args.now else None, watch=args.watch)
     finally:
         ws.close()
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from sync.setup import run_setup
+
+    locations = _locations(args)
+    config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    return run_setup(config)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -401,6 +421,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    "setup": cmd_setup,
 }
 
 
@@ -428,13 +449,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK  # `leadtui queue | head` is not an error
     except Exception as exc:
         if isinstance(exc, _user_errors()):
-            print(f"leadtui: {exc}", file=sys.stderr)
+            print(f"leadtui: {clean(str(exc))}", file=sys.stderr)
             return EXIT_ERROR
         # The last line of defence: users never see a traceback.
         if os.environ.get("LEADTUI_DEBUG"):
             raise
         print(
-            f"leadtui: unexpected error ({type(exc).__name__}: {exc}); "
+            f"leadtui: unexpected error ({type(exc).__name__}: {clean(str(exc), 300)}); "
             "run again with LEADTUI_DEBUG=1 for details and report it.",
             file=sys.stderr,
         )

@@ -39,6 +39,16 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class Feature:
+    """One capability leadtui uses, as the CRM offers it to this token."""
+
+    name: str  # contacts_read, contacts_write, owners, calls, emails, notes, meetings,
+    # deals, web_activity, custom_properties (an adapter may add its own)
+    available: bool
+    why: str = ""  # when not available: the missing scope/tier/ability and how to add it
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """Who the token belongs to, as far as the CRM says."""
 
@@ -142,6 +152,14 @@ class CrmAdapter(Protocol):
 
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
         """Write these Lead fields (leadtui names and values) to the CRM record."""
+        ...
+
+    def features(self) -> list[Feature]:
+        """Read-only probe of the CRM: what this token and account can do."""
+        ...
+
+    def setup(self) -> list[str]:
+        """Create what leadtui needs in the CRM; idempotent; one line per thing it did."""
         ...
 
     def close(self) -> None: ...
