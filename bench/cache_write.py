@@ -54,14 +54,15 @@ def _workspace(folder: Path) -> Workspace:
     return Workspace.open(parse("[user]\nrole = 'manager'\n"), Locations(folder / "c.toml", folder))
 
 
-def leadtui_write(folder: Path, batches: list[list[PulledLead]]) -> float:
+def leadtui_write(folder: Path, batches: list[list[PulledLead]]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of leadtui writing these pages."""
     ws = _workspace(folder)
     try:
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         for page in batches:
             with ws.session() as session:
                 cache.write_page(session.connection(), page, NOW)
-        return time.perf_counter() - started
+        return time.process_time() - cpu, time.perf_counter() - started
     finally:
         ws.close()
 
@@ -75,7 +76,9 @@ def stored_rows(database: Path) -> dict[str, tuple[list[str], list[tuple[Any, ..
         return found
 
 
-def raw_write(folder: Path, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
+def raw_write(
+    folder: Path, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+) -> tuple[float, float]:
     _workspace(folder).close()  # the same tables and indexes, empty
     leads = rows["lead"][1]
     by_lead: dict[str, dict[int, list[tuple[Any, ...]]]] = {}
@@ -102,13 +105,13 @@ def raw_write(folder: Path, rows: dict[str, tuple[list[str], list[tuple[Any, ...
     conn = sqlite3.connect(folder / "leadtui.db")
     try:
         conn.execute("PRAGMA synchronous=NORMAL")  # as leadtui's engine sets it
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         for page, events, touches in batches:
             conn.executemany(sql["lead"], page)
             conn.executemany(sql["event"], events)
             conn.executemany(sql["touch"], touches)
             conn.commit()
-        return time.perf_counter() - started
+        return time.process_time() - cpu, time.perf_counter() - started
     finally:
         conn.close()
 
@@ -120,12 +123,15 @@ def run(leads: int) -> dict[str, Any]:
         rows = stored_rows(Path(tmp) / "leadtui" / "leadtui.db")
         raw = raw_write(Path(tmp) / "raw", rows)
     counts = {table: len(rows[table][1]) for table in TABLES}
-    ratio = raw / ours
+    ratio = raw[0] / ours[0]  # CPU: on a loaded machine wall time measures the neighbours
     return {
         "leads": leads,
         "rows": counts,
-        "leadtui_write_s": round(ours, 3),
-        "raw_executemany_s": round(raw, 3),
+        "leadtui_write_cpu_s": round(ours[0], 3),
+        "raw_executemany_cpu_s": round(raw[0], 3),
+        "leadtui_write_wall_s": round(ours[1], 3),
+        "raw_executemany_wall_s": round(raw[1], 3),
+        "wall_ratio": round(raw[1] / ours[1], 2),
         "ratio": round(ratio, 2),
         "goal": GOAL,
         "met": ratio >= GOAL,
@@ -136,8 +142,9 @@ def report(results: dict[str, Any]) -> None:
     mark = "met" if results["met"] else "NOT MET"
     rows = ", ".join(f"{n:,} {PLURAL[t]}" for t, n in results["rows"].items())
     print(
-        f"  cache write of {rows}: leadtui {results['leadtui_write_s']:.2f} s, raw executemany"
-        f" {results['raw_executemany_s']:.2f} s = {results['ratio']}x   goal >= {GOAL}x   {mark}"
+        f"  cache write of {rows}: leadtui {results['leadtui_write_cpu_s']:.2f} s CPU, raw"
+        f" executemany {results['raw_executemany_cpu_s']:.2f} s = {results['ratio']}x"
+        f"   goal >= {GOAL}x   {mark}   (wall {results['wall_ratio']}x)"
     )
 
 
