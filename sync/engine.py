@@ -106,6 +106,8 @@ class SyncEngine:
             with self.ws.session() as session:
                 conn = session.connection()
                 ids = cache.write_page(conn, page.leads, now)
+                if page.archived:
+                    report.archived += len(cache.mark_archived(conn, page.archived))
                 if self.refresh:
                     self.ws.refresh(session, ids, now)
                 if page.cursor:
