@@ -98,10 +98,20 @@ def stamp(moment: datetime) -> str:
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:
-    """What a lead looks like now, short: any change to a field BottleCRM lists changes it."""
-    kept = {k: v for k, v in record.items() if k not in VOLATILE}
+    """What a lead looks like now, short: any change to a field BottleCRM lists changes it.
+    Nested records (assignees, creator, tags) count by id: their own details (a user's last
+    login) change without the lead changing."""
+    kept = {k: _ids(v) for k, v in record.items() if k not in VOLATILE}
     raw = json.dumps(kept, sort_keys=True, default=str).encode()
     return hashlib.blake2b(raw, digest_size=8).hexdigest()
+
+
+def _ids(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return value.get("id", value)
+    if isinstance(value, list):
+        return [_ids(v) for v in value]
+    return value
 
 
 def contact_mark(record: Mapping[str, Any]) -> str:

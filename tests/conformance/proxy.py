@@ -3,7 +3,7 @@
 It forwards each request to the upstream server as it is and relays the reply, unless told
 otherwise: `drop_reply_to(method, path_prefix)` makes the next matching request reach the server
 (which commits it) and then closes the client's connection without a reply, the lost reply an
-adapter must survive without making a second record; `down()` refuses every connection. It
+adapter must survive without making a second record; `down = True` cuts every connection. It
 speaks HTTP/1.1 with Content-Length bodies, which is all httpx sends to a JSON API.
 """
 
@@ -23,6 +23,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._drops: list[tuple[str, str]] = []
         self.dropped = 0
+        self.down = False  # True: every connection is closed at once, as by a dead network
         self.forwarded: list[tuple[str, str]] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self
@@ -62,6 +63,8 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         proxy = self.server.proxy
+        if proxy.down:
+            return
         upstream = http.client.HTTPConnection(*proxy.upstream, timeout=60)
         try:
             while self._one(proxy, upstream):
