@@ -61,7 +61,7 @@ class BottleCrmAdapter:
             page_size=2 * PAGE,
             requests_per_10s=0,  # BottleCRM sends no rate-limit headers and sets no limit
             searches_per_second=0.0,
-            lead_fields=frozenset({"status"}),
+            lead_fields=frozenset({"status", "deal_value"}),
         )
         self._owners: list[Owner] | None = None
 
@@ -160,8 +160,8 @@ class BottleCrmAdapter:
             Feature(
                 "deals",
                 False,
-                "converting a lead makes a BottleCRM opportunity; leadtui does not read "
-                "opportunities, so deal values, won and lost stay in leadtui.",
+                "converting a lead makes a BottleCRM opportunity with the deal value; leadtui "
+                "does not read opportunities, so won and lost stay in leadtui.",
             ),
             Feature("web_activity", False, f"{missing} page views, downloads or webinar records."),
             Feature(
@@ -389,21 +389,36 @@ class BottleCrmAdapter:
 
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
         status = fields.get("status")
-        if status:
-            lead_status = LeadStatus(status)
-            target = bm.BOTTLE_STATUS_OF.get(lead_status)
-            if target is None:
-                raise RequestError(
-                    422,
-                    "UNSUPPORTED",
-                    f"BottleCRM leads have no {lead_status.value} status; record it on the "
-                    "opportunity in BottleCRM",
-                )
-            # A PATCH of the same status twice lands the same: safe to retry.
-            self._call("PATCH", f"/api/leads/{lead_crm_id}/", json={"status": target})
-        # Other fields (snooze, deal value, flags, reason) have no BottleCRM lead field: they
-        # stay leadtui's (see features()).
+        if not status:
+            # Snoozes, flags and reasons have no BottleCRM lead field: they stay leadtui's
+            # (see features()).
+            return PushResult(lead_crm_id)
+        lead_status = LeadStatus(status)
+        target = bm.BOTTLE_STATUS_OF.get(lead_status)
+        if target is None:
+            raise RequestError(
+                422,
+                "UNSUPPORTED",
+                f"BottleCRM leads have no {lead_status.value} status; record it on the "
+                "opportunity in BottleCRM",
+            )
+        body: dict[str, Any] = {"status": target}
+        if target == "converted" and fields.get("deal_value") is not None:
+            # Converting makes the opportunity from the lead's amount (leads/services.py).
+            body["opportunity_amount"] = str(fields["deal_value"])
+        try:
+            self._call("PATCH", f"/api/leads/{lead_crm_id}/", json=body)
+        except RequestError as exc:
+            # Converting twice is refused (400). A retry after a lost reply meets that refusal
+            # when the first try converted it: then the change has landed.
+            if exc.status != 400 or target != "converted" or not self._converted(lead_crm_id):
+                raise
         return PushResult(lead_crm_id)
+
+    def _converted(self, lead_crm_id: str) -> bool:
+        detail = self._detail(lead_crm_id) or {}
+        record = detail.get("lead_obj")
+        return isinstance(record, Mapping) and bm.text(record, "status") == "converted"
 
 
 def _halves(reply: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], bool]:

@@ -138,6 +138,7 @@ def lead_of(record: Mapping[str, Any]) -> Lead:
     status = STATUS_OF.get(text(record, "status"))
     if status is None:
         raise BadRecord(f"unknown status {record.get('status')!r}")
+    amount = _number(record.get("opportunity_amount"))
     name = " ".join(p for p in (text(record, "first_name"), text(record, "last_name")) if p)
     return Lead(
         id=0,
@@ -153,7 +154,16 @@ def lead_of(record: Mapping[str, Any]) -> Lead:
         job_title=text(record, "job_title"),
         industry=text(record, "industry"),
         country=text(record, "country"),
+        # The amount a converted lead's opportunity was made with; before that an estimate.
+        deal_value=amount if status is LeadStatus.CONVERTED else None,
     )
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def split_marker(body: str) -> tuple[str, str, str, str]:
