@@ -21,6 +21,7 @@ import base64
 import json
 import zlib
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +65,9 @@ class BottleCrmAdapter:
             lead_fields=frozenset({"status", "deal_value"}),
         )
         self._owners: list[Owner] | None = None
+        # BottleCRM serves requests side by side (uvicorn, a thread each); four keep a page's
+        # per-lead reads from queueing one behind another without crowding a small server.
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bottlecrm")
 
     @classmethod
     def from_config(
@@ -88,6 +92,7 @@ class BottleCrmAdapter:
         return cls(client(policy), client(RetryPolicy(attempts=1)))
 
     def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self.http.close()
         self.creates.close()
 
@@ -265,20 +270,34 @@ class BottleCrmAdapter:
     def _assemble(
         self, changed: list[tuple[Mapping[str, Any], bool]]
     ) -> tuple[list[PulledLead], list[Skipped]]:
-        leads: list[PulledLead] = []
+        """Map the changed leads and read their comments (and interactions when their contact
+        times moved): two requests a lead, run side by side on a small pool."""
         skipped: list[Skipped] = []
+        mapped = []
         for record, contacted in changed:
             crm_id = bm.text(record, "id") or "?"
             try:
-                lead = bm.lead_of(record)
+                mapped.append((record, bm.lead_of(record), contacted))
             except bm.BadRecord as exc:
                 skipped.append(Skipped(crm_id, f"lead {crm_id}: {exc}"))
-                continue
-            touches = tuple(self._touches(crm_id, skipped)) if contacted else ()
-            notes = tuple(self._notes(crm_id))
+        jobs = [
+            (record, lead, self._pool.submit(self._activity, lead.crm_id, contacted))
+            for record, lead, contacted in mapped
+        ]
+        leads: list[PulledLead] = []
+        for record, lead, job in jobs:
+            touches, notes, bad = job.result()
+            skipped.extend(bad)
             modified = bm.when(record, "updated_at") or lead.created_at
             leads.append(PulledLead(lead, modified, (), touches, notes))
         return leads, skipped
+
+    def _activity(
+        self, crm_id: str, contacted: bool
+    ) -> tuple[tuple[PulledTouch, ...], tuple[PulledNote, ...], list[Skipped]]:
+        skipped: list[Skipped] = []
+        touches = tuple(self._touches(crm_id, skipped)) if contacted else ()
+        return touches, tuple(self._notes(crm_id)), skipped
 
     def _interactions(self, lead_crm_id: str) -> Iterator[Mapping[str, Any]]:
         offset = 0
