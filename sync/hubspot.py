@@ -8,7 +8,7 @@ not touch the modified date, so archived contacts are reconciled through their o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -364,6 +364,24 @@ class HubSpotAdapter:
         )
         return PushResult(crm_id)
 
+    def read_fields(self, lead_crm_id: str, fields: Collection[str]) -> Mapping[str, Any]:
+        """The contact's current values of these fields (sync.protocol.FieldReader), in one
+        batch read, mapped exactly as the pull maps them."""
+        reply = self.http.call(
+            "POST",
+            "/crm/v3/objects/contacts/batch/read",
+            json={"properties": list(hm.CONTACT_PROPERTIES), "inputs": [{"id": lead_crm_id}]},
+        )
+        results = [r for r in (reply or {}).get("results") or [] if isinstance(r, Mapping)]
+        if not results:
+            return {}  # gone (archived): the push itself will say so
+        try:
+            lead = hm.contact_to_lead(results[0], self._owner_emails())
+        except hm.BadRecord:
+            return {}  # nothing to compare: the pull reports the damaged record
+        values = {name: getattr(lead, name) for name in fields if name in READ_BACK_FIELDS}
+        return {k: getattr(v, "value", v) for k, v in values.items()}  # enums as the cache has them
+
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
         props: dict[str, Any] = {}
         status = fields.get("status")
@@ -379,6 +397,10 @@ class HubSpotAdapter:
                 "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}
             )
         return PushResult(lead_crm_id)
+
+
+# Lead fields a contact keeps (update_lead writes them): the ones worth reading back.
+READ_BACK_FIELDS = frozenset({"status", "email_bad"})
 
 
 def _filter(name: str, operator: str, value: object) -> dict[str, Any]:
