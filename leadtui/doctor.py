@@ -29,6 +29,16 @@ def run_checks(locations: Locations, explicit_config: bool = False) -> Iterator[
     yield _check_keyring(config)
     if config is not None:
         yield _check_user(config)
+        yield from _check_crm(config)
+
+
+def _check_crm(config: Config) -> Iterator[Check]:
+    """Reach the CRM with the token (read-only) and list what it offers: a bad token or an
+    unreachable CRM is FIX; an optional feature that is off is reported with how to add it."""
+    from sync.setup import crm_checks
+
+    for name, ok, detail in crm_checks(config):
+        yield Check(name, ok, detail)
 
 
 def _check_data_dir(locations: Locations) -> Check:

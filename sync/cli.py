@@ -67,6 +67,7 @@ def summary(result: SyncResult) -> str:
         shown = "; ".join(result.skipped[:3]) + ("; ..." if len(result.skipped) > 3 else "")
         parts.append(f"{len(result.skipped)} CRM records skipped ({shown})")
     line = "sync: " + ", ".join(parts) + "."
+    line = " ".join([line, *result.notices])
     return f"{line} {result.error}" if result.error else line
 
 
@@ -167,4 +168,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         argv += ["--db", args.db]
     if args.token:
         argv += ["--token", args.token]
+    if getattr(args, "enterprise", False):
+        argv.append("--enterprise")
+    if getattr(args, "unique_on_engagements", False):
+        argv.append("--unique-on-engagements")
     return int(sandbox_main(argv) or 0)

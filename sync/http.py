@@ -39,6 +39,21 @@ class ServerError(CrmUnavailable):
     this request it cannot take (sync/outbox.py tells the two apart)."""
 
 
+class Forbidden(AuthError):
+    """HTTP 403: the token works but lacks a scope, or the account lacks a tier, for this call.
+    For an optional feature the adapter turns the feature off; for a core one it is fatal."""
+
+    def __init__(self, message: str, detail: str, scopes: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.scopes = scopes
+
+
+class OutcomeUnknown(CrmUnavailable):
+    """A write was sent and no answer came back (timeout, connection lost, 5xx): it may or may
+    not have been applied. Never retried blindly; the adapter looks the record up first."""
+
+
 class Budget:
     """At most `limit` calls in any rolling `window` seconds, as the server counts them.
 
@@ -154,6 +169,21 @@ def _error_text(response: httpx.Response) -> tuple[str, str]:
     return category, str(body.get("message") or response.reason_phrase)[:500]
 
 
+def _required_scopes(response: httpx.Response) -> tuple[str, ...]:
+    """The scopes a 403 MISSING_SCOPES body names (errors[].context.requiredGranularScopes)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ()
+    found: list[str] = []
+    for error in (body.get("errors") or []) if isinstance(body, dict) else []:
+        context = error.get("context") if isinstance(error, dict) else None
+        if isinstance(context, dict):
+            for key in ("requiredGranularScopes", "requiredScopes"):
+                found += [str(s) for s in context.get(key) or []]
+    return tuple(found)
+
+
 def _daily_limit(response: httpx.Response) -> bool:
     """A 429 for the daily quota: retrying within seconds cannot help."""
     try:
@@ -257,8 +287,13 @@ class Http:
         json: Any = None,
         params: dict[str, Any] | None = None,
         search: bool = False,
+        unsafe: bool = False,
     ) -> Any:
-        """The decoded JSON reply (None for 204), retrying what is worth retrying."""
+        """The decoded JSON reply (None for 204), retrying what is worth retrying.
+
+        `unsafe`: a write that must not be repeated blindly (a create without a unique key).
+        It is retried only when it surely never reached the CRM (connection refused, 429);
+        otherwise OutcomeUnknown is raised for the caller to look the record up."""
         last, answered = "", False
         for attempt in range(self.retry.attempts):
             search_slot = self.search_budget.acquire() if search and self.search_budget else 0
@@ -266,13 +301,21 @@ class Http:
             self.requests += 1
             try:
                 response = self._request(method, path, json=json, params=params)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 last, answered = "timed out", False
                 retry_after = None
+                if unsafe and not isinstance(exc, httpx.ConnectTimeout):
+                    raise OutcomeUnknown(
+                        f"The CRM did not answer a write in time ({last})."
+                    ) from None
             except httpx.TransportError as exc:
                 # Connection refused/reset: the CRM or the network is down for a moment.
                 last, answered = f"connection failed ({type(exc).__name__})", False
                 retry_after = None
+                if unsafe and not isinstance(exc, httpx.ConnectError):
+                    raise OutcomeUnknown(
+                        f"The CRM dropped a write without answering ({last})."
+                    ) from None
             else:
                 status = response.status_code
                 if status < 300:
@@ -284,9 +327,14 @@ class Http:
                         "token or set LEADTUI_CRM_TOKEN."
                     )
                 if status == 403:
-                    raise AuthError(
-                        f"The token lacks a permission this sync needs (HTTP 403: {message}); "
-                        "give the private app the CRM contact, owner and engagement scopes."
+                    scopes = _required_scopes(response)
+                    wanted = f" (needs {', '.join(scopes)})" if scopes else ""
+                    raise Forbidden(
+                        f"The token lacks a permission this sync needs (HTTP 403{wanted}: "
+                        f"{message}); give the private app the CRM contact, owner and "
+                        "engagement scopes.",
+                        message,
+                        scopes,
                     )
                 if status not in RETRY_STATUSES:
                     raise RequestError(status, category, message)
@@ -298,6 +346,8 @@ class Http:
                 last = f"HTTP {status} {category}: {message}"
                 answered = status >= 500
                 retry_after = _retry_after(response)
+                if unsafe and status != 429:
+                    raise OutcomeUnknown(f"The CRM failed a write ({last}); it may have landed.")
             finally:
                 if slot:
                     self.budget.release(slot)  # type: ignore[union-attr]

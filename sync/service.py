@@ -51,6 +51,7 @@ class SyncResult:
     new_lead_ids: list[int] = field(default_factory=list)
     error: str | None = None  # one sentence for the rep; never the token
     skipped: list[str] = field(default_factory=list)  # "<crm id>: why", records not stored
+    notices: list[str] = field(default_factory=list)  # optional features off, one sentence each
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ class SyncService:
             updated = push_outbox(self.ws, adapter, now, self.progress)
             result.pushed = created.done + updated.done
             result.new_lead_ids = self._lead_ids_after(before)
+            result.notices = list(getattr(adapter, "notices", ()))
         except CrmUnavailable as exc:
             result.online, result.error = False, str(exc)
         except AuthError as exc:
