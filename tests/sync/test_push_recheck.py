@@ -56,9 +56,6 @@ def test_an_unmoved_field_is_pushed(
     engine.pull(NOW)
     lead = working_lead(workspace)
     workspace.disqualify(lead.id or 0, "Duplicate", NOW)
-    requests = engine.adapter.http.requests  # type: ignore[attr-defined]
     assert push_outbox(workspace, engine.adapter, NOW).done == 1
     contact = sandbox.crm.contact(lead.crm_id or "")
     assert contact["hs_lead_status"] == "UNQUALIFIED"
-    # One read of the record, one write: the check costs a single request.
-    assert engine.adapter.http.requests - requests == 2  # type: ignore[attr-defined]
