@@ -216,7 +216,10 @@ class BottleCrmAdapter:
                 mark = [bm.fingerprint(record), bm.contact_mark(record)]
                 seen[crm_id] = mark
                 if known.get(crm_id) != mark:
-                    changed.append((record, known.get(crm_id, ["", ""])[1] != mark[1]))
+                    # Touches are outbound interactions, and BottleCRM keeps the latest one's
+                    # time on the lead: none means there is nothing to read.
+                    moved = known.get(crm_id, ["", ""])[1] != mark[1]
+                    changed.append((record, moved and bool(record.get("last_outbound_at"))))
             leads, skipped = self._assemble(changed)
             yield PullPage(tuple(leads), "", tuple(skipped), requests=self.http.requests - counted)
             counted = self.http.requests
