@@ -159,6 +159,14 @@ class CrmAdapter(Protocol):
         """Write these Lead fields (leadtui names and values) to the CRM record."""
         ...
 
+    def features(self) -> list[Feature]:
+        """Read-only probe of the CRM: what this token and account can do."""
+        ...
+
+    def setup(self) -> list[str]:
+        """Create what leadtui needs in the CRM; idempotent; one line per thing it did."""
+        ...
+
     def close(self) -> None: ...
 
 
