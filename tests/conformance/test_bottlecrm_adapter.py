@@ -106,6 +106,20 @@ def test_converting_carries_the_deal_value_and_a_repeat_is_not_an_error(
     adapter.update_lead(target, {"status": LeadStatus.CONVERTED.value, "deal_value": 12000.0})
 
 
+def test_a_conversion_bottlecrm_refuses_is_rejected_with_its_reason(
+    crm: BottleCrmDriver, workspace: Workspace
+) -> None:
+    target = crm.new_lead(crm.user_email)
+    crm.call("PATCH", f"/api/leads/{target}/", json={"email": ""})
+    pull(workspace, crm)
+    workspace.convert(local_id(workspace, target), 500.0, NOW)
+    push_outbox(workspace, crm.adapter(), NOW)
+    with workspace.session() as session:
+        op = session.exec(select(OutboxRow).where(OutboxRow.kind == "update_lead")).one()
+    assert op.state == "dead" and "needs an email address" in op.last_error
+    assert crm.status_of(target) == LeadStatus.NEW
+
+
 def test_a_linkedin_touch_is_refused_in_one_sentence_not_faked(
     crm: BottleCrmDriver, workspace: Workspace
 ) -> None:
