@@ -169,11 +169,8 @@ class BottleCrmAdapter:
                 "does not read opportunities, so won and lost stay in leadtui.",
             ),
             Feature("web_activity", False, f"{missing} page views, downloads or webinar records."),
-            Feature(
-                "custom_properties",
-                False,
-                "not needed: leadtui's op ids ride in a marker line of the interaction or comment.",
-            ),
+            # BottleCRM has custom fields; leadtui needs none (its op ids ride in a marker line).
+            Feature("custom_properties", True),
             Feature(
                 "incremental_pull",
                 False,
