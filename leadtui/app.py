@@ -27,6 +27,7 @@ from leadtui.screens.sync_loop import (
     SyncView,
     progress_text,
 )
+from leadtui.screens.team_watch import TeamChanged, TeamWatch
 from leadtui.workspace import Workspace
 from widgets.sync_status import SyncStatusLine
 
@@ -72,6 +73,7 @@ class LeadTuiApp(App[None]):
         self._where = where
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
+        self.team: TeamWatch | None = None  # on a team database instead of `sync`
         self._service: Any = None
         self._adapters: list[Any] = []
 
@@ -98,6 +100,12 @@ class LeadTuiApp(App[None]):
     # -- sync ------------------------------------------------------------------------------
 
     def _start_sync(self, ws: Workspace) -> None:
+        if ws.is_team:
+            # The team's one sync talks to the CRM; this app listens for what it writes.
+            self.team = TeamWatch(self, ws)
+            self.team.start()
+            self._show_sync()
+            return
         if self._adapter_factory is None:
             return  # no CRM token: the cache is all there is, and the status line stays hidden
         from sync.service import SyncService
@@ -123,6 +131,8 @@ class LeadTuiApp(App[None]):
     @property
     def sync_view(self) -> SyncView:
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
+        if self.team is not None:
+            return self.team.view
         return self.sync.view if self.sync is not None else SyncView()
 
     def sync_soon(self) -> None:
@@ -151,19 +161,34 @@ class LeadTuiApp(App[None]):
         self.sync.landed(message.outcome)
         self._show_sync()
         result, names = message.outcome.result, message.outcome.new_leads
-        if names:
-            shown = ", ".join(list(names.values())[:3])
-            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-            self.notify(
-                f"{shown}{more}: the speed-to-lead clock is running.",
-                title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
-                markup=False,
-                timeout=8,
-            )
+        self._announce(names)
+        self._reload_screens(bool(names or result.pulled or result.pushed))
+
+    def on_team_changed(self, message: TeamChanged) -> None:
+        """The team database changed (NOTIFY): new status; screens read again if rows moved."""
+        if self.team is None:
+            return
+        self.team.view = message.view
+        self._show_sync()
+        self._announce(message.new_leads)
+        self._reload_screens(message.rows_changed)
+
+    def _announce(self, names: dict[int, str]) -> None:
+        if not names:
+            return
+        shown = ", ".join(list(names.values())[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        self.notify(
+            f"{shown}{more}: the speed-to-lead clock is running.",
+            title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
+            markup=False,
+            timeout=8,
+        )
+
+    def _reload_screens(self, changed: bool) -> None:
         from leadtui.screens.conflicts import ConflictsScreen
         from leadtui.screens.manager import ManagerScreen
 
-        changed = bool(names or result.pulled or result.pushed)
         for screen in self.screen_stack:
             # Screens read the cache again: new leads and CRM changes show without waiting for
             # their own reload timers. The conflicts screen always does: its counts may move.
@@ -178,6 +203,13 @@ class LeadTuiApp(App[None]):
             self._show_sync()
 
     def action_sync_now(self) -> None:
+        if self.team is not None:
+            self.notify(
+                "This is a team workspace: the team's sync talks to the CRM, "
+                f"every {self.team.view.interval} s.",
+                markup=False,
+            )
+            return
         if self.sync is None:
             self.notify("Sync is off: no CRM token (run `leadtui login`).", markup=False)
             return
@@ -196,6 +228,8 @@ class LeadTuiApp(App[None]):
     def close_sync(self) -> None:
         """Stop syncing, without waiting for a run under way (SyncService.close would wait for
         its lock); what a cut run leaves is safe, see SyncLoop.run_now."""
+        if self.team is not None:
+            self.team.stop()
         if self.sync is not None:
             self.sync.stop()
         if self._service is None:

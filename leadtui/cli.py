@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--status", action="store_true", help="list pending, dead and conflicted changes"
     )
+    sync.add_argument(
+        "--team",
+        action="store_true",
+        help="the team's one sync on a team database: every rep's leads and outbox",
+    )
 
     sandbox = commands.add_parser("sandbox", help="run the sandbox CRM in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -270,7 +275,12 @@ def _open_tui(
     locations = locations or _locations(args)
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
     workspace = None
-    if locations.database.exists() or explicit:
+    config = _config(locations, explicit) if locations.config_path.exists() or explicit else None
+    if config is not None and config.store.is_team:
+        # A rep on the team database: the team's sync talks to the CRM, never this app.
+        workspace = Workspace.open(config, locations)
+        adapter_factory = None
+    elif locations.database.exists() or explicit:
         config = _config(locations, explicit)
         workspace = Workspace.open(config, locations)
         adapter_factory = adapter_factory or _configured_adapter(config)
@@ -324,7 +334,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         if args.status:
             return run_status(ws)
-        return run_sync(ws, now=_now(args) if args.now else None, watch=args.watch)
+        now = _now(args) if args.now else None
+        return run_sync(ws, now=now, watch=args.watch, team=args.team)
     finally:
         ws.close()
 

@@ -64,8 +64,9 @@ class Listener:
     """Calls `on_change(tables)` from its own thread after each burst of notices.
 
     A burst is what arrives within `quiet` seconds, so a pull writing page after page wakes the
-    app a few times a second at most. A lost connection is retried every `retry` seconds; after
-    reconnecting `on_change({"*"})` says everything may have changed.
+    app a few times a second at most. After each connect `on_change({"*"})` says everything may
+    have changed (notices sent while away are lost); a lost connection is reported to `on_lost`
+    with the reason and retried every `retry` seconds.
     """
 
     def __init__(
@@ -73,11 +74,13 @@ class Listener:
         engine: Engine,
         on_change: Callable[[set[str]], None],
         *,
+        on_lost: Callable[[str], None] | None = None,
         quiet: float = 0.25,
         retry: float = 2.0,
     ) -> None:
         self._url = libpq_url(engine)
         self._on_change = on_change
+        self._on_lost = on_lost
         self._quiet = quiet
         self._retry = retry
         self._stop = threading.Event()
@@ -96,18 +99,17 @@ class Listener:
     def _run(self) -> None:
         import psycopg
 
-        first = True
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._url, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.listening.set()
-                    if not first:
-                        self._on_change({EVERYTHING})
-                    first = False
+                    self._on_change({EVERYTHING})
                     self._listen(conn)
-            except psycopg.Error:
+            except psycopg.Error as exc:
                 self.listening.clear()
+                if self._on_lost is not None and not self._stop.is_set():
+                    self._on_lost(str(exc).strip().splitlines()[0] if str(exc) else "lost")
                 self._stop.wait(self._retry)
         self.listening.clear()
 
