@@ -66,8 +66,10 @@ class LeadTuiApp(App[None]):
         *,
         where: str = "",
         adapter_factory: AdapterFactory | None = None,
+        board: bool = False,
     ) -> None:
         super().__init__()
+        self._board_first = board
         self.workspace = workspace
         self.clock = clock
         self._where = where
@@ -85,7 +87,7 @@ class LeadTuiApp(App[None]):
             self.set_keymap(dict(self.workspace.config.keys))
         self.push_screen(QueueScreen())
         self._start_sync(self.workspace)
-        if self.workspace.config.user.role == "manager":
+        if self.workspace.config.user.role == "manager" or self._board_first:
             # A manager opens on the team's SLA board; escape goes back to the queue below it.
             from leadtui.screens.manager import ManagerScreen
 
@@ -254,8 +256,9 @@ def run(
     clock: Clock = system_clock,
     where: str = "",
     adapter_factory: AdapterFactory | None = None,
+    board: bool = False,
 ) -> int:
-    app = LeadTuiApp(workspace, clock, where=where, adapter_factory=adapter_factory)
+    app = LeadTuiApp(workspace, clock, where=where, adapter_factory=adapter_factory, board=board)
     try:
         app.run()
     finally:

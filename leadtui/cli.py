@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO-TIME",
         help="pretend it is this time (reproducible reports and scripts)",
     )
+    parser.add_argument(
+        "--board", action="store_true", help="open on the team's SLA board, whatever your role"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="seed a demo workspace and open it")
@@ -105,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--token", help="the Bearer token it accepts (default: generated)")
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
+
+    serve = commands.add_parser(
+        "serve", help="the app (the SLA board first) in a browser, behind a login token"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
     return parser
 
 
@@ -305,7 +314,13 @@ def _open_tui(
             workspace = Workspace.open(config, locations)
     fixed = _parse_when(args.now, "--now") if args.now else None
     clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
-    return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
+    return run(
+        workspace,
+        clock,
+        where=str(locations.data_dir),
+        adapter_factory=adapter_factory,
+        board=bool(getattr(args, "board", False)),
+    )
 
 
 def _configured_adapter(config: Config) -> Callable[[], object] | None:
@@ -352,6 +367,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
         ws.close()
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from leadtui.serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port; give 1-65535, or 0 for a free one.")
+    # Each browser tab runs the app on the same workspace as this command was given.
+    passthrough: list[str] = []
+    for flag, value in (("--config", args.config), ("--data-dir", args.data_dir)):
+        if value:
+            passthrough += [flag, str(Path(value).expanduser().resolve())]
+    if args.now:
+        passthrough += ["--now", args.now]
+    _config(_locations(args), explicit=bool(args.config))  # a bad config says so here, once
+    try:
+        return serve(args.host, args.port, passthrough)
+    except OSError as exc:
+        raise CliError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}.") from exc
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from sync.cli import run_sandbox
 
@@ -376,6 +410,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    "serve": cmd_serve,
 }
 
 
