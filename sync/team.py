@@ -65,6 +65,8 @@ def team_lock(ws: Workspace, now: datetime) -> Iterator[None]:
         try:
             yield
         finally:
+            with ws.session() as session:  # no longer running anywhere
+                cache.write_cursor(session.connection(), TEAM_SYNC, "", now)
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TEAM_LOCK})
             conn.commit()
     finally:

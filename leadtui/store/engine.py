@@ -160,6 +160,10 @@ def open_engine(url: str, migrations: Sequence[Migration] | None = None) -> Engi
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
                 conn.exec_driver_sql("PRAGMA schema_version").fetchone()  # reads the header
         ensure_schema(engine, migrations if migrations is not None else MIGRATIONS)
+        if is_team(engine):
+            # Opening used two connections (the schema lock's and the check's); a team database
+            # serves many apps, so none is kept idle: each app holds only what it uses.
+            engine.dispose()
     except StoreError:
         engine.dispose()
         raise

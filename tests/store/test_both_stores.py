@@ -178,7 +178,7 @@ def _touch_counts(ws: Workspace) -> tuple[Counter[str], Counter[str]]:
 
 @pytest.mark.parametrize("one_lead", [True, False], ids=["one lead", "many leads"])
 def test_many_writers_lose_nothing_and_duplicate_nothing(ws: Workspace, one_lead: bool) -> None:
-    writers, each = 8, 12
+    writers, each = 6, 8
     leads = _open_leads(ws, writers)
     jobs = [
         [(leads[0] if one_lead else leads[w], f"w{w}-{i}") for i in range(each)]
