@@ -76,6 +76,7 @@ class LeadTuiApp(App[None]):
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
         self.team: TeamWatch | None = None  # on a team database instead of `sync`
+        self.team_offline: SyncView | None = None  # on the rep's offline copy of one
         self._service: Any = None
         self._adapters: list[Any] = []
 
@@ -108,6 +109,17 @@ class LeadTuiApp(App[None]):
             self.team.start()
             self._show_sync()
             return
+        if ws.offline_copy:
+            self.team_offline = SyncView(
+                enabled=True,
+                first=False,
+                online=False,
+                team=True,
+                error="the team database cannot be reached: working on your offline copy; "
+                "restart leadtui when it is back to catch up",
+            )
+            self._show_sync()
+            return
         if self._adapter_factory is None:
             return  # no CRM token: the cache is all there is, and the status line stays hidden
         from sync.service import SyncService
@@ -135,6 +147,8 @@ class LeadTuiApp(App[None]):
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
         if self.team is not None:
             return self.team.view
+        if self.team_offline is not None:
+            return self.team_offline
         return self.sync.view if self.sync is not None else SyncView()
 
     def sync_soon(self) -> None:

@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
 
+    commands.add_parser(
+        "offline",
+        help="on a team database: catch up your offline copy, then refresh it with your leads",
+    )
+
     serve = commands.add_parser(
         "serve", help="the app (the SLA board first) in a browser, behind a login token"
     )
@@ -139,7 +144,15 @@ def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     locations = _locations(args)
     config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    if config.store.is_team:
+        from leadtui.offline import open_for_rep
+
+        return open_for_rep(config, locations, _say)
     return Workspace.open(config, locations)
+
+
+def _say(line: str) -> None:
+    print(f"leadtui: {line}", file=sys.stderr)
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
@@ -299,7 +312,9 @@ def _open_tui(
     config = _config(locations, explicit) if locations.config_path.exists() or explicit else None
     if config is not None and config.store.is_team:
         # A rep on the team database: the team's sync talks to the CRM, never this app.
-        workspace = Workspace.open(config, locations)
+        from leadtui.offline import open_for_rep
+
+        workspace = open_for_rep(config, locations, _say)
         adapter_factory = None
     elif locations.database.exists() or explicit:
         config = _config(locations, explicit)
@@ -386,6 +401,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}.") from exc
 
 
+def cmd_offline(args: argparse.Namespace) -> int:
+    from leadtui.offline import copy_path, refresh_copy
+
+    ws = _workspace(args)
+    try:
+        if not ws.config.store.is_team:
+            raise CliError("An offline copy is for a team workspace; set [store] url first.")
+        if ws.offline_copy:
+            raise CliError("The team database cannot be reached; your copy is as it was.")
+        path = copy_path(_locations(args).data_dir)
+        leads = refresh_copy(ws, path)
+    finally:
+        ws.close()
+    print(f"Your offline copy holds your {leads} leads: {path}.", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from sync.cli import run_sandbox
 
@@ -411,6 +443,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": cmd_demo,
     "doctor": cmd_doctor,
     "serve": cmd_serve,
+    "offline": cmd_offline,
 }
 
 

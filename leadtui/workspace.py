@@ -109,6 +109,7 @@ class Workspace:
         self.engine = engine
         self.locations = locations
         self.rules = Rules.from_config(config)
+        self.offline_copy = False  # a rep's copy of the team database (leadtui.offline)
 
     @classmethod
     def open(cls, config: Config, locations: Locations, url: str | None = None) -> Workspace:
