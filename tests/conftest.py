@@ -89,3 +89,19 @@ def seeded_store(request: pytest.FixtureRequest) -> Iterator[str | None]:
     template = request.getfixturevalue("seeded_pg_template")
     with fresh_database(require_server(), template=template) as url:
         yield url
+
+
+def set_up_portal(sandbox: object) -> list[str]:
+    """Run leadtui's own setup against a sandbox (creates leadtui's properties), as a user would
+    with `leadtui setup`; returns what it did."""
+    from sync.hubspot import HubSpotAdapter
+    from sync.sandbox import RunningSandbox
+
+    assert isinstance(sandbox, RunningSandbox)
+    adapter = HubSpotAdapter.from_config(
+        sandbox.base_url, sandbox.token, timeout_seconds=10.0, rate_limited=False
+    )
+    try:
+        return adapter.setup()
+    finally:
+        adapter.close()
