@@ -37,6 +37,7 @@ class SyncView:
     conflicts: int = 0
     error: str = ""
     interval: int = 10
+    team: bool = False  # the team's sync on a team database (screens.team_watch), not ours
 
 
 @dataclass
