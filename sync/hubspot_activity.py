@@ -19,7 +19,9 @@ from sync.protocol import PulledEvent, PulledNote, PulledTouch, Skipped
 
 ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "communications", "notes")
 BATCH_READ = 100  # inputs per batch read (HubSpot's limit)
-ASSOC_BATCH = 100  # inputs per association batch read (the sandbox caps batches at 100)
+# Inputs per v4 association batch read: HubSpot takes up to 1,000 (its changelog, "Batch Read
+# Limit for HubSpot Associations API", 2025).
+ASSOC_BATCH = 1000
 EVENTS_PAGE = 100
 
 EVENT_KINDS: dict[str, EventKind] = {

@@ -23,6 +23,9 @@ from sync.sandbox.webevents import to_json as event_json
 __all__ = ["HubSpotApi", "Query", "Reply"]
 MAX_EVENTS_LIMIT = 100
 MAX_ASSOCIATIONS_PAGE = 500
+# "batch read requests submitted to the Associations API may not exceed 1000 IDs per request
+# body" (developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api).
+MAX_ASSOCIATION_READ_INPUTS = 1000
 _PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _PROPERTY_TYPES = {
     "string": PropType.STRING,
@@ -60,7 +63,7 @@ class HubSpotApi(ObjectEndpoints):
 
     def association_batch_read(self, from_type: str, to_type: str, body: dict[str, Any]) -> Reply:
         type_id = self._pair(from_type, to_type)
-        inputs = params.inputs(body)
+        inputs = params.inputs(body, MAX_ASSOCIATION_READ_INPUTS)
         results, errs = [], []
         with self.crm.lock:
             for item in inputs:

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from leadtui.demo import generate
 from leadtui.domain.models import Channel, LeadStatus, Outcome, Touch
+from leadtui.screens.loaders import load_detail
 from leadtui.store.tables import EventRow, LeadRow, TouchRow
 from sync.engine import SyncEngine
 from sync.http import Forbidden
@@ -24,6 +25,7 @@ from sync.sandbox.portal import Portal
 from sync.service import SyncService
 from tests.conftest import NOW
 from tests.sync.conftest import make_adapter, make_workspace
+from widgets.lead_detail_view import timeline_text
 
 PLAIN = Portal()
 ENTERPRISE = Portal(enterprise=True, unique_on_engagements=True)
@@ -134,6 +136,12 @@ def test_pull_on_either_portal_brings_touches_and_context(
         else:
             assert summaries and adapter.web_activity is False
             assert adapter.notices == [WEB_ACTIVITY_OFF]
+        lead_id = (summaries[0] if summaries else events[0]).lead_id
+        detail = load_detail(ws, lead_id, NOW)
+        assert detail is not None
+        said = timeline_text(detail).plain
+        expected = "analytics summary" if not portal.enterprise else "web-activity events"
+        assert said.startswith("From ") and expected in said.splitlines()[0]
         assert seen["GET /events/v3/events"] == (
             -(-sum(len(e) for e in box.crm.events.values()) // 100) if portal.enterprise else 1
         ), "one stream per pull, not a request per contact"
@@ -297,3 +305,24 @@ def test_a_push_before_setup_says_to_run_setup(box: RunningSandbox) -> None:
         assert "leadtui setup" in str(told.value)
     finally:
         adapter.close()
+
+
+def test_requests_of_a_first_pull_and_of_an_unchanged_incremental_one(
+    box: RunningSandbox, adapter: HubSpotAdapter, portal: Portal, tmp_path: Path
+) -> None:
+    adapter.setup()
+    ws = make_workspace(tmp_path / "ws", box.base_url)
+    try:
+        first = count_requests(adapter)
+        SyncEngine(ws, adapter, scope=Scope(None)).pull(NOW)
+        # Up to 1,000 contacts share one association read per type (six types).
+        assert first["POST /crm/v4/associations/contacts/calls/batch/read"] == 1
+        assert sum(v for k, v in first.items() if "/crm/v4/associations/" in k) == 6
+        first_total = sum(first.values())
+        adapter.http._client.event_hooks["request"].clear()
+        again = count_requests(adapter)
+        later = NOW + timedelta(hours=1)
+        SyncEngine(ws, adapter, scope=Scope(None), clock=lambda: later).pull(later)
+        assert sum(again.values()) <= 12 < first_total
+    finally:
+        ws.close()
