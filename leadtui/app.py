@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
+from leadtui.safe_text import clean, clean_lines
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
 from leadtui.screens.help import HelpScreen, keys_of
@@ -31,6 +32,8 @@ from leadtui.workspace import Workspace
 from widgets.sync_status import SyncStatusLine
 
 Clock = Callable[[], datetime]
+NOTIFY_LIMIT = 300  # characters one notification shows: a 100,000-character name must not
+TITLE_LIMIT = 60  # fill the screen
 AdapterFactory = Callable[[], Any]  # () -> sync.protocol.CrmAdapter
 
 
@@ -113,9 +116,27 @@ class LeadTuiApp(App[None]):
             self._adapters.append(made)  # so that quitting can cut a run short (close_sync)
             return made
 
+        def renew(stuck: Any) -> Any:
+            # A run hung past every deadline: close its adapters (cutting what it waits on, if it
+            # can be cut) and go on with a new service, so one stuck run never stops all syncing.
+            for made in list(self._adapters):
+                made.close()
+            self._adapters.clear()
+            self._service = SyncService(ws, adapter, progress=progress)
+            return self._service
+
         self._service = SyncService(ws, adapter, progress=progress)
+        timeout = ws.config.crm.timeout_seconds
         self.sync = SyncLoop(
-            self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
+            self,
+            ws,
+            self._service,
+            self.clock,
+            ws.config.crm.sync_interval_seconds,
+            # Silence longer than every try of one request at its deadline (sync/http.py: 6
+            # tries, each at most two timeouts, 30 s backoff) is a hang, not a slow CRM.
+            stall_seconds=6 * (2 * timeout + 30) + 60,
+            renew=renew,
         )
         self.sync.run_now()
         self._show_sync()
@@ -124,6 +145,25 @@ class LeadTuiApp(App[None]):
     def sync_view(self) -> SyncView:
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
         return self.sync.view if self.sync is not None else SyncView()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app (screens' and widgets' `notify` end here) shows its text
+        literally: never markup, never a terminal escape, never longer than NOTIFY_LIMIT."""
+        super().notify(
+            clean_lines(message, NOTIFY_LIMIT),
+            title=clean(title, TITLE_LIMIT),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def sync_soon(self) -> None:
         """Sync now if no run is under way (a conflict was settled, a change retried)."""
@@ -142,6 +182,8 @@ class LeadTuiApp(App[None]):
                 line.show(self.sync_view, self.zone, progress)
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
+        if self.sync is not None:
+            self.sync.progressed()
         if self.sync_view.running:
             self._show_sync(progress_text(message.progress))
 
@@ -152,7 +194,7 @@ class LeadTuiApp(App[None]):
         self._show_sync()
         result, names = message.outcome.result, message.outcome.new_leads
         if names:
-            shown = ", ".join(list(names.values())[:3])
+            shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
             self.notify(
                 f"{shown}{more}: the speed-to-lead clock is running.",

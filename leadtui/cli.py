@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from leadtui import __version__
+from leadtui.safe_text import clean  # light: re and unicodedata only
 
 if TYPE_CHECKING:
     from leadtui.config import Config, Locations
@@ -335,7 +336,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     problems = 0
     for check in run_checks(locations, explicit_config=bool(args.config)):
         mark = "ok " if check.ok else "FIX"
-        print(f"{mark}  {check.name}: {check.detail}")
+        print(clean(f"{mark}  {check.name}: {check.detail}"))
         problems += not check.ok
     return EXIT_OK if problems == 0 else EXIT_ERROR
 
@@ -412,13 +413,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK  # `leadtui queue | head` is not an error
     except Exception as exc:
         if isinstance(exc, _user_errors()):
-            print(f"leadtui: {exc}", file=sys.stderr)
+            print(f"leadtui: {clean(str(exc))}", file=sys.stderr)
             return EXIT_ERROR
         # The last line of defence: users never see a traceback.
         if os.environ.get("LEADTUI_DEBUG"):
             raise
         print(
-            f"leadtui: unexpected error ({type(exc).__name__}: {exc}); "
+            f"leadtui: unexpected error ({type(exc).__name__}: {clean(str(exc), 300)}); "
             "run again with LEADTUI_DEBUG=1 for details and report it.",
             file=sys.stderr,
         )

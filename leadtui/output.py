@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from leadtui.domain.metrics import GroupMetrics, to_json_dict
+from leadtui.safe_text import clean, csv_cell
 from leadtui.views import BreachView, LeadView, minutes_in_system
 
 
@@ -89,7 +91,7 @@ def report_row(metrics: GroupMetrics, by: str) -> dict[str, Any]:
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> str:
     """JSON (the full rows), CSV or an aligned table (the named columns, flattened)."""
     if fmt == "json":
-        return json.dumps(list(rows), indent=2, ensure_ascii=False)
+        return _escape_unsafe(json.dumps(list(rows), indent=2, ensure_ascii=False))
     if fmt == "csv":
         # Raw values: a spreadsheet must read 183700.0, not "183,700.0".
         flat = [{column: _csv_cell(_dig(row, column)) for column in columns} for row in rows]
@@ -102,6 +104,16 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
     return _table(flat, columns)
 
 
+# Characters JSON may carry raw that a terminal acts on (C1 controls such as CSI U+009B, bidi
+# overrides) or that cannot be written at all (lone surrogates): written as \\uXXXX escapes, the
+# JSON keeps the same data and the terminal shows plain text. They only occur inside strings.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_unsafe(text: str) -> str:
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _dig(row: dict[str, Any], path: str) -> Any:
     value: Any = row
     for part in path.split("."):
@@ -112,9 +124,11 @@ def _dig(row: dict[str, Any], path: str) -> Any:
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool | int | float):
+        return str(value)  # leadtui's own figures: -2.5 is a number, not a formula
     if isinstance(value, list):
-        return "; ".join(_printable(str(v)) for v in value)
-    return _printable(str(value))
+        return csv_cell("; ".join(clean(str(v)) for v in value))
+    return csv_cell(clean(str(value)))
 
 
 def _cell(value: Any) -> str:
@@ -123,13 +137,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return _printable(str(value))
-
-
-def _printable(text: str) -> str:
-    """CRM text may carry terminal escapes; a table prints it, so strip control characters."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+        return "; ".join(clean(str(v)) for v in value)
+    return clean(str(value))  # CRM text may carry terminal escapes; a table prints it
 
 
 def _table(rows: Sequence[dict[str, str]], columns: Sequence[str]) -> str:

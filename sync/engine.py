@@ -8,14 +8,17 @@ and re-reads at most one page; the cursor never passes a record that is not in t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from leadtui.workspace import Workspace
 from sync import cache
 from sync.prefetch import prefetch
-from sync.protocol import CrmAdapter, Scope, Skipped
+from sync.protocol import CrmAdapter, PulledLead, Scope, Skipped
+
+# What writing a malformed record raises: text SQLite cannot encode, values of the wrong type.
+UNSTORABLE = (UnicodeError, ValueError, TypeError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,31 @@ class SyncEngine:
             return Scope(None)
         return Scope(user.email)
 
+    def _write(
+        self, leads: Sequence[PulledLead], cursor_name: str, cursor: str, now: datetime
+    ) -> None:
+        """One transaction: the leads, their derived figures and the cursor."""
+        with self.ws.session() as session:
+            conn = session.connection()
+            ids = cache.write_page(conn, leads, now)
+            if self.refresh:
+                self.ws.refresh(session, ids, now)
+            if cursor:
+                cache.write_cursor(conn, cursor_name, cursor, now)
+
+    def _write_each(
+        self, leads: Sequence[PulledLead], cursor_name: str, cursor: str, now: datetime
+    ) -> list[Skipped]:
+        skipped = []
+        for item in leads:
+            try:
+                self._write([item], cursor_name, "", now)
+            except UNSTORABLE as exc:
+                reason = f"the record could not be stored ({type(exc).__name__}: {exc})"
+                skipped.append(Skipped(item.lead.crm_id, reason[:300]))
+        self._write([], cursor_name, cursor, now)
+        return skipped
+
     def cursor_name(self, scope: Scope) -> str:
         # One cursor per adapter and scope: switching from a rep's view to the team's must pull
         # the other reps' leads from the start, not from the rep's cursor.
@@ -103,15 +131,18 @@ class SyncEngine:
             cache.write_owners(conn, owners)
             cursor = cache.read_cursor(conn, name)
         for page in prefetch(self.adapter.pull(cursor, scope, started_at)):
-            with self.ws.session() as session:
-                conn = session.connection()
-                ids = cache.write_page(conn, page.leads, now)
-                if self.refresh:
-                    self.ws.refresh(session, ids, now)
-                if page.cursor:
-                    cache.write_cursor(conn, name, page.cursor, now)
+            try:
+                self._write(page.leads, name, page.cursor, now)
+                stored = len(page.leads)
+            except UNSTORABLE:
+                # One record the cache cannot hold (a lone surrogate in a name, a value of the
+                # wrong type) must not stop every sync for good: write the page a record at a
+                # time and skip, and report, the ones that fail.
+                skipped = self._write_each(page.leads, name, page.cursor, now)
+                stored = len(page.leads) - len(skipped)
+                report.skipped.extend(skipped)
             report.pages += 1
-            report.leads += len(page.leads)
+            report.leads += stored
             report.requests += page.requests
             report.skipped.extend(page.skipped)
             report.cursor = page.cursor or report.cursor

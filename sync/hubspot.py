@@ -171,9 +171,21 @@ class HubSpotAdapter:
         return {o.crm_id: o.email for o in owners if o.crm_id}
 
     def _owner_id(self, email: str) -> str:
-        for crm_id, owner_email in self._owner_emails().items():
+        cached = self._owners is not None
+        emails = self._owner_emails()
+        if cached and email.lower() not in {e.lower() for e in emails.values()}:
+            self._owners = None  # read once more: the owner may be new since the list was read
+            emails = self._owner_emails()
+        for crm_id, owner_email in emails.items():
             if owner_email.lower() == email.lower():
                 return crm_id
+        if not emails:
+            # Every portal has at least one owner (the token's user): an empty list is a partial
+            # or broken reply, never a reason to reject a touch as "unknown owner".
+            raise CrmUnavailable(
+                "The CRM listed no owners at all (a partial reply?); changes that name an owner "
+                "wait for the next round."
+            )
         raise SyncError(
             f"No HubSpot owner has the email {email}; fix [user] email in the config "
             "or ask an admin to add you as an owner."
