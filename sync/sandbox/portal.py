@@ -33,6 +33,11 @@ class Portal:
     owners_read: bool = True
     # How many associations one v4 batch-read result holds before it pages (per record).
     association_page: int = 500
+    # Seeded history: this many contacts carry more notes than one association page holds, and
+    # this many owners are deactivated users (developers.hubspot.com/docs/api/crm/owners:
+    # `archived=true`) who wrote those notes.
+    busy_contacts: int = 0
+    former_owners: int = 0
 
     def allows_unique(self, object_type: str) -> bool:
         return object_type in UNIQUE_OBJECT_TYPES or self.unique_on_engagements

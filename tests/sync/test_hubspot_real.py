@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from leadtui.demo import generate
 from leadtui.domain.models import Channel, LeadStatus, Outcome, Touch
 from leadtui.screens.loaders import load_detail
-from leadtui.store.tables import EventRow, LeadRow, TouchRow
+from leadtui.store.tables import EventRow, LeadRow, NoteRow, TouchRow
 from sync.engine import SyncEngine
 from sync.http import Forbidden
 from sync.hubspot import WEB_ACTIVITY_OFF, HubSpotAdapter
@@ -326,3 +326,24 @@ def test_requests_of_a_first_pull_and_of_an_unchanged_incremental_one(
         assert sum(again.values()) <= 12 < first_total
     finally:
         ws.close()
+
+
+def test_a_seeded_busy_contact_keeps_every_note_and_its_departed_author(tmp_path: Path) -> None:
+    portal = Portal(busy_contacts=1, former_owners=1)
+    with start_sandbox(seed=5, leads=5, reps=1, now=NOW, rate_limit=None, portal=portal) as sb:
+        contact = str(min(sb.crm.table("contacts").live_ids))
+        notes = sb.crm.associated("contacts", contact, "notes")
+        assert len(notes) > portal.association_page, "more than one association page"
+        former = sb.crm.archived_owners[0]["email"]
+        adapter = make_adapter(sb)
+        ws = make_workspace(tmp_path / "ws", sb.base_url)
+        try:
+            SyncEngine(ws, adapter, scope=Scope(None)).pull(NOW)
+            with ws.session() as session:
+                lead = session.exec(select(LeadRow).where(LeadRow.crm_id == contact)).one()
+                pulled = session.exec(select(NoteRow).where(NoteRow.lead_id == lead.id)).all()
+            assert len(pulled) == len(notes)
+            assert {n.by for n in pulled if n.body.startswith("Old CRM note")} == {former}
+        finally:
+            adapter.close()
+            ws.close()
