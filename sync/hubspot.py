@@ -345,9 +345,16 @@ class HubSpotAdapter:
         ids = [lead.crm_id for lead, _ in mapped]
         activity = self._activity(ids, owner_emails, skipped) if self.activity else {}
         leads = []
-        summaries = {}
-        if self.web_activity is not True:
-            summaries = {str(r.get("id")): hm.summary_events(r) for r, _ in records}
+        # The contact's analytics summary: all the context where the events API is missing, and
+        # the marketing email opens and clicks (which that API never has) everywhere.
+        summaries = {
+            str(r.get("id")): [
+                e
+                for e in hm.summary_events(r)
+                if self.web_activity is not True or e.event.kind in hm.SUMMARY_ONLY_KINDS
+            ]
+            for r, _ in records
+        }
         for lead, modified in mapped:
             found = activity.get(lead.crm_id)
             summary = tuple(summaries.get(lead.crm_id, ()))

@@ -274,11 +274,16 @@ SUMMARY_PREFIX = "summary:"
 
 def context_source(crm_ids: list[str]) -> str:
     """Where the lead's behaviour came from, for the rep to weigh it: "" when all local."""
-    if any(i.startswith(SUMMARY_PREFIX) for i in crm_ids):
+    summary = any(i.startswith(SUMMARY_PREFIX) for i in crm_ids)
+    events = any(i and not i.startswith(SUMMARY_PREFIX) for i in crm_ids)
+    if summary and events:
+        return (
+            "the CRM's web-activity events, with marketing email opens and clicks from the "
+            "contact's analytics summary"
+        )
+    if summary:
         return "the contact's analytics summary in the CRM (no web-activity API on this account)"
-    if any(crm_ids):
-        return "the CRM's web-activity events"
-    return ""
+    return "the CRM's web-activity events" if events else ""
 
 
 def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = None) -> set[int]:

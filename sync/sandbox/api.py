@@ -17,7 +17,7 @@ from sync.sandbox.schema import (
     singular,
 )
 from sync.sandbox.table import Record
-from sync.sandbox.webevents import EVENT_TYPES
+from sync.sandbox.webevents import EVENT_TYPES, MARKETING_EMAIL_TYPES
 from sync.sandbox.webevents import to_json as event_json
 
 __all__ = ["HubSpotApi", "Query", "Reply"]
@@ -186,6 +186,9 @@ class HubSpotApi(ObjectEndpoints):
         event_type = params.one(query, "eventType")
         low = params.time_param(query, "occurredAfter")
         high = params.time_param(query, "occurredBefore")
+        # "The events API doesn't include marketing email events, such as opens, clicks, and
+        # bounces" (the event-analytics guide): the sandbox keeps them for the contact's
+        # hs_email_last_open_date / _click_date summary and serves the rest.
         with self.crm.lock:
             contact = self._event_contact(query)
             if contact is not None:
@@ -199,12 +202,16 @@ class HubSpotApi(ObjectEndpoints):
                 (e.occurred_ms, c, seq, e)
                 for c, events in pools
                 for seq, e in enumerate(events)
-                if (not event_type or e.event_type == event_type)
+                if e.event_type not in MARKETING_EMAIL_TYPES
+                and (not event_type or e.event_type == event_type)
                 and (low is None or e.occurred_ms > low)
                 and (high is None or e.occurred_ms < high)
             ]
+        # Newest first unless told otherwise: "-occurredAt"/"occurredAt", or the SDK's
+        # ASCENDING/DESCENDING (hubspot-api-client EventsApi.get_page `sort`).
         sort = params.one(query, "sort") or "-occurredAt"
-        chosen.sort(key=lambda item: item[:3], reverse=sort.startswith("-"))
+        descending = sort.startswith("-") or sort.upper() == "DESCENDING"
+        chosen.sort(key=lambda item: item[:3], reverse=descending)
         page = chosen[start : start + limit]
         results = [event_json(c, seq, e) for _, c, seq, e in page]
         more = start + limit < len(chosen)
@@ -216,7 +223,8 @@ class HubSpotApi(ObjectEndpoints):
         """`GET /events/v3/events/event-types`: every type, used or not (event-analytics guide)."""
         if not self.crm.portal.enterprise:
             raise errors.tier_required("events API")
-        return Reply(200, {"eventTypes": sorted(set(EVENT_TYPES.values()))})
+        served = set(EVENT_TYPES.values()) - MARKETING_EMAIL_TYPES
+        return Reply(200, {"eventTypes": sorted(served)})
 
     def _event_contact(self, query: Query) -> Record | None:
         raw_id = params.one(query, "objectId")
@@ -267,8 +275,8 @@ class HubSpotApi(ObjectEndpoints):
                 "objects"
             )
         group = body.get("groupName")
-        # groupName is required and must name an existing group (the properties API's
-        # create schema marks it required; a property lives in exactly one group).
+        # groupName is required (the SDK's PropertyCreate refuses None for it, as for name,
+        # label, type and fieldType) and must name an existing group.
         if not isinstance(group, str) or group not in self.crm.groups[object_type]:
             raise errors.validation(
                 f"groupName {group!r} is not a property group of {singular(object_type)}; "

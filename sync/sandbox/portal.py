@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Unique-value properties (`hasUniqueValue`): "Unique identifier properties ... for contacts,
-# companies, deals, tickets and custom objects" (developers.hubspot.com/docs/api/crm/properties,
-# "Create unique identifier properties"). Engagements are not listed, so the sandbox refuses
-# them there unless told otherwise.
+# Unique-value properties (`hasUniqueValue`) are documented for contacts, companies, deals,
+# tickets and custom objects (developers.hubspot.com/docs/api/crm/properties, unique identifier
+# properties; RESEARCH.md). Engagements are not listed, so the sandbox refuses them there unless
+# told otherwise. HubSpot's exact error text for that refusal was not found: the sandbox's is its
+# own (api.create_property).
 UNIQUE_OBJECT_TYPES = frozenset({"contacts", "companies", "deals", "tickets"})
 
 
