@@ -259,6 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = server.dispatch(route, query, body, path)
             if route.is_write and server.faults.take_drop(after_commit=True):
                 return self._drop()
+            if route.is_write and server.faults.take_error_after_commit():
+                reply = Reply(502, errors.server_error(502))
         except errors.ApiError as failed:
             reply = Reply(failed.status, failed.body())
         except Exception:

@@ -228,16 +228,17 @@ def _own(box: RunningSandbox, object_type: str, op_id: str) -> list[str]:
     return box.crm.find(object_type, "leadtui_op_id", op_id)
 
 
+@pytest.mark.parametrize("fault", ["drop_after_commit", "error_after_commit"])
 def test_a_create_whose_reply_is_lost_lands_exactly_once(
-    box: RunningSandbox, adapter: HubSpotAdapter
+    box: RunningSandbox, adapter: HubSpotAdapter, fault: str
 ) -> None:
     adapter.setup()
     contact = str(sorted(box.crm.table("contacts").live_ids)[0])
     rep = box.crm.owners[0]["email"]
     touch = Touch(Channel.CALL, Outcome.LEFT_VOICEMAIL, NOW, "left a message", rep)
-    box.faults.drop_after_commit(1)
+    getattr(box.faults, fault)(1)
     first = adapter.create_touch(contact, touch, "op-lost-1")
-    assert box.faults.snapshot()["drop_after_commit"] == 0, "the fault fired"
+    assert box.faults.snapshot()[fault] == 0, "the fault fired"
     assert _own(box, "calls", "op-lost-1") == [first.crm_id]
     assert box.crm.associated("calls", first.crm_id, "contacts") == [contact]
     again = adapter.create_touch(contact, touch, "op-lost-1")
