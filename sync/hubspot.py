@@ -92,6 +92,7 @@ class HubSpotAdapter:
         self.web_activity: bool | None = None  # None until the events API answered once
         self.notices: list[str] = []  # optional features turned off, one sentence each
         self._op_unique: dict[str, bool] = {}  # object type -> leadtui_op_id is unique there
+        self._off_types: dict[str, str] = {}  # object types the token may not read -> scope
         self.sleep = http.sleep  # the wait between op-id lookups (tests may shorten it)
 
     @classmethod
@@ -378,7 +379,17 @@ class HubSpotAdapter:
     def _activity(
         self, ids: list[str], owner_emails: Mapping[str, str], skipped: list[Skipped]
     ) -> dict[str, Activity]:
-        return fetch_activity(self.http, self._pool, ids, owner_emails, skipped, self._events)
+        found = fetch_activity(
+            self.http, self._pool, ids, owner_emails, skipped, self._events, self._off_types
+        )
+        for object_type, why in self._off_types.items():
+            notice = (
+                f"{object_type.capitalize()} are off: the token may not read them "
+                f"(needs {why}); add the scope to the private app to sync them."
+            )
+            if notice not in self.notices:
+                self.notices.append(notice)
+        return found
 
     def _event_stream(self, since: int | None) -> dict[str, list[Mapping[str, Any]]]:
         """This pull's web events, one paged stream; {} when the account has no events API
@@ -439,6 +450,22 @@ class HubSpotAdapter:
         return self._upsert_engagement("notes", props, lead_crm_id, op_id)
 
     def _upsert_engagement(
+        self, object_type: str, props: dict[str, Any], lead_crm_id: str, op_id: str
+    ) -> PushResult:
+        try:
+            return self._create_once(object_type, props, lead_crm_id, op_id)
+        except Forbidden as exc:
+            # This change cannot land with this token; the others still can: rejected, with
+            # the scope to add, instead of stopping the whole round as a bad token would.
+            scopes = ", ".join(exc.scopes) or "a scope for them"
+            raise RequestError(
+                403,
+                "MISSING_SCOPES",
+                f"the token may not create {object_type} (needs {scopes}); add the scope to "
+                "the private app, then retry this change",
+            ) from None
+
+    def _create_once(
         self, object_type: str, props: dict[str, Any], lead_crm_id: str, op_id: str
     ) -> PushResult:
         """Create the engagement exactly once. Where leadtui_op_id is unique on this object type,

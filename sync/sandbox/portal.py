@@ -32,6 +32,9 @@ class Portal:
     schema_write: bool = True
     # Reading web events needs an analytics scope; owners need crm.objects.owners.read.
     owners_read: bool = True
+    # Object types the token has no read scope for (e.g. "emails": sales-email-read missing):
+    # their endpoints and associations answer 403 MISSING_SCOPES.
+    unscoped: frozenset[str] = frozenset()
     # How many associations one v4 batch-read result holds before it pages (per record).
     association_page: int = 500
     # Seeded history: this many contacts carry more notes than one association page holds, and

@@ -363,3 +363,41 @@ def test_a_seeded_busy_contact_keeps_every_note_and_its_departed_author(tmp_path
         finally:
             adapter.close()
             ws.close()
+
+
+def test_a_token_without_the_email_scope_syncs_everything_else(tmp_path: Path) -> None:
+    portal = Portal(unscoped=frozenset({"emails"}))
+    with start_sandbox(seed=5, leads=20, reps=2, now=NOW, rate_limit=None, portal=portal) as sb:
+        adapter = make_adapter(sb)
+        ws = make_workspace(tmp_path / "ws", sb.base_url)
+        service = SyncService(ws, lambda: make_adapter(sb))
+        try:
+            features = {f.name: f for f in adapter.features()}
+            assert not features["emails"].available
+            assert "sales-email-read" in features["emails"].why
+            assert features["calls"].available
+            done = adapter.setup()
+            assert any(line.startswith("skipped emails") for line in done)
+            result = service.run_once(NOW)
+            assert result.online and result.error is None and result.pulled == 20
+            assert any(n.startswith("Emails are off") for n in result.notices)
+            with ws.session() as session:
+                channels = {t.channel for t in session.exec(select(TouchRow))}
+                lead = session.exec(select(LeadRow).order_by(col(LeadRow.id))).first()
+            assert "call" in channels and "email" not in channels
+            assert lead is not None
+            ws.log_touch(lead.id or 0, "email", "sent", NOW)
+            ws.log_touch(lead.id or 0, "call", "no_answer", NOW)
+            after = service.run_once(NOW)
+            assert after.online and after.error is None
+            assert after.dead == 1, "the email is rejected with the scope to add"
+            assert len(_own_any(sb, "calls")) == 1
+        finally:
+            service.close()
+            adapter.close()
+            ws.close()
+
+
+def _own_any(box: RunningSandbox, object_type: str) -> list[str]:
+    table = box.crm.tables[object_type]
+    return [str(i) for i in table.live_ids if table.records[i].props.get("leadtui_op_id")]
