@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("queue", "sync", "requests")
+BENCHMARKS = ("startup", "queue", "sync", "requests")
 
 
 def main() -> int:

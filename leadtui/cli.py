@@ -8,13 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadtui import __version__
 from leadtui.safe_text import clean  # light: re and unicodedata only
 
 if TYPE_CHECKING:
-    from leadtui.config import Config, Locations
+    from leadtui.config import Config
+    from leadtui.locations import Locations
 
 # Nothing heavy is imported at module level: `leadtui --help` and commands that never open the
 # TUI must not pay for Textual, the ORM or the domain (bench/startup.py measures it, and
@@ -121,7 +122,7 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _locations(args: argparse.Namespace) -> Locations:
-    from leadtui.config import locate
+    from leadtui.locations import locate
 
     return locate(args.config, args.data_dir)
 
@@ -129,7 +130,8 @@ def _locations(args: argparse.Namespace) -> Locations:
 def _config(locations: Locations, explicit: bool) -> Config:
     from leadtui.config import load
 
-    return load(locations.config_path, required=explicit)
+    # Remembered in the data dir once valid: the light queue path trusts it without pydantic.
+    return load(locations.config_path, required=explicit, remember_in=locations.data_dir)
 
 
 def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -141,18 +143,18 @@ def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from leadtui import output, views
+    from leadtui import light_queue, output
 
     now = _now(args)
-    ws = _workspace(args)
-    try:
-        owner = args.rep or ws.me or None
-        with ws.session() as session:
-            items = views.queue(ws, session, now, owner)
-            zone = ws.rules.calendar.zone
-            rows = [output.queue_row(item, now, zone) for item in items]
-    finally:
-        ws.close()
+    explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    # The light path (plain sqlite3, the config as last validated) answers in a fraction of the
+    # time when it can promise the same rows; else the full path, which reports any problem.
+    light = light_queue.queue(_locations(args), now, args.rep, explicit_config=explicit)
+    if light is not None:
+        items, zone = light
+        rows = [output.queue_row(item, now, zone) for item in items]
+    else:
+        rows = _full_queue(args, now)
     columns = (
         "id",
         "speed_to_lead.state",
@@ -168,6 +170,20 @@ def cmd_queue(args: argparse.Namespace) -> int:
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK
+
+
+def _full_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]]:
+    from leadtui import output, views
+
+    ws = _workspace(args)
+    try:
+        owner = args.rep or ws.me or None
+        with ws.session() as session:
+            items = views.queue(ws, session, now, owner)
+            zone = ws.rules.calendar.zone
+            return [output.queue_row(item, now, zone) for item in items]
+    finally:
+        ws.close()
 
 
 def cmd_sla(args: argparse.Namespace) -> int:
@@ -289,10 +305,24 @@ def _open_tui(
     LEADTUI_CRM_TOKEN or the keyring turns sync on, and without one the cache is all there is.
     """
     from leadtui.app import run
-    from leadtui.workspace import Workspace
 
     locations = locations or _locations(args)
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    fixed = _parse_when(args.now, "--now") if args.now else None
+    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
+    light = None if adapter_factory else _light_start(locations, explicit)
+    if light is not None:
+        # The first frame comes from plain sqlite3 and the config as last validated; the ORM,
+        # the validator and the sync adapter load in a thread after it (bench/paint.py).
+        def opener() -> tuple[Any, Callable[[], object] | None]:
+            from leadtui.workspace import Workspace
+
+            config = _config(locations, explicit)
+            return Workspace.open(config, locations), _configured_adapter(config)
+
+        return run(None, clock, where=str(locations.data_dir), light=light, opener=opener)
+    from leadtui.workspace import Workspace
+
     workspace = None
     if locations.database.exists() or explicit:
         config = _config(locations, explicit)
@@ -305,9 +335,15 @@ def _open_tui(
         adapter_factory = adapter_factory or _configured_adapter(config)
         if adapter_factory is not None:
             workspace = Workspace.open(config, locations)
-    fixed = _parse_when(args.now, "--now") if args.now else None
-    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
     return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
+
+
+def _light_start(locations: Locations, explicit: bool) -> Any:
+    """The light path's start for a rep's queue (a manager opens on the board: full path)."""
+    from leadtui.light_queue import light_start
+
+    start = light_start(locations, explicit_config=explicit)
+    return start if start is not None and start.config.user.role != "manager" else None
 
 
 def _configured_adapter(config: Config) -> Callable[[], object] | None:

@@ -89,19 +89,34 @@ class SyncEngine:
         return Scope(user.email)
 
     def _write(
-        self, leads: Sequence[PulledLead], cursor_name: str, cursor: str, now: datetime
-    ) -> None:
-        """One transaction: the leads, their derived figures and the cursor."""
+        self,
+        leads: Sequence[PulledLead],
+        cursor_name: str,
+        cursor: str,
+        now: datetime,
+        archived: Sequence[str] = (),
+    ) -> int:
+        """One transaction: the leads, their derived figures, the records the page says vanished,
+        and the cursor. Returns how many leads it archived."""
+        gone = 0
         with self.ws.session() as session:
             conn = session.connection()
             ids = cache.write_page(conn, leads, now)
+            if archived:
+                gone = len(cache.mark_archived(conn, archived))
             if self.refresh:
                 self.ws.refresh(session, ids, now)
             if cursor:
                 cache.write_cursor(conn, cursor_name, cursor, now)
+        return gone
 
     def _write_each(
-        self, leads: Sequence[PulledLead], cursor_name: str, cursor: str, now: datetime
+        self,
+        leads: Sequence[PulledLead],
+        cursor_name: str,
+        cursor: str,
+        now: datetime,
+        archived: Sequence[str] = (),
     ) -> list[Skipped]:
         skipped = []
         for item in leads:
@@ -110,7 +125,7 @@ class SyncEngine:
             except UNSTORABLE as exc:
                 reason = f"the record could not be stored ({type(exc).__name__}: {exc})"
                 skipped.append(Skipped(item.lead.crm_id, reason[:300]))
-        self._write([], cursor_name, cursor, now)
+        self._write([], cursor_name, cursor, now, archived)
         return skipped
 
     def cursor_name(self, scope: Scope) -> str:
@@ -132,13 +147,13 @@ class SyncEngine:
             cursor = cache.read_cursor(conn, name)
         for page in prefetch(self.adapter.pull(cursor, scope, started_at)):
             try:
-                self._write(page.leads, name, page.cursor, now)
+                report.archived += self._write(page.leads, name, page.cursor, now, page.archived)
                 stored = len(page.leads)
             except UNSTORABLE:
                 # One record the cache cannot hold (a lone surrogate in a name, a value of the
                 # wrong type) must not stop every sync for good: write the page a record at a
                 # time and skip, and report, the ones that fail.
-                skipped = self._write_each(page.leads, name, page.cursor, now)
+                skipped = self._write_each(page.leads, name, page.cursor, now, page.archived)
                 stored = len(page.leads) - len(skipped)
                 report.skipped.extend(skipped)
             report.pages += 1

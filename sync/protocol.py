@@ -105,6 +105,9 @@ class PullPage:
     cursor: str  # opaque to the engine; pass it back to `pull` next time
     skipped: tuple[Skipped, ...] = ()
     requests: int = 0  # HTTP requests this page took, for progress reports
+    # CRM ids found deleted during this pull, archived with the page: a CRM without a list of
+    # deleted records (BottleCRM hard-deletes) learns of them only by listing everything.
+    archived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,9 @@ class CrmAdapter(Protocol):
 
     def archived(self, scope: Scope) -> Iterator[list[str]]:
         """CRM ids of archived (deleted) records, in batches: a modified-date cursor never sees
-        them, so they are reconciled through this separate channel."""
+        them, so they are reconciled through this separate channel. An adapter that finds
+        deletions while pulling (a full listing) reports them in `PullPage.archived` instead
+        and yields nothing here."""
         ...
 
     def create_touch(self, lead_crm_id: str, touch: Touch, op_id: str) -> PushResult:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.timer import Timer
 
-from leadtui.screens.outbox_loaders import lead_names
-from leadtui.workspace import Workspace
-
 if TYPE_CHECKING:
     from textual.app import App
+
+    from leadtui.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -138,6 +137,8 @@ class SyncLoop:
             try:
                 result = service.run_once(clock())
                 new_ids = list(getattr(result, "new_lead_ids", None) or [])
+                from leadtui.screens.outbox_loaders import lead_names
+
                 names = lead_names(ws, new_ids) if new_ids else {}
             except Exception as error:  # a bug or a lost cache: shown, and the loop goes on
                 if generation == self._generation:
