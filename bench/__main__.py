@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+<<<<<<< HEAD
 RESULTS = Path(__file__).with_name("results.json")
 
 # (module, arguments): what `make bench` runs; each module runs alone with more options.
@@ -67,6 +68,9 @@ def summary() -> list[str]:
 
 def _line(name: str, value: str, goal: str, met: bool) -> str:
     return f"  {name:<44} {value:<22} goal {goal:<10} {'met' if met else 'NOT MET'}"
+=======
+BENCHMARKS = ("startup", "queue", "sync", "requests")
+>>>>>>> hubspot-real
 
 
 def main() -> int:
