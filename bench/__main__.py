@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-<<<<<<< HEAD
 RESULTS = Path(__file__).with_name("results.json")
 
 # (module, arguments): what `make bench` runs; each module runs alone with more options.
@@ -23,6 +22,7 @@ BENCHMARKS: tuple[tuple[str, list[str]], ...] = (
     ("queue", ["--leads", "100000"]),
     ("cache_write", ["--leads", "50000"]),
     ("sync", ["--contacts", "100000", "--goals-only"]),
+    ("requests", []),
 )
 
 
@@ -63,14 +63,26 @@ def summary() -> list[str]:
                 sync["met"],
             )
         )
+    for portal, rows in data.get("requests", {}).items():
+        for row in rows:
+            per = row["first_pull_per_1000_contacts"]
+            lines.append(
+                _line(
+                    f"first pull requests per 1,000 ({portal}, {row['contacts']:,})",
+                    f"{per}",
+                    "<= 30",
+                    per <= 30,
+                )
+            )
+            lines.append(
+                f"  {'incremental pull, nothing changed (' + portal + ')':<44}"
+                f" {row['incremental_pull_requests']} requests (a handful)"
+            )
     return lines
 
 
 def _line(name: str, value: str, goal: str, met: bool) -> str:
     return f"  {name:<44} {value:<22} goal {goal:<10} {'met' if met else 'NOT MET'}"
-=======
-BENCHMARKS = ("startup", "queue", "sync", "requests")
->>>>>>> hubspot-real
 
 
 def main() -> int:

@@ -37,11 +37,8 @@ class SyncView:
     conflicts: int = 0
     error: str = ""
     interval: int = 10
-<<<<<<< HEAD
     team: bool = False  # the team's sync on a team database (screens.team_watch), not ours
-=======
     notice: str = ""  # an optional CRM feature that is off (e.g. web activity), one sentence
->>>>>>> hubspot-real
 
 
 @dataclass
