@@ -22,6 +22,7 @@ BENCHMARKS: tuple[tuple[str, list[str]], ...] = (
     ("queue", ["--leads", "100000"]),
     ("cache_write", ["--leads", "50000"]),
     ("sync", ["--contacts", "100000", "--goals-only"]),
+    ("requests", []),
 )
 
 
@@ -62,6 +63,21 @@ def summary() -> list[str]:
                 sync["met"],
             )
         )
+    for portal, rows in data.get("requests", {}).items():
+        for row in rows:
+            per = row["first_pull_per_1000_contacts"]
+            lines.append(
+                _line(
+                    f"first pull requests per 1,000 ({portal}, {row['contacts']:,})",
+                    f"{per}",
+                    "<= 30",
+                    per <= 30,
+                )
+            )
+            lines.append(
+                f"  {'incremental pull, nothing changed (' + portal + ')':<44}"
+                f" {row['incremental_pull_requests']} requests (a handful)"
+            )
     return lines
 
 

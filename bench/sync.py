@@ -41,10 +41,10 @@ class RunningSandbox:
 
 
 @contextmanager
-def sandbox_process(contacts: int, seed: int) -> Iterator[RunningSandbox]:
+def sandbox_process(contacts: int, seed: int, reps: int = 8) -> Iterator[RunningSandbox]:
     """The sandbox in its own process, as HubSpot is on its own machines: in this process its
     JSON encoding would compete with the clients for one interpreter lock and measure that."""
-    command = [sys.executable, "-m", "sync.sandbox", "--leads", str(contacts), "--reps", "8"]
+    command = [sys.executable, "-m", "sync.sandbox", "--leads", str(contacts), "--reps", str(reps)]
     command += ["--seed", str(seed), "--no-rate-limit"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:

@@ -295,7 +295,9 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         row = session.get(queries.LeadRow, lead_id)
         if view is None or row is None:
             return None
-        events = [event_from_row(e) for e in queries.events_by_lead(session, [lead_id])[lead_id]]
+        event_rows = queries.events_by_lead(session, [lead_id])[lead_id]
+        events = [event_from_row(e) for e in event_rows]
+        source = context_source([e.crm_id or "" for e in event_rows])
         notes = tuple(
             NoteItem(n.created_at, n.body, n.by) for n in queries.notes_for(session, lead_id)
         )
@@ -318,7 +320,27 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         phone_check=contact.lead_phone_check(lead, region if region != "NONE" else None),
         now=now,
         zone=ws.rules.calendar.zone,
+        context_source=source,
     )
+
+
+# Events an adapter made from the contact's analytics summary carry this crm id prefix
+# (sync.hubspot_map.SUMMARY_PREFIX), the others came one by one from the CRM's events API.
+SUMMARY_PREFIX = "summary:"
+
+
+def context_source(crm_ids: list[str]) -> str:
+    """Where the lead's behaviour came from, for the rep to weigh it: "" when all local."""
+    summary = any(i.startswith(SUMMARY_PREFIX) for i in crm_ids)
+    events = any(i and not i.startswith(SUMMARY_PREFIX) for i in crm_ids)
+    if summary and events:
+        return (
+            "the CRM's web-activity events, with marketing email opens and clicks from the "
+            "contact's analytics summary"
+        )
+    if summary:
+        return "the contact's analytics summary in the CRM (no web-activity API on this account)"
+    return "the CRM's web-activity events" if events else ""
 
 
 def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = None) -> set[int]:
