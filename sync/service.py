@@ -14,6 +14,7 @@ and last_error live in the sync_cursor table so another process (the TUI while
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,7 +153,10 @@ class SyncService:
             result.error = str(exc)
         except MALFORMED as exc:
             # A reply of the wrong shape (a list where an object belongs, a number for a name...)
-            # that the adapter's mapping did not expect: not worth dying for.
+            # that the adapter's mapping did not expect: not worth dying for. The same net would
+            # hide a bug of ours, so LEADTUI_DEBUG=1 lets it through with its traceback.
+            if os.environ.get("LEADTUI_DEBUG"):
+                raise
             result.error = (
                 f"The CRM sent a reply leadtui cannot read ({type(exc).__name__}); "
                 "the sync tries again next round."
