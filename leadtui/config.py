@@ -106,6 +106,13 @@ class CalendarConfig(_Section):
         return value.upper()
 
 
+class DealsConfig(_Section):
+    """Where a convert opens its deal; empty: the CRM's default pipeline, first open stage."""
+
+    pipeline: str = ""
+    stage: str = ""
+
+
 class Config(_Section):
     user: UserConfig = UserConfig()
     crm: CrmConfig = CrmConfig()
@@ -115,6 +122,7 @@ class Config(_Section):
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
+    deals: DealsConfig = DealsConfig()
 
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:

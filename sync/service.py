@@ -30,7 +30,16 @@ from sync.outbox import push_outbox
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
-CREATES = ("create_touch", "create_note")
+# Pushed before the pull: new records (they cannot conflict, and the pull then sees them as
+# ours, a convert's deal included) and archives of undone ones (else the pull brings them back).
+CREATES = (
+    "create_touch",
+    "create_note",
+    "create_deal",
+    "archive_touch",
+    "archive_note",
+    "archive_deal",
+)
 
 LAST_SYNC = "service:last_sync_at"  # value: ISO time of the last round that reached the CRM
 LAST_ERROR = "service:last_error"  # value: the last round's error sentence, "" when it went well

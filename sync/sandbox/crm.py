@@ -21,6 +21,7 @@ from leadtui.demo import DemoData, generate, new_inbound
 from leadtui.domain.models import Owner
 from sync.sandbox import errors
 from sync.sandbox.persistence import AssocRow, Snapshot, Store
+from sync.sandbox.pipelines import deal_calculated, lifecycle_allowed
 from sync.sandbox.schema import (
     ENGAGEMENT_TYPES,
     OBJECT_TYPE_IDS,
@@ -352,14 +353,34 @@ class SandboxCRM:
         props["hs_object_id"] = str(record_id)
         if object_type == "contacts" and props.get("hubspot_owner_id"):
             props.setdefault("hubspot_owner_assigneddate", ms_to_iso(now))
+        if object_type == "deals":
+            props |= deal_calculated(props)
         record = Record(record_id, props, now, now)
         self.tables[object_type].insert(record)
         self._dirty.records[(object_type, record_id)] = record
         return record
 
-    def modify(self, object_type: str, record: Record, values: dict[str, str | None]) -> bool:
-        """Apply checked values; the modified date moves only when a value really changes."""
+    def modify(
+        self,
+        object_type: str,
+        record: Record,
+        values: dict[str, str | None],
+        *,
+        api: bool = True,
+    ) -> bool:
+        """Apply checked values; the modified date moves only when a value really changes.
+        An `api` write cannot move a contact's lifecycle stage backwards (pipelines.py)."""
         changes = {k: v for k, v in values.items() if record.props.get(k) != v}
+        if (
+            api
+            and object_type == "contacts"
+            and "lifecyclestage" in changes
+            and not lifecycle_allowed(record.props.get("lifecyclestage"), changes["lifecyclestage"])
+        ):
+            del changes["lifecyclestage"]  # ignored with a 200, as HubSpot does
+        if object_type == "deals" and "dealstage" in changes:
+            calculated = deal_calculated({**record.props, **changes})
+            changes |= {k: v for k, v in calculated.items() if record.props.get(k) != v}
         if not changes:
             return False
         self.check_unique(object_type, {**record.props, **changes}, record.id)
@@ -435,6 +456,8 @@ class SandboxCRM:
             props.setdefault(created_prop(obj.object_type), ms_to_iso(obj.created_ms))
             props[modified_prop(obj.object_type)] = ms_to_iso(obj.updated_ms)
             props["hs_object_id"] = str(record_id)
+            if obj.object_type == "deals":
+                props |= deal_calculated(props)
             record = Record(record_id, props, obj.created_ms, obj.updated_ms)
             if batches is None:
                 self.tables[obj.object_type].insert(record)
@@ -479,7 +502,8 @@ class SandboxCRM:
         """Change a record as someone in HubSpot's UI would (read-only properties included)."""
         with self.transaction():
             record = self._live(object_type, record_id)
-            self.modify(object_type, record, self.check_props(object_type, props, system=True))
+            values = self.check_props(object_type, props, system=True)
+            self.modify(object_type, record, values, api=False)
             return dict(record.props)
 
     def edit_contact(self, contact_id: int | str, props: dict[str, Any]) -> dict[str, Any]:

@@ -266,6 +266,11 @@ _CONTACT = (
     _p("hs_email_bad_address", B),
     _p("leadtui_problem", hubspot_defined=False, label="What problem are you trying to solve?"),
     _p("leadtui_timeline", hubspot_defined=False, label="When do you need a solution?"),
+    # The rep's decisions HubSpot has no property for (created by `leadtui setup`).
+    _p("leadtui_disqualify_reason", hubspot_defined=False, label="Disqualify reason"),
+    _p("leadtui_closed_at", D, hubspot_defined=False, label="Closed (leadtui)"),
+    _p("leadtui_bad_phone", B, hubspot_defined=False, label="Bad phone number"),
+    _p("leadtui_bad_email", B, hubspot_defined=False, label="Bad email address"),
 )
 _DEAL = (
     *_COMMON,
@@ -276,6 +281,9 @@ _DEAL = (
     _p("closedate", D),
     _p("createdate", D),
     _p("hs_lastmodifieddate", D, read_only=True),
+    # Calculated from the stage (sync/sandbox/pipelines.py).
+    _p("hs_is_closed", B, read_only=True),
+    _p("hs_is_closed_won", B, read_only=True),
     _p("hubspot_owner_id", E),
     _p("leadtui_op_id", unique=True, hubspot_defined=False),
 )

@@ -11,7 +11,9 @@ Conventions an adapter needs:
   a meeting, or a communication (LinkedIn or SMS). An engagement without `hubspot_owner_id` was
   made by automation. A reply to an email is a second email with direction INCOMING_EMAIL and no
   `leadtui_outcome`: it is the prospect's message, not a touch.
-- A disqualified lead has a note "Disqualified: <reason>" at the time it was closed.
+- A disqualified lead keeps its reason and closing time in `leadtui_disqualify_reason` and
+  `leadtui_closed_at` (the note "Disqualified: <reason>" the rep wrote is for people to read);
+  bad contact data is in `leadtui_bad_phone` and `leadtui_bad_email`.
 - An opportunity is a deal associated with the contact: amount, dealstage (closedwon, closedlost,
   or an open stage), createdate = opportunity date, closedate = won or lost date.
 - hs_timezone holds HubSpot's spelling of IANA zones ("america_slash_new_york").
@@ -234,6 +236,14 @@ def contact_props(
             "num_conversion_events": str(len(conversions)),
             "notes_last_updated": max(touch_times) if touch_times else "",
             "hs_email_bad_address": "true" if lead.email_bad else "",
+            "leadtui_bad_email": "true" if lead.email_bad else "",
+            "leadtui_bad_phone": "true" if lead.phone_bad else "",
+            "leadtui_disqualify_reason": lead.disqualified_reason
+            if lead.status is LeadStatus.DISQUALIFIED
+            else "",
+            "leadtui_closed_at": ms_to_iso(dt_to_ms(lead.closed_at))
+            if lead.status is LeadStatus.DISQUALIFIED and lead.closed_at
+            else "",
             "leadtui_problem": lead.form_problem,
             "leadtui_timeline": lead.form_timeline,
         }

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import select
 
 from leadtui.domain.models import LeadStatus
@@ -41,10 +40,6 @@ def decided(ws: Workspace, crm_id: str) -> dict[str, Any]:
         return {name: getattr(row, name) for name in DECIDED}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10: convert creates no deal and disqualify pushes neither reason nor time",
-)
 def test_convert_and_disqualify_read_back_the_same_in_a_fresh_workspace(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
