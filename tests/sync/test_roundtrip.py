@@ -63,3 +63,102 @@ def test_convert_and_disqualify_read_back_the_same_in_a_fresh_workspace(
         "disqualified_reason": "no_budget",
         "closed_at": decided_at + timedelta(minutes=1),
     }
+
+
+def test_the_deal_opens_in_the_default_pipelines_first_open_stage_and_moves_the_lifecycle(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    ws, service = synced(tmp_path / "mine", sandbox)
+    (lead,) = open_leads(ws, 1)
+    ws.convert(lead.id or 0, 9_000, NOW)
+    service.run_once(NOW)
+    crm = sandbox.crm
+    (deal_id,) = crm.associated("contacts", lead.crm_id or "", "deals")
+    deal = crm.props("deals", deal_id)
+    assert (deal["pipeline"], deal["dealstage"], deal["amount"]) == (
+        "default",
+        "appointmentscheduled",
+        "9000",
+    )
+    assert deal["hs_is_closed"] == "false"
+    assert crm.contact(lead.crm_id or "")["lifecyclestage"] == "opportunity"
+    # Won later in HubSpot: the next pull closes the lead.
+    crm.edit("deals", deal_id, {"dealstage": "closedwon", "closedate": "2026-12-01"})
+    service.run_once(NOW)
+    with ws.session() as session:
+        row = session.get(LeadRow, lead.id)
+    assert row is not None and row.status == LeadStatus.WON.value
+    assert row.closed_at is not None and row.closed_at.date().isoformat() == "2026-12-01"
+
+
+def test_reopening_clears_the_lifecycle_first_and_a_fresh_workspace_sees_it_open(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    ws, service = synced(tmp_path / "mine", sandbox)
+    (lead,) = open_leads(ws, 1)
+    ws.disqualify(lead.id or 0, "Went with a spreadsheet", NOW)
+    service.run_once(NOW)
+    contact = sandbox.crm.contact(lead.crm_id or "")
+    assert (contact["lifecyclestage"], contact["hs_lead_status"]) == ("other", "UNQUALIFIED")
+    assert contact["leadtui_disqualify_reason"] == "Went with a spreadsheet"
+    ws.reopen(lead.id or 0, NOW + timedelta(minutes=1))
+    result = service.run_once(NOW + timedelta(minutes=1))
+    assert (result.pending, result.dead, result.conflicts) == (0, 0, 0)
+    contact = sandbox.crm.contact(lead.crm_id or "")
+    assert (contact.get("lifecyclestage"), contact.get("hs_lead_status")) == (
+        "salesqualifiedlead",
+        "IN_PROGRESS",
+    )
+    fresh, _ = synced(tmp_path / "fresh", sandbox)
+    assert decided(fresh, lead.crm_id or "") == decided(ws, lead.crm_id or "")
+    assert decided(fresh, lead.crm_id or "")["status"] == LeadStatus.WORKING.value
+
+
+def test_undo_after_the_push_archives_the_touch_and_the_deal_and_restores_the_status(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    ws, service = synced(tmp_path / "mine", sandbox)
+    (lead,) = [r for r in open_leads(ws, 40) if r.status == "new"][:1]
+    ws.log_touch(lead.id or 0, "call", "wrong_number", NOW)
+    ws.convert(lead.id or 0, 5_000, NOW + timedelta(minutes=1))
+    service.run_once(NOW + timedelta(minutes=1))
+    crm, cid = sandbox.crm, lead.crm_id or ""
+    assert len(crm.associated("contacts", cid, "deals")) == 1
+    assert ws.undo(lead.id or 0, NOW + timedelta(minutes=2))[1] == "the conversion"
+    assert ws.undo(lead.id or 0, NOW + timedelta(minutes=2))[1] == "the call (wrong number)"
+    result = service.run_once(NOW + timedelta(minutes=2))
+    assert (result.pending, result.dead, result.conflicts) == (0, 0, 0)
+    assert crm.associated("contacts", cid, "deals") == []
+    assert [
+        c
+        for c in crm.associated("contacts", cid, "calls")
+        if crm.props("calls", c).get("leadtui_op_id")
+    ] == []
+    contact = crm.contact(cid)
+    assert contact.get("lifecyclestage") == "lead"
+    assert contact.get("leadtui_bad_phone") != "true"  # unset or "false": a good number again
+    fresh, _ = synced(tmp_path / "fresh", sandbox)
+    for workspace in (ws, fresh):
+        with workspace.session() as session:
+            row = session.exec(select(LeadRow).where(LeadRow.crm_id == cid)).one()
+            assert (row.status, row.phone_bad, row.first_touch_at, row.opportunity_at) == (
+                "new",
+                False,
+                None,
+                None,
+            )
+
+
+def test_undo_before_the_push_withdraws_it_and_nothing_reaches_the_crm(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    ws, service = synced(tmp_path / "mine", sandbox)
+    (lead,) = open_leads(ws, 1)
+    calls_before = sandbox.crm.count("calls")
+    ws.log_touch(lead.id or 0, "call", "connected", NOW)
+    ws.add_note(lead.id or 0, "Wrong lead", NOW)
+    assert ws.undo(lead.id or 0, NOW)[1] == "the note"
+    assert ws.undo(lead.id or 0, NOW)[1] == "the call (connected)"
+    result = service.run_once(NOW)
+    assert (result.pushed, result.pending) == (0, 0)
+    assert sandbox.crm.count("calls") == calls_before
