@@ -33,7 +33,7 @@ from leadtui.domain.models import (
     Outcome,
     Touch,
 )
-from leadtui.domain.reasons import OTHER, classify
+from leadtui.domain.reasons import DEFAULT_REASONS, OTHER, DisqualifyReason, classify
 from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, ScoringRules, score_lead
 from leadtui.domain.speed_to_lead import SlaPolicy, deadline_for, first_human_touch, is_human_touch
 from leadtui.store import queries
@@ -67,6 +67,7 @@ class Rules:
     scoring: ScoringRules
     templates: dict[str, CadenceTemplate]
     abandon_after_days: int
+    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS
 
     @classmethod
     def from_config(cls, config: Config) -> Rules:
@@ -92,6 +93,7 @@ class Rules:
             scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
             templates=templates,
             abandon_after_days=config.sla.abandon_after_days,
+            reasons=config.disqualify_reasons,
         )
 
 
@@ -409,8 +411,7 @@ class Workspace:
         """Close the lead for a reason: a pick-list key (or its label), else the rep's words."""
         if not reason.strip():
             raise ActionError("Say why the lead is disqualified.")
-        reasons = self.config.disqualify_reasons
-        picked = classify(reason, reasons)
+        picked = classify(reason, self.rules.reasons)
         stored = picked.key if picked.key != OTHER else reason.strip()
         if stored == OTHER:
             raise ActionError('For "other", say why in your own words.')
