@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadtui import __version__
+from leadtui import __version__, cli_actions
 
 if TYPE_CHECKING:
     from leadtui.config import Config, Locations
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--token", help="the Bearer token it accepts (default: generated)")
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
+    cli_actions.add_parsers(commands)
     return parser
 
 
@@ -202,6 +203,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     columns = (args.by, *fields)
     print(output.render(rows, args.format, columns))
     return EXIT_OK
+
+
+def _action_command(action: cli_actions.Action) -> Callable[[argparse.Namespace], int]:
+    """A rep action (leadtui/cli_actions.py) as a command: one transaction, one sentence."""
+
+    def command(args: argparse.Namespace) -> int:
+        now = _now(args)
+        ws = _workspace(args)
+        try:
+            said = action(args, now, ws)
+        finally:
+            ws.close()
+        print(said)
+        return EXIT_OK
+
+    return command
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -365,6 +382,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    **{name: _action_command(action) for name, action in cli_actions.ACTIONS.items()},
 }
 
 
