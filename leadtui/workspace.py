@@ -305,8 +305,10 @@ class Workspace:
                 lead_id=lead_id,
                 channel=channel.value,
                 outcome=outcome.value,
-                occurred_at=occurred_at or now,
-                note=note,
+                occurred_at=to_millis(occurred_at or now),  # as the CRM keeps it
+                # Stripped as the CRM reads text back: a trailing space would not survive a pull
+                # (found by tests/sync/test_roundtrip_property.py).
+                note=note.strip(),
                 by=row.owner,
                 op_id=op_id,
             )
@@ -341,7 +343,11 @@ class Workspace:
             row = self._lead_row(session, ref)
             op_id = new_op_id()
             note = NoteRow(
-                lead_id=row.id or 0, body=body, created_at=now, by=row.owner, op_id=op_id
+                lead_id=row.id or 0,
+                body=body.strip(),
+                created_at=to_millis(now),
+                by=row.owner,
+                op_id=op_id,
             )
             session.add(note)
             session.flush()

@@ -111,12 +111,16 @@ def iana_timezone(hubspot: str) -> str:
 
 
 def employee_range(size: int | None) -> str:
+    """The range with the largest lower bound not above `size`. HubSpot's ranges share their
+    bounds ("5-25", "25-50") and a reader keeps the lower bound (sync.hubspot_map.company_size):
+    a 25-person company must read back as 25, not 5, or it loses its "small business" fit."""
     if size is None:
         return ""
-    for bound, label in zip((5, 25, 50, 100, 500, 1000), EMPLOYEE_RANGES, strict=False):
-        if size <= bound:
-            return label
-    return EMPLOYEE_RANGES[-1]
+    chosen = EMPLOYEE_RANGES[0]
+    for label in EMPLOYEE_RANGES:
+        if int(label.split("-")[0].rstrip("+")) <= size:
+            chosen = label
+    return chosen
 
 
 @dataclass(frozen=True, slots=True)
