@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from leadtui.domain.models import LeadStatus
-from leadtui.store.tables import LeadRow
+from leadtui.store.tables import LeadRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
 from sync.sandbox import RunningSandbox
 from sync.service import SyncService
@@ -162,3 +162,29 @@ def test_undo_before_the_push_withdraws_it_and_nothing_reaches_the_crm(
     result = service.run_once(NOW)
     assert (result.pushed, result.pending) == (0, 0)
     assert sandbox.crm.count("calls") == calls_before
+
+
+def test_a_rejected_touch_the_rep_discards_leaves_the_touch_history(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    ws, service = synced(tmp_path / "mine", sandbox)
+    (lead,) = [r for r in open_leads(ws, 40) if r.status == "new"][:1]
+    ws.log_touch(lead.id or 0, "call", "connected", NOW)
+    sandbox.crm.archive_contact(lead.crm_id or "")  # deleted in HubSpot meanwhile
+    result = service.run_once(NOW)
+    assert result.dead >= 1
+    with ws.session() as session:
+        dead = session.exec(select(OutboxRow).where(OutboxRow.state == "dead")).all()
+        before = session.get(LeadRow, lead.id)
+        assert before is not None and before.first_touch_at is not None
+    for op in dead:
+        ws.discard_dead(op.op_id, NOW)
+    with ws.session() as session:
+        touches = session.exec(select(TouchRow).where(TouchRow.lead_id == lead.id)).all()
+        row = session.get(LeadRow, lead.id)
+    assert touches == []
+    assert row is not None and (row.first_touch_at, row.human_touches, row.status) == (
+        None,
+        0,
+        "new",
+    )
