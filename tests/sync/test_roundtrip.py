@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from leadtui.config import Locations, parse
 from leadtui.domain.models import LeadStatus
 from leadtui.store.tables import LeadRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
@@ -188,3 +189,29 @@ def test_a_rejected_touch_the_rep_discards_leaves_the_touch_history(
         0,
         "new",
     )
+
+
+def test_a_configured_pipeline_takes_the_deal_and_its_won_stage_closes_the_lead(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    ws, service = synced(tmp_path / "mine", sandbox)
+    (lead,) = open_leads(ws, 1)
+    ws.close()
+    # The same folder, now configured for the portal's custom "Enterprise sales" pipeline.
+    folder = tmp_path / "mine"
+    text = (folder / "config.toml").read_text() + '[deals]\npipeline = "31415926"\n'
+    (folder / "config.toml").write_text(text)
+    ws = Workspace.open(parse(text), Locations(folder / "config.toml", folder))
+    service = SyncService(ws, lambda: make_adapter(sandbox))
+    ws.convert(lead.id or 0, 70_000, NOW)
+    service.run_once(NOW)
+    crm = sandbox.crm
+    (deal_id,) = crm.associated("contacts", lead.crm_id or "", "deals")
+    deal = crm.props("deals", deal_id)
+    assert (deal["pipeline"], deal["dealstage"]) == ("31415926", "31415927")  # first open stage
+    crm.edit("deals", deal_id, {"dealstage": "31415929"})  # "Signed": closed and won
+    service.run_once(NOW)
+    fresh, _ = synced(tmp_path / "fresh", sandbox)
+    for workspace in (ws, fresh):
+        assert decided(workspace, lead.crm_id or "")["status"] == LeadStatus.WON.value
+        assert decided(workspace, lead.crm_id or "")["deal_value"] == 70_000
