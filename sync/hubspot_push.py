@@ -29,8 +29,7 @@ BAD_PHONE_PROPERTY = "leadtui_bad_phone"
 BAD_EMAIL_PROPERTY = "leadtui_bad_email"
 # Lead fields a convert's deal carries; the contact has no property for them.
 DEAL_FIELDS = frozenset({"opportunity_at", "deal_value", "won_at"})
-# Local only: HubSpot has no such thing (README, "What stays on this machine").
-LOCAL_FIELDS = frozenset({"snoozed_until"})
+# Everything else (snoozed_until) stays local: README, "What reaches the CRM, and what stays here".
 CONTACT_FIELDS = frozenset({"status", "closed_at", "disqualified_reason", "phone_bad", "email_bad"})
 # The engagement type a touch was pushed as (hubspot_map.touch_properties).
 ENGAGEMENT_OF_CHANNEL = {

@@ -238,6 +238,10 @@ DECISION_KINDS = frozenset({"create_deal", "archive_deal", "archive_touch", "arc
 
 def _send_decision(adapter: CrmAdapter, lead_crm_id: str, op: OutboxRow) -> None:
     if op.kind not in adapter.capabilities.pushes or not isinstance(adapter, DecisionPushes):
+        if op.kind == "create_deal":
+            # A CRM without deals of its own (BottleCRM keeps the amount on the lead) gets the
+            # convert through the update_lead that goes with it: nothing more to send.
+            return
         raise RequestError(
             400, "UNSUPPORTED", f"the {adapter.name} adapter cannot {op.kind.replace('_', ' ')}"
         )
