@@ -47,7 +47,12 @@ class PushReport:
 
 def pending_count(session: Session) -> int:
     """Changes not yet in the CRM: waiting ones and "dead" ones (rejected, needing a person)."""
-    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.state != "done")
+    # Not "done", "discarded", "withdrawn" (undone before it was sent) nor "undone" (compensated).
+    query = (
+        select(func.count())
+        .select_from(OutboxRow)
+        .where(col(OutboxRow.state).in_(["pending", "held", "dead"]))
+    )
     return int(session.exec(query).one())
 
 
