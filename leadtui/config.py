@@ -105,6 +105,13 @@ class CalendarConfig(_Section):
         return value.upper()
 
 
+class DealsConfig(_Section):
+    """Where a convert opens its deal; empty: the CRM's default pipeline, first open stage."""
+
+    pipeline: str = ""
+    stage: str = ""
+
+
 STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
 
 
@@ -145,6 +152,7 @@ class Config(_Section):
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
+    deals: DealsConfig = DealsConfig()
 
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:

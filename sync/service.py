@@ -32,7 +32,16 @@ from sync.outbox import push_outbox, refund
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, Scope, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
-CREATES = ("create_touch", "create_note")
+# Pushed before the pull: new records (they cannot conflict, and the pull then sees them as
+# ours, a convert's deal included) and archives of undone ones (else the pull brings them back).
+CREATES = (
+    "create_touch",
+    "create_note",
+    "create_deal",
+    "archive_touch",
+    "archive_note",
+    "archive_deal",
+)
 # What an adapter's mapping raises on a reply of the wrong shape.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, UnicodeError)
 
