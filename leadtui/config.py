@@ -105,9 +105,40 @@ class CalendarConfig(_Section):
         return value.upper()
 
 
+STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
+
+
+class StoreConfig(_Section):
+    # Empty: the SQLite file leadtui.db in the data dir (one rep). A PostgreSQL URL: a team
+    # workspace shared by every rep and the team's one sync. A password is better kept in
+    # ~/.pgpass or PGPASSWORD than here (libpq reads both).
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith(("postgresql://", "postgres://")):
+            # The plain libpq form names no driver; leadtui's is psycopg 3.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if value and not value.startswith(STORE_SCHEMES):
+            raise ValueError(
+                "must be empty (the SQLite file in the data dir) or a PostgreSQL URL such as "
+                '"postgresql+psycopg://rep@db.example/leadtui"'
+            )
+        if value.startswith("postgresql+psycopg://") and len(value) <= len(STORE_SCHEMES[1]):
+            raise ValueError('needs a host, as in "postgresql+psycopg://rep@db.example/leadtui"')
+        return value
+
+    @property
+    def is_team(self) -> bool:
+        return self.url.startswith("postgresql")
+
+
 class Config(_Section):
     user: UserConfig = UserConfig()
     crm: CrmConfig = CrmConfig()
+    store: StoreConfig = StoreConfig()
     sla: SlaConfig = SlaConfig()
     calendar: CalendarConfig = CalendarConfig()
     scoring: dict[str, Any] = Field(default_factory=dict)

@@ -79,7 +79,7 @@ def push_outbox(
     rechecked: set[int] = set()
     for op_id in op_ids:
         with ws.session() as session:
-            op = session.get(OutboxRow, op_id)
+            op = session.get(OutboxRow, op_id, with_for_update=True)
             if op is None or op.state != "pending" or op.lead_id in blocked:
                 continue
             first_held = held.get(op.lead_id)
