@@ -174,8 +174,10 @@ def set_aside_damaged(ws: Workspace, now: datetime) -> int:
         ).all()
         damaged = []
         for op_id, raw in rows:
+            if not isinstance(raw, str | bytes):
+                continue  # the driver decoded it (PostgreSQL's json type): valid by definition
             try:
-                json.loads(raw) if raw is not None else None
+                json.loads(raw)
             except ValueError:
                 damaged.append((op_id, raw))
         for op_id, raw in damaged:
