@@ -188,7 +188,7 @@ def set_aside_damaged(ws: Workspace, now: datetime) -> int:
         damaged = []
         for op_id, raw in rows:
             if not isinstance(raw, str | bytes):
-                continue  # PostgreSQL's json column: the driver decoded it, so it is valid
+                continue  # the driver decoded it (PostgreSQL's json type): valid by definition
             try:
                 json.loads(raw)
             except ValueError:
