@@ -241,6 +241,11 @@ def pull_all(url: str, base_url: str, token: str, folder: Path) -> float:
             base_url, token, timeout_seconds=60, rate_limited=False, activity=False
         )
 
+    made = adapter()
+    try:
+        made.setup()  # leadtui's properties in the portal, as `leadtui setup` makes them
+    finally:
+        made.close()
     service = SyncService(team, adapter, scope=Scope(None))
     started = time.perf_counter()
     result = service.run_once(NOW)

@@ -167,8 +167,10 @@ def set_aside_damaged(ws: Workspace, now: datetime) -> int:
         ).all()
         damaged = []
         for op_id, raw in rows:
+            if not isinstance(raw, str | bytes):
+                continue  # PostgreSQL's json type refuses damaged text; its driver parses it
             try:
-                json.loads(raw) if raw is not None else None
+                json.loads(raw)
             except ValueError:
                 damaged.append((op_id, raw))
         for op_id, raw in damaged:
