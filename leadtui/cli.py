@@ -411,9 +411,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     locations = _locations(args)
     problems = 0
+
     for check in run_checks(locations, explicit_config=bool(args.config)):
         mark = "ok " if check.ok else "FIX"
-        print(clean(f"{mark}  {check.name}: {check.detail}"))
+        print(clean(f"{mark}  {check.name}: {check.detail}"))  # CRM replies may be in it
         problems += not check.ok
     return EXIT_OK if problems == 0 else EXIT_ERROR
 

@@ -42,8 +42,8 @@ class UserConfig(_Section):
 class CrmConfig(_Section):
     adapter: str = "hubspot"
     base_url: str = "https://api.hubapi.com"
-    sync_interval_seconds: int = Field(default=10, ge=2, le=3600)
-    timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    sync_interval_seconds: int = Field(default=10, strict=True, ge=2, le=3600)
+    timeout_seconds: float = Field(default=15.0, strict=True, gt=0, le=300)
 
     @field_validator("base_url")
     @classmethod
@@ -54,10 +54,10 @@ class CrmConfig(_Section):
 
 
 class SlaConfig(_Section):
-    speed_to_lead_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
-    at_risk_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    speed_to_lead_minutes: int = Field(default=60, strict=True, ge=1, le=7 * 24 * 60)
+    at_risk_minutes: int = Field(default=15, strict=True, ge=0, le=24 * 60)
     business_hours_only: bool = False
-    abandon_after_days: int = Field(default=14, ge=1, le=365)
+    abandon_after_days: int = Field(default=14, strict=True, ge=1, le=365)
 
 
 class CalendarConfig(_Section):
@@ -184,10 +184,16 @@ def load(path: Path, *, required: bool = False, remember_in: Path | None = None)
 
 
 def parse(raw: str, where: str = "config.toml") -> Config:
+    raw = raw.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save it
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}.") from exc
+    except RecursionError:
+        raise ConfigError(
+            f"{where}: values are nested too deeply (arrays or tables inside each other "
+            "thousands of levels down); no setting needs that, so remove the nesting."
+        ) from None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

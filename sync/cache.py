@@ -167,8 +167,16 @@ def write_cursor(conn: Connection, name: str, value: str, now: datetime) -> None
 def _ids_by_crm_id(conn: Connection, crm_ids: Sequence[str]) -> dict[str, int]:
     lead = table_of(LeadRow)
     found: dict[str, int] = {}
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     for start in range(0, len(crm_ids), _CHUNK):
-        chunk = crm_ids[start : start + _CHUNK]
+        chunk = list(crm_ids[start : start + _CHUNK])
+        if raw is not None:
+            # Once a page: plain SQL on the driver, not a freshly compiled expanding IN.
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                raw.execute(f"SELECT crm_id, id FROM lead WHERE crm_id IN ({marks})", chunk)
+            )
+            continue
         for crm_id, lead_id in conn.execute(
             select(lead.c.crm_id, lead.c.id).where(lead.c.crm_id.in_(chunk))
         ):

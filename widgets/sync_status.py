@@ -70,6 +70,9 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append(f"  ·  ✖ {view.dead} rejected", style="bold red")
     if view.conflicts or view.dead:
         text.append("  (C or click to resolve)", style="italic")
+    notice = getattr(view, "notice", "")
+    if notice:
+        text.append(f"  ·  {clean(notice)}", style="dim")
     return text
 
 

@@ -183,7 +183,16 @@ def schema_version(engine: Engine) -> int | None:
         return None
     with engine.connect() as conn:
         row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
-    return int(row[0]) if row else None
+    if not row:
+        return None
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(
+            f"The cache's schema version is not a number ({str(row[0])[:40]!r}), so it is "
+            "damaged or was not written by leadtui; move it aside and run `leadtui sync` "
+            "(or `leadtui demo`) to rebuild it. Nothing was changed."
+        ) from None
 
 
 def ensure_schema(engine: Engine, migrations: Sequence[Migration]) -> None:
