@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -38,6 +39,7 @@ _CHUNK = 500
 # Lead attributes copied as they are into the pulled columns.
 _LEAD_COPIED = tuple(f for f in PULLED_FIELDS if f not in ("crm_updated_at", "archived"))
 _copy_lead = attrgetter(*_LEAD_COPIED)
+_LEAD_COLUMNS = (*_LEAD_COPIED, "crm_id", "crm_updated_at", "archived")
 
 
 def upsert(
@@ -47,55 +49,85 @@ def upsert(
     key: str,
     update: Sequence[str] | None = None,
 ) -> None:
-    """Insert or update rows keyed on a unique column.
+    """Insert or update rows (dicts of Python values) keyed on a unique column."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    getter = itemgetter(*columns)
+    values = [getter(row) for row in rows] if len(columns) > 1 else [(getter(r),) for r in rows]
+    if conn.dialect.name == "sqlite":
+        special = _special(table, columns)
+        if special:
+            values = [_converted(row, special) for row in values]
+    upsert_tuples(conn, table, columns, values, key, update)
 
-    On SQLite: one prepared statement run by the driver for every row (executemany), with the
-    values converted here exactly as the column types would. Both SQLAlchemy paths (a compiled
-    multi-VALUES statement, or its per-row bind processing) cost several times the write itself
-    at 100,000 rows. Other databases go through leadtui.store.queries.upsert.
+
+@lru_cache(maxsize=64)
+def _special(table: Table, columns: tuple[str, ...]) -> list[tuple[int, Any]]:
+    """(index, converter) of the columns whose SQLite value is not the Python value."""
+    converters = enumerate(_converter(table.columns[name]) for name in columns)
+    return [(i, convert) for i, convert in converters if convert is not _plain]
+
+
+def _converted(row: tuple[Any, ...], special: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    items = list(row)
+    for index, convert in special:
+        items[index] = convert(items[index])
+    return tuple(items)
+
+
+def upsert_tuples(
+    conn: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    rows: Sequence[tuple[Any, ...]],
+    key: str,
+    update: Sequence[str] | None = None,
+) -> None:
+    """Insert or update rows given as parameter tuples in `columns` order, keyed on `key`.
+
+    On SQLite the tuples must hold the values as stored (times through `_sqlite_time`, flags as
+    0/1: see `sqlite_values`): one prepared statement, run by the driver's executemany. Every
+    SQLAlchemy path (a compiled multi-VALUES statement, or its per-row bind processing) costs
+    several times the write itself at 100,000 rows. On PostgreSQL the tuples hold Python values
+    and go through leadtui.store.queries.upsert (one statement, compiled once and cached).
     """
     if not rows:
         return
+    changed = tuple(update) if update is not None else tuple(c for c in columns if c != key)
     if conn.dialect.name != "sqlite":
-        upsert_values(conn, table, rows, key=key, update=update)
+        upsert_values(
+            conn, table, [dict(zip(columns, row, strict=True)) for row in rows], key, changed
+        )
         return
-    given = list(rows[0])
-    columns = given + [c.name for c in table.columns if c.name not in given and _default(c)[0]]
-    changed = list(update) if update is not None else [c for c in given if c != key]
-    converters = [_converter(table.columns[name]) for name in columns]
-    defaults = {name: _default(table.columns[name])[1] for name in columns if name not in given}
-    names = ", ".join(f'"{name}"' for name in columns)
-    marks = ", ".join("?" for _ in columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT("{key}") DO '
-    sql += (
-        "UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in changed)
-        if changed
-        else "NOTHING"
-    )
-    values = _tuples(rows, given, converters, [defaults[n] for n in columns[len(given) :]])
     raw = conn.connection.driver_connection
     assert raw is not None
-    raw.executemany(sql, values)
+    raw.executemany(_sqlite_upsert(table, columns, key, changed), rows)
 
 
-def _tuples(
-    rows: Sequence[dict[str, Any]], given: list[str], converters: list[Any], tail: list[Any]
-) -> list[tuple[Any, ...]]:
-    """Row dicts as parameter tuples: the given columns converted, then the omitted columns'
-    defaults (converted once). The hot loop of a big pull, so it does as little as it can."""
-    defaults = tuple(convert(v) for convert, v in zip(converters[len(given) :], tail, strict=True))
-    special = [
-        (i, convert) for i, convert in enumerate(converters[: len(given)]) if convert is not _plain
-    ]
-    getter = itemgetter(*given)
-    out = []
-    for row in rows:
-        found = getter(row)
-        items = list(found) if len(given) > 1 else [found]
-        for index, convert in special:
-            items[index] = convert(items[index])
-        out.append((*items, *defaults))
-    return out
+@lru_cache(maxsize=64)
+def _sqlite_upsert(
+    table: Table, columns: tuple[str, ...], key: str, changed: tuple[str, ...]
+) -> str:
+    """The statement, built once per table and column set. Columns left out that have a plain
+    default get it as a literal, as SQLAlchemy would insert it (schema constants, not CRM text)."""
+    omitted = [c for c in table.columns if c.name not in columns and _default(c)[0]]
+    names = ", ".join(f'"{name}"' for name in (*columns, *(c.name for c in omitted)))
+    marks = ", ".join(["?"] * len(columns) + [_literal(_default(c)[1]) for c in omitted])
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT("{key}") DO '
+    if not changed:
+        return sql + "NOTHING"
+    return sql + "UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in changed)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(int(value) if isinstance(value, bool) else value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for the default {value!r}")
 
 
 def _default(column: Any) -> tuple[bool, Any]:
@@ -185,6 +217,13 @@ def _ids_by_crm_id(conn: Connection, crm_ids: Sequence[str]) -> dict[str, int]:
 
 
 def _any_unpushed_updates(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        # Once a page: plain SQL on the driver costs a tenth of a compiled statement's execution.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        marks = ", ".join("?" for _ in conflicts.UNPUSHED)
+        sql = f"SELECT 1 FROM outbox WHERE kind = 'update_lead' AND state IN ({marks}) LIMIT 1"
+        return raw.execute(sql, conflicts.UNPUSHED).fetchone() is not None
     outbox = table_of(OutboxRow)
     query = (
         select(outbox.c.id)
@@ -203,13 +242,13 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
         # cache thrashes and each page's writes slow down by half. 64 MB keeps them in memory
         # (a per-connection setting, grown only as used).
         conn.exec_driver_sql("PRAGMA cache_size=-65536")
+    lead = table_of(LeadRow)
     by_crm = {p.lead.crm_id: p for p in pulled}  # the last copy of a record wins
     crm_ids = list(by_crm)
     if conn.dialect.name == "postgresql":
         # A team database: lock the page's leads (in id order) before reading their unpushed
         # changes, so a rep's action on one of them has either committed (and is merged below)
         # or waits for this page; never written over in between.
-        lead = table_of(LeadRow)
         conn.execute(
             select(lead.c.id)
             .where(lead.c.crm_id.in_(crm_ids))
@@ -218,84 +257,111 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
         ).all()
     # Only a cache with unpushed lead edits needs to know, before writing, which leads exist.
     existing = _ids_by_crm_id(conn, crm_ids) if _any_unpushed_updates(conn) else {}
-    rows = []
-    for crm_id, item in by_crm.items():
-        values = dict(zip(_LEAD_COPIED, _copy_lead(item.lead), strict=True))
-        values |= {"crm_id": crm_id, "crm_updated_at": item.modified_at, "archived": False}
-        rows.append(values)
+    rows = {
+        crm_id: (*_copy_lead(item.lead), crm_id, item.modified_at, False)
+        for crm_id, item in by_crm.items()
+    }
     # Leads with field changes not yet in the CRM: merge three ways (sync.conflicts) and keep
     # the rep's values where the merge says so, instead of overwriting them with the CRM's.
     unpushed = conflicts.leads_with_unpushed_updates(conn, existing.values())
     if unpushed:
-        remote = {existing[r["crm_id"]]: r for r in rows if existing.get(r["crm_id"]) in unpushed}
+        remote = {
+            existing[crm_id]: dict(zip(_LEAD_COLUMNS, row, strict=True))
+            for crm_id, row in rows.items()
+            if existing.get(crm_id) in unpushed
+        }
         kept = conflicts.reconcile(conn, remote, now)
-        for values in rows:
-            local = kept.get(existing.get(values["crm_id"], -1))
+        for lead_id, values in remote.items():
+            local = kept.get(lead_id)
             if local:
                 values.update({k: v for k, v in local.items() if k in values})
-    upsert(conn, table_of(LeadRow), rows, key="crm_id", update=PULLED_FIELDS)
+                rows[values["crm_id"]] = tuple(values[c] for c in _LEAD_COLUMNS)
+    stored = list(rows.values())
+    if conn.dialect.name == "sqlite":
+        special = _special(lead, _LEAD_COLUMNS)
+        stored = [_converted(row, special) for row in stored]
+    upsert_tuples(conn, lead, _LEAD_COLUMNS, stored, key="crm_id", update=PULLED_FIELDS)
     ids = existing | _ids_by_crm_id(conn, [c for c in crm_ids if c not in existing])
     _write_children(conn, by_crm.values(), ids)
     return [ids[c] for c in crm_ids if c in ids]
 
 
 def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[str, int]) -> None:
-    events: list[dict[str, Any]] = []
-    touches: list[dict[str, Any]] = []
-    own_touches: list[dict[str, Any]] = []
-    notes: list[dict[str, Any]] = []
-    own_notes: list[dict[str, Any]] = []
+    """Parameter tuples straight from the pulled records (no row dicts), one statement a table:
+    the hot loop of a big pull. On SQLite times and flags are converted here as stored."""
+    sqlite = conn.dialect.name == "sqlite"
+    when = _sqlite_time if sqlite else _plain
+    flag = int if sqlite else bool
+    # Keyed on the CRM id (or op id): the last copy of a record wins.
+    events: dict[str, tuple[Any, ...]] = {}
+    touches: dict[str, tuple[Any, ...]] = {}
+    own_touches: dict[str, tuple[Any, ...]] = {}
+    notes: dict[str, tuple[Any, ...]] = {}
+    own_notes: dict[str, tuple[Any, ...]] = {}
     for item in pulled:
         lead_id = ids.get(item.lead.crm_id)
         if lead_id is None:
             continue
         for e in item.events:
-            events.append(
-                {
-                    "crm_id": e.crm_id,
-                    "lead_id": lead_id,
-                    "kind": e.event.kind.value,
-                    "occurred_at": e.event.occurred_at,
-                    "url": e.event.url,
-                    "title": e.event.title,
-                }
-            )
+            event = e.event
+            at: Any = event.occurred_at
+            # The common case inline (a UTC time on SQLite): a call a value is a tenth of the loop.
+            at = at.isoformat(" ", "microseconds")[:26] if sqlite and at.tzinfo is UTC else when(at)
+            events[e.crm_id] = (e.crm_id, lead_id, event.kind._value_, at, event.url, event.title)
         for t in item.touches:
-            row = {
-                "crm_id": t.crm_id,
-                "lead_id": lead_id,
-                "channel": t.touch.channel.value,
-                "outcome": t.touch.outcome.value,
-                "occurred_at": t.touch.occurred_at,
-                "note": t.touch.note,
-                "by": t.touch.by,
-                "automated": t.touch.automated,
-            }
-            # A touch leadtui pushed comes back with its op id: it is the local row, not a new one.
-            (own_touches if t.op_id else touches).append(
-                row | ({"op_id": t.op_id} if t.op_id else {})
+            touch = t.touch
+            at = touch.occurred_at
+            at = at.isoformat(" ", "microseconds")[:26] if sqlite and at.tzinfo is UTC else when(at)
+            row: tuple[Any, ...] = (
+                t.crm_id,
+                lead_id,
+                touch.channel._value_,
+                touch.outcome._value_,
+                at,
+                touch.note,
+                touch.by,
+                flag(touch.automated),
             )
+            # A touch leadtui pushed comes back with its op id: it is the local row, not a new one.
+            if t.op_id:
+                own_touches[t.op_id] = (*row, t.op_id)
+            else:
+                touches[t.crm_id] = row
         for n in item.notes:
-            row = {
-                "crm_id": n.crm_id,
-                "lead_id": lead_id,
-                "body": n.body,
-                "created_at": n.created_at,
-                "by": n.by,
-            }
-            (own_notes if n.op_id else notes).append(row | ({"op_id": n.op_id} if n.op_id else {}))
+            note = (n.crm_id, lead_id, n.body, when(n.created_at), n.by)
+            if n.op_id:
+                own_notes[n.op_id] = (*note, n.op_id)
+            else:
+                notes[n.crm_id] = note
     # A touch or note the rep undid stays gone here even while its archive waits in the outbox.
-    undone = _undone_op_ids(conn, [r["op_id"] for r in own_touches + own_notes])
-    if undone:
-        own_touches = [r for r in own_touches if r["op_id"] not in undone]
-        own_notes = [r for r in own_notes if r["op_id"] not in undone]
-    upsert(conn, table_of(EventRow), _unique(events, "crm_id"), key="crm_id")
-    upsert(conn, table_of(TouchRow), _unique(touches, "crm_id"), key="crm_id")
+    undone = _undone_op_ids(conn, [*own_touches, *own_notes])
+    for op_id in undone:
+        own_touches.pop(op_id, None)
+        own_notes.pop(op_id, None)
+    event_row, touch_row, note_row = table_of(EventRow), table_of(TouchRow), table_of(NoteRow)
+    upsert_tuples(conn, event_row, _EVENT_COLUMNS, list(events.values()), key="crm_id")
+    upsert_tuples(conn, touch_row, _TOUCH_COLUMNS, list(touches.values()), key="crm_id")
     # leadtui's own records come back with their op id: the local row stays as the rep wrote it
     # and only learns its CRM id (a row missing here, e.g. a rebuilt cache, is inserted whole).
-    upsert(conn, table_of(TouchRow), _unique(own_touches, "op_id"), key="op_id", update=["crm_id"])
-    upsert(conn, table_of(NoteRow), _unique(notes, "crm_id"), key="crm_id")
-    upsert(conn, table_of(NoteRow), _unique(own_notes, "op_id"), key="op_id", update=["crm_id"])
+    own_touch = (*_TOUCH_COLUMNS, "op_id")
+    upsert_tuples(conn, touch_row, own_touch, list(own_touches.values()), "op_id", ["crm_id"])
+    upsert_tuples(conn, note_row, _NOTE_COLUMNS, list(notes.values()), key="crm_id")
+    own_note = (*_NOTE_COLUMNS, "op_id")
+    upsert_tuples(conn, note_row, own_note, list(own_notes.values()), "op_id", ["crm_id"])
+
+
+_EVENT_COLUMNS = ("crm_id", "lead_id", "kind", "occurred_at", "url", "title")
+_TOUCH_COLUMNS = (
+    "crm_id",
+    "lead_id",
+    "channel",
+    "outcome",
+    "occurred_at",
+    "note",
+    "by",
+    "automated",
+)
+_NOTE_COLUMNS = ("crm_id", "lead_id", "body", "created_at", "by")
 
 
 def _undone_op_ids(conn: Connection, op_ids: Sequence[str]) -> set[str]:
@@ -313,10 +379,6 @@ def _undone_op_ids(conn: Connection, op_ids: Sequence[str]) -> set[str]:
 # Outbox states of a change the rep took back: never sent ("withdrawn"), sent and compensated
 # ("undone"), or refused by the CRM and given up ("discarded").
 UNDONE_STATES = ("withdrawn", "undone", "discarded")
-
-
-def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    return list({row[key]: row for row in rows}.values())
 
 
 def mark_archived(conn: Connection, crm_ids: Sequence[str]) -> list[int]:
