@@ -61,14 +61,21 @@ def breaches_for(
             Breach(BreachKind.SPEED_TO_LEAD, clock.deadline, late, clock.first_touch_at)
         )
 
+    # A new lead's first cadence step is its first touch, due when the window closes: missing it
+    # is the speed-to-lead breach already counted, not a second, "overdue" one.
+    missed_first = as_utc(clock.deadline) if clock.state == SpeedToLeadState.BREACHED else None
+
     if enrolment is not None:
         for record in enrolment.history:
+            if as_utc(record.due_at) == missed_first:
+                continue
             if as_utc(record.done_at) > as_utc(record.due_at):
                 late = _late_by(record.due_at, record.done_at, policy, calendar)
                 breaches.append(
                     Breach(BreachKind.OVERDUE_TOUCH, record.due_at, late, record.done_at)
                 )
-        if enrolment.due_at is not None and is_overdue(enrolment, now):
+        open_step = enrolment.due_at is not None and as_utc(enrolment.due_at) != missed_first
+        if open_step and enrolment.due_at is not None and is_overdue(enrolment, now):
             late = _late_by(enrolment.due_at, now, policy, calendar)
             breaches.append(Breach(BreachKind.OVERDUE_TOUCH, enrolment.due_at, late, None))
 

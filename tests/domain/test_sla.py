@@ -132,3 +132,18 @@ def test_breaches_come_in_due_order_and_ignore_touches_after_now() -> None:
         (BreachKind.OVERDUE_TOUCH, ny(2026, 3, 4, 12), None),
         (BreachKind.GAVE_UP_EARLY, ny(2026, 3, 4, 12), None),  # left overdue over 14 days
     ]
+
+
+def test_an_untouched_breached_lead_is_one_breach_not_two() -> None:
+    # The first cadence step is the first touch and is due when the window closes: one miss.
+    enr = replace(enrol(STANDARD, LEAD.created_at, CAL), due_at=ny(2026, 3, 2, 11))
+    now = ny(2026, 3, 2, 13)
+    assert breaches_for(LEAD, [], enr, WALL, CAL, now) == [
+        Breach(BreachKind.SPEED_TO_LEAD, ny(2026, 3, 2, 11), 120, None)
+    ]
+    # Touched late, it is still one breach, resolved by that touch.
+    late = ny(2026, 3, 2, 12)
+    done = complete_step(enr, STANDARD, late, CAL)
+    assert breaches_for(LEAD, [call(late)], done, WALL, CAL, now) == [
+        Breach(BreachKind.SPEED_TO_LEAD, ny(2026, 3, 2, 11), 60, late)
+    ]
