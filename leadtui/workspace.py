@@ -413,6 +413,9 @@ class Workspace:
             self._require_open(row)
             lead = lead_from_row(row)
             enrolment = cadences.enrol(template, now, self._calendar_for(lead))
+            old_row = session.get(EnrolmentRow, row.id)
+            if old_row is not None:
+                enrolment = cadences.switch(enrolment_from_row(old_row), enrolment, now)
             session.exec(delete(EnrolmentRow).where(EnrolmentRow.lead_id == row.id))  # type: ignore[call-overload,arg-type]
             session.add(EnrolmentRow(lead_id=row.id or 0, **enrolment_values(enrolment)))
             return row.id or 0

@@ -243,6 +243,19 @@ def apply_touch(
     return done
 
 
+def switch(old: Enrolment, new: Enrolment, now: datetime) -> Enrolment:
+    """`new` as it must start when it replaces `old` at `now`: switching hides no miss.
+
+    The old cadence's late steps stay in the history, and a step overdue at the switch keeps
+    its due time: the new cadence's first step is due then, so it is still overdue (and still an
+    open breach) until the next touch.
+    """
+    due = new.due_at
+    if is_overdue(old, now) and old.due_at is not None:
+        due = old.due_at if due is None else min(old.due_at, due, key=as_utc)
+    return replace(new, due_at=due, history=old.history)
+
+
 def pause(enr: Enrolment, now: datetime) -> Enrolment:
     """Hold the cadence (time off, an out-of-office reply); pausing twice keeps the first."""
     as_utc(now)  # refuse a naive datetime
