@@ -53,7 +53,10 @@ def test_a_give_up_in_the_sla_tab_counts_in_the_reps_tab(ws: Workspace) -> None:
 def test_overdue_now_is_the_same_for_every_period(ws: Workspace) -> None:
     with ws.session() as session:
         boards = {p: load_board(ws, session, NOW, p) for p in ("today", "week", "month", "all")}
-    overdue = {p: {m.key: m.overdue_now for m in b.reps if m.overdue_now} for p, b in boards.items()}
+    overdue = {
+        period: {m.key: m.overdue_now for m in board.reps if m.overdue_now}
+        for period, board in boards.items()
+    }
     assert overdue["all"] == {BO.email: 1}
     assert overdue["today"] == overdue["week"] == overdue["month"] == overdue["all"]
 
