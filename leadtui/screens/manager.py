@@ -25,6 +25,7 @@ from leadtui.domain.models import BreachKind
 from widgets.bar_chart import BarChart
 from widgets.safe_text import plain
 from widgets.sync_status import SyncStatusLine
+from widgets.table_fill import fill_table
 from widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ KIND_LABELS = {
     BreachKind.OVERDUE_TOUCH: "overdue",
     BreachKind.GAVE_UP_EARLY: "gave up",
 }
+BREACH_COLUMNS = ("kind", "lead", "rep", "source", "due", "late")
+REP_COLUMNS = ("rep", "leads", "in SLA", "median 1st", "overdue now", "touches/drop", "gave up")
+SOURCE_COLUMNS = (
+    "source", "leads", "lead→opp", "opp→won", "revenue", "rev/lead", "avg deal", "cycle d",
+    "in SLA",
+)  # fmt: skip
 
 
 class BoardLoaded(Message):
@@ -122,24 +129,11 @@ class ManagerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._setup_tables()
         self.reload()
 
     def on_resize(self) -> None:
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
         self.set_class(small, "-too-small")
-
-    def _setup_tables(self) -> None:
-        self.query_one("#breaches", DataTable).add_columns(
-            "kind", "lead", "rep", "source", "due", "late"
-        )
-        self.query_one("#reps", DataTable).add_columns(
-            "rep", "leads", "in SLA", "median 1st", "overdue now", "touches/drop", "gave up"
-        )
-        self.query_one("#sources", DataTable).add_columns(
-            "source", "leads", "lead→opp", "opp→won", "revenue", "rev/lead", "avg deal",
-            "cycle d", "in SLA",
-        )  # fmt: skip
 
     # -- loading --------------------------------------------------------------------------
 
@@ -194,20 +188,20 @@ class ManagerScreen(Screen[None]):
             f" {PERIOD_LABELS[board.period]} (since {since}): {len(shown)} breach(es) shown"
             f" of {len(board.breaches)} · • open ✓ resolved"
         )
-        table = self.query_one("#breaches", DataTable)
-        table.clear()
+        rows = []
         for item in shown:
             breach, lead = item.breach, item.lead
             style = "bold red" if breach.resolved_at is None else ""
-            table.add_row(
+            cells = (
                 Text(KIND_LABELS[breach.kind], style=style),
                 plain(_clip(lead.name or lead.email, 16)),
                 plain(_clip(_who(lead.owner), 12)),
                 plain(_clip(lead.source, 12)),
                 _when(breach.due_at.astimezone(zone), board.now.astimezone(zone)),
                 _late_cell(breach.late_by_minutes, breach.resolved_at is not None),
-                key=f"{lead.id}:{breach.kind.value}:{breach.due_at.isoformat()}",
             )
+            rows.append((cells, f"{lead.id}:{breach.kind.value}:{breach.due_at.isoformat()}"))
+        fill_table(self.query_one("#breaches", DataTable), BREACH_COLUMNS, rows)
         self._show_reps(board.reps)
         self._show_sources(board.sources)
         self._show_pictures(board)
@@ -224,36 +218,42 @@ class ManagerScreen(Screen[None]):
         ]
 
     def _show_reps(self, reps: list[GroupMetrics]) -> None:
-        table = self.query_one("#reps", DataTable)
-        table.clear()
-        for m in reps:
-            table.add_row(
-                plain(_who(m.key)),
-                _num(m.leads),
-                _num(m.contacted_within_sla_pct, "%"),
-                _num(m.median_first_response_minutes, "m"),
-                _num(m.overdue_now),
-                _num(m.avg_touches_before_drop),
-                _num(m.gave_up_early),
-                key=m.key,
+        rows = [
+            (
+                (
+                    plain(_who(m.key)),
+                    _num(m.leads),
+                    _num(m.contacted_within_sla_pct, "%"),
+                    _num(m.median_first_response_minutes, "m"),
+                    _num(m.overdue_now),
+                    _num(m.avg_touches_before_drop),
+                    _num(m.gave_up_early),
+                ),
+                m.key,
             )
+            for m in reps
+        ]
+        fill_table(self.query_one("#reps", DataTable), REP_COLUMNS, rows)
 
     def _show_sources(self, sources: list[GroupMetrics]) -> None:
-        table = self.query_one("#sources", DataTable)
-        table.clear()
-        for m in sources:
-            table.add_row(
-                plain(m.key),
-                _num(m.leads),
-                _num(m.lead_to_opportunity_pct, "%"),
-                _num(m.opportunity_to_won_pct, "%"),
-                _money(m.revenue),
-                _money(m.revenue_per_lead),
-                _money(m.avg_deal_value),
-                _num(m.median_cycle_days),
-                _num(m.contacted_within_sla_pct, "%"),
-                key=m.key,
+        rows = [
+            (
+                (
+                    plain(m.key),
+                    _num(m.leads),
+                    _num(m.lead_to_opportunity_pct, "%"),
+                    _num(m.opportunity_to_won_pct, "%"),
+                    _money(m.revenue),
+                    _money(m.revenue_per_lead),
+                    _money(m.avg_deal_value),
+                    _num(m.median_cycle_days),
+                    _num(m.contacted_within_sla_pct, "%"),
+                ),
+                m.key,
             )
+            for m in sources
+        ]
+        fill_table(self.query_one("#sources", DataTable), SOURCE_COLUMNS, rows)
 
     def _show_pictures(self, board: Board) -> None:
         self.query_one("#chart-response", BarChart).set_rows(
