@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from leadtui.domain.when import describe_when, parse_when
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
@@ -24,6 +26,9 @@ if TYPE_CHECKING:
     from leadtui.app import LeadTuiApp
 
 Action = Callable[[Workspace, datetime], int]
+
+
+AT_A_TIME = "at a time… (Tue 15:00, in 2h, tomorrow 9)"
 
 
 def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | None]]:
@@ -42,6 +47,35 @@ def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | No
         ),
         ("wake it now", None),
     ]
+
+
+def when_preview(now: datetime, zone: ZoneInfo, *, past: bool = False) -> Callable[[str], str]:
+    """Reads a plain-words time back as it is typed, or says what forms it takes."""
+
+    def preview(text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            return "→ " + describe_when(parse_when(text, now, zone, past=past), now, zone)
+        except ValueError as exc:
+            return str(exc)
+
+    return preview
+
+
+def when_check(now: datetime, zone: ZoneInfo, *, past: bool = False) -> Callable[[str], str | None]:
+    def check(text: str) -> str | None:
+        try:
+            moment = parse_when(text, now, zone, past=past)
+        except ValueError as exc:
+            return str(exc)
+        if past and moment > now:
+            return "That is in the future; say when it happened, e.g. '1h ago' or '9:30'."
+        if not past and moment <= now:
+            return "That time has passed; say a time to come, e.g. 'in 2h' or 'tomorrow 9'."
+        return None
+
+    return check
 
 
 def check_amount(text: str) -> str | None:
@@ -222,24 +256,69 @@ class LeadScreen(Screen[None]):
             done,
         )
 
+    def current_window_deadline(self) -> datetime | None:
+        """The deadline of the current lead's open speed-to-lead window, if it has one."""
+        return None
+
     def action_snooze(self) -> None:
         lead_id = self.current_lead_id()
         ws = self.tui.workspace
         if lead_id is None or ws is None:
             return
         name = self.current_contact()[0]
-        presets = snooze_presets(self.tui.clock(), ws.rules.calendar.zone)
+        now, zone = self.tui.clock(), ws.rules.calendar.zone
+        presets = [*snooze_presets(now, zone), (AT_A_TIME, None)]
         by_label = dict(presets)
 
-        def done(choice: str | None) -> None:
+        def snooze(until: datetime | None) -> None:
+            said = (
+                f"{name} snoozed until {describe_when(until, now, zone)}."
+                if until
+                else f"{name} woken."
+            )
+            self.run_action_in_worker(said, lambda w, at: w.snooze(lead_id, until, at))
+
+        def confirmed(until: datetime, answer: str | None) -> None:
+            if answer == "snooze":
+                snooze(until)
+
+        def chosen(until: datetime | None) -> None:
+            deadline = self.current_window_deadline()
+            if until is None or deadline is None or until <= deadline:
+                snooze(until)
+                return
+            # Snoozing hides the lead past the moment its first touch is due: say so first.
+            closes = describe_when(deadline, now, zone)
+            self.app.push_screen(
+                ChoiceModal(
+                    f"{name}'s first-touch window closes {closes}. Snooze past it?",
+                    [("Snooze anyway", "snooze"), ("Keep the lead in the queue", "keep")],
+                ),
+                lambda answer: confirmed(until, answer),
+            )
+
+        def typed(text: str | None) -> None:
+            if text is not None:
+                chosen(parse_when(text, now, zone))
+
+        def picked(choice: str | None) -> None:
             if choice is None:
                 return
-            until = by_label[choice]
-            said = f"{name} snoozed until {until:%a %d %b %H:%M}." if until else f"{name} woken."
-            self.run_action_in_worker(said, lambda w, now: w.snooze(lead_id, until, now))
+            if choice == AT_A_TIME:
+                self.app.push_screen(
+                    PromptModal(
+                        f"Snooze {name} until",
+                        "Tue 15:00, in 2h, tomorrow 9",
+                        check=when_check(now, zone),
+                        preview=when_preview(now, zone),
+                    ),
+                    typed,
+                )
+                return
+            chosen(by_label[choice])
 
         self.app.push_screen(
-            ChoiceModal(f"Snooze {name} until", [(label, label) for label, _ in presets]), done
+            ChoiceModal(f"Snooze {name} until", [(label, label) for label, _ in presets]), picked
         )
 
     def action_enrol(self) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from leadtui.domain.models import SpeedToLeadState
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import DetailLoaded
 from widgets.key_bar import KeyBar
@@ -39,6 +42,12 @@ class LeadDetailScreen(LeadScreen):
             return (f"lead {self.lead_id}", "", "")
         lead = self.detail.lead
         return (lead.name or lead.email, lead.email, lead.phone)
+
+    def current_window_deadline(self) -> datetime | None:
+        d = self.detail
+        if d is None or d.stl.state not in (SpeedToLeadState.PENDING, SpeedToLeadState.AT_RISK):
+            return None
+        return d.stl.deadline
 
     def current_channel(self) -> str | None:
         d = self.detail

@@ -80,7 +80,10 @@ def order(
     windows = []
     tick = timedelta(seconds=1)
     for row in index.values():
-        if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline >= now:
+        snoozed = row.snoozed_until is not None and row.snoozed_until > now
+        open_window = row.first_touch_at is None and row.stl_deadline is not None
+        # A snoozed lead is out of the queue: its window is not one the rep can work now.
+        if open_window and not snoozed and row.stl_deadline is not None and row.stl_deadline >= now:
             windows.append((row.stl_deadline.timestamp(), row.lead_id))
             upcoming.append(row.stl_deadline + tick)
             if row.stl_deadline - at_risk > now:

@@ -99,6 +99,13 @@ class QueueScreen(QueueFilters):
             return (f"lead {lead_id}", "", "")
         return (row.name or row.email, row.email, row.phone)
 
+    def current_window_deadline(self) -> datetime | None:
+        lead_id = self.current_lead_id()
+        row = self.table.row(lead_id) if lead_id is not None else None
+        if row is None or row.first_touch_at is not None or row.stl_deadline is None:
+            return None
+        return row.stl_deadline if row.stl_deadline > self.tui.clock() else None
+
     def current_channel(self) -> str | None:
         lead_id = self.current_lead_id()
         row = self.table.row(lead_id) if lead_id is not None else None
