@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -118,11 +119,14 @@ class ManagerScreen(Screen[None]):
                 yield DataTable(id="reps", cursor_type="row", zebra_stripes=True)
             with TabPane("Sources", id="tab-sources"):
                 yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
-            with TabPane("Pictures", id="tab-pictures"):
+            with TabPane("Pictures", id="tab-pictures"), VerticalScroll(id="pictures-scroll"):
                 yield BarChart("First response time (leads)", id="chart-response")
                 yield BarChart("SLA compliance by day (% met)", style="green", id="chart-days")
                 yield BarChart("Funnel by source: won / opportunities / leads", id="chart-funnel")
-            with TabPane("Calibration", id="tab-calibration"):
+            with (
+                TabPane("Calibration", id="tab-calibration"),
+                VerticalScroll(id="calibration-scroll"),
+            ):
                 yield Static(id="calibration", markup=False)
         yield SyncStatusLine(id="sync-status")
         yield TooSmall()
@@ -333,6 +337,11 @@ class ManagerScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        # The keys then scroll or move in what the tab shows, not in the row of tab names.
+        pane = self.query_one(f"#{tab}", TabPane)
+        target = next(iter(pane.query("DataTable, VerticalScroll")), None)
+        if target is not None:
+            target.focus()
 
     def action_open_lead(self) -> None:
         table = self.query_one("#breaches", DataTable)
