@@ -31,6 +31,7 @@ from leadtui.domain.models import (
     LeadStatus,
     Outcome,
     Touch,
+    check_outcome,
 )
 from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, ScoringRules, score_lead
 from leadtui.domain.speed_to_lead import SlaPolicy, deadline_for, first_human_touch, is_human_touch
@@ -284,6 +285,10 @@ class Workspace:
             raise ActionError(str(exc)) from exc
         if channel is Channel.TASK:
             raise ActionError("A task is a cadence step, not a touch; log the call or email.")
+        try:
+            check_outcome(channel, outcome)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
         with self.session() as session:
             row = self._lead_row(session, ref)
             lead_id = row.id or 0

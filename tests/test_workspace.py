@@ -185,7 +185,12 @@ def test_switching_cadence_keeps_an_overdue_step_and_its_breach(ws: Workspace) -
     from leadtui.views import breaches
 
     lead_id = _first_in_queue(ws)
-    ws.log_touch(lead_id, "call", "no_answer", NOW)  # step 1 done; step 2 falls due days later
+    with ws.session() as session:
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert enrolment is not None
+        step = ws.rules.templates[enrolment.cadence].steps[enrolment.step]
+    # Step 1 done on its own channel; step 2 falls due days later.
+    ws.log_touch(lead_id, step.channel, "sent" if step.channel != "call" else "no_answer", NOW)
     later = NOW + timedelta(days=30)  # and is long overdue by then
     with ws.session() as session:
         before = [b.breach for b in breaches(ws, session, later) if b.lead.id == lead_id]

@@ -44,6 +44,47 @@ class Outcome(StrEnum):
     SENT = "sent"
 
 
+# What each channel can end in, most likely first (the log dialog lists them in this order). A
+# call cannot bounce, an email cannot be busy: `check_outcome` refuses such a touch.
+OUTCOMES_BY_CHANNEL: dict[Channel, tuple[Outcome, ...]] = {
+    Channel.CALL: (
+        Outcome.NO_ANSWER,
+        Outcome.LEFT_VOICEMAIL,
+        Outcome.CONNECTED,
+        Outcome.BUSY,
+        Outcome.MEETING_BOOKED,
+        Outcome.WRONG_NUMBER,
+        Outcome.BAD_NUMBER,
+    ),
+    Channel.EMAIL: (Outcome.SENT, Outcome.REPLIED, Outcome.BOUNCED, Outcome.MEETING_BOOKED),
+    Channel.LINKEDIN: (Outcome.SENT, Outcome.REPLIED, Outcome.CONNECTED, Outcome.MEETING_BOOKED),
+    Channel.SMS: (
+        Outcome.SENT,
+        Outcome.REPLIED,
+        Outcome.MEETING_BOOKED,
+        Outcome.WRONG_NUMBER,
+        Outcome.BAD_NUMBER,
+    ),
+    Channel.MEETING: (Outcome.CONNECTED, Outcome.MEETING_BOOKED, Outcome.NO_ANSWER),
+}
+_ARTICLE = {Channel.EMAIL: "An email", Channel.MEETING: "A meeting", Channel.SMS: "An SMS"}
+
+
+def outcomes_for(channel: Channel | str) -> tuple[Outcome, ...]:
+    return OUTCOMES_BY_CHANNEL.get(Channel(channel), ())
+
+
+def check_outcome(channel: Channel | str, outcome: Outcome | str) -> None:
+    """Raise ValueError, one sentence, when `outcome` cannot happen on `channel`."""
+    channel, outcome = Channel(channel), Outcome(outcome)
+    allowed = outcomes_for(channel)
+    if outcome not in allowed:
+        who = _ARTICLE.get(channel, f"A {channel.value}")
+        raise ValueError(
+            f"{who} cannot be {outcome.value!r}; use one of: {', '.join(o.value for o in allowed)}."
+        )
+
+
 # Outcomes that end a cadence: the prospect engaged.
 ENGAGED_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.MEETING_BOOKED})
 # Outcomes that mark the contact data itself as bad.

@@ -233,7 +233,8 @@ class LeadScreen(Screen[None]):
                 ),
             )
 
-        self.app.push_screen(LogTouchModal(name, self.current_channel()), done)
+        has_phone = bool(self.current_contact()[2])
+        self.app.push_screen(LogTouchModal(name, self.current_channel(), has_phone=has_phone), done)
 
     def action_add_note(self) -> None:
         lead_id = self.current_lead_id()

@@ -11,17 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from leadtui.domain.models import TOUCH_CHANNELS, Outcome
+from leadtui.domain.models import TOUCH_CHANNELS, outcomes_for
 from widgets.safe_text import plain
-
-# Outcomes that make sense per channel, most likely first; the rest follow.
-LIKELY = {
-    "call": ("no_answer", "left_voicemail", "connected", "busy", "meeting_booked"),
-    "email": ("sent", "replied", "bounced", "meeting_booked"),
-    "linkedin": ("sent", "replied", "connected"),
-    "sms": ("sent", "replied", "wrong_number"),
-    "meeting": ("connected", "meeting_booked"),
-}
 
 
 @dataclass(frozen=True)
@@ -31,21 +22,20 @@ class TouchInput:
     note: str
 
 
-def outcomes_for(channel: str) -> list[str]:
-    first = list(LIKELY.get(channel, ()))
-    return first + [o.value for o in Outcome if o.value not in first]
-
-
 class LogTouchModal(ModalScreen[TouchInput | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
         Binding("ctrl+s", "save", "Save", id="touch.save", tooltip="Record the touch"),
     ]
 
-    def __init__(self, lead_name: str, channel: str | None = None) -> None:
+    def __init__(
+        self, lead_name: str, channel: str | None = None, *, has_phone: bool = True
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self._lead_name = lead_name
-        self._channel = channel if channel in LIKELY else "call"
+        # The next step's channel; without one, a call, or an email when there is no number.
+        known = {c.value for c in TOUCH_CHANNELS}
+        self._channel = channel if channel in known else ("call" if has_phone else "email")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-touch"):
@@ -67,7 +57,7 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
 
     @staticmethod
     def _outcome_options(channel: str) -> list[tuple[Text, str]]:
-        return [(Text(o.replace("_", " ")), o) for o in outcomes_for(channel)]
+        return [(Text(o.value.replace("_", " ")), o.value) for o in outcomes_for(channel)]
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "channel" and isinstance(event.value, str):

@@ -111,8 +111,10 @@ def test_log_stops_the_clock_and_queues_for_sync(workspace_dir: Path, capsys) ->
     fresh = [r for q in queues for r in q if r["speed_to_lead"]["state"] == "pending"]
     assert fresh, "the demo has leads whose clock is running"
     lead = fresh[0]
+    channel = lead["cadence"]["next_channel"]  # the touch the first step asks for
+    outcome = "left_voicemail" if channel == "call" else "sent"
     code, out, err = run(
-        capsys, "log", lead["email"], "--channel", "call", "--outcome", "left_voicemail",
+        capsys, "log", lead["email"], "--channel", channel, "--outcome", outcome,
         "--note", "Asked about the pricing page",
     )  # fmt: skip
     assert code == 0, err
@@ -314,3 +316,11 @@ def test_first_step_is_due_at_the_speed_to_lead_deadline(tmp_path: Path, capsys)
 def _out(capsys, folder: Path, now: str, *argv: str) -> str:
     assert main(["--now", now, "--data-dir", str(folder), *argv, "--format", "json"]) == 0
     return capsys.readouterr().out
+
+
+def test_log_refuses_an_outcome_that_does_not_fit_the_channel(workspace_dir: Path, capsys) -> None:
+    lead = run_json(capsys, "queue")[0]
+    code, _out, err = run(capsys, "log", str(lead["id"]), "--channel", "email", "--outcome", "busy")
+    assert code != 0
+    assert err.strip().count("\n") == 0 and "cannot be 'busy'" in err and "sent" in err
+    assert run_json(capsys, "queue")[0]["touches"] == lead["touches"]

@@ -213,3 +213,29 @@ async def test_log_a_touch_from_the_detail_screen(app: LeadTuiApp, workspace: Wo
         await pilot.press("escape")
         row = app.screen.query_one(QueueTable).row(lead_id)
         assert row is not None and row.first_touch_at is not None
+
+
+async def test_log_dialog_offers_what_fits_and_emails_a_lead_without_a_phone(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    from textual.widgets import Select
+
+    with workspace.session() as session:
+        top = views.queue(workspace, session, app.clock(), workspace.me)[0].lead.id
+        row = session.get(LeadRow, top)
+        assert row is not None
+        row.phone = ""
+        session.add(row)
+        enrolment = session.get(EnrolmentRow, top)
+        if enrolment is not None:  # no next step to suggest a channel
+            session.delete(enrolment)
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        assert lead_id == top
+        await pilot.press("l")
+        assert isinstance(app.screen, LogTouchModal)
+        assert app.screen.query_one("#channel", Select).value == "email"
+        app.screen.query_one("#channel", Select).value = "call"
+        await pilot.pause()
+        offered = [value for _label, value in app.screen.query_one("#outcome", Select)._options]
+        assert "bounced" not in offered and "sent" not in offered and "busy" in offered
