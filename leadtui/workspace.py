@@ -426,12 +426,20 @@ class Workspace:
             return row.id or 0
 
     def pause(self, ref: str | int, now: datetime) -> int:
-        return self._change_enrolment(ref, now, lambda e, lead: cadences.pause(e, now))
+        def change(enrolment: Enrolment, lead: Lead) -> Enrolment:
+            if enrolment.paused_at is not None:
+                raise ActionError(f"{lead.name or lead.email}'s cadence is already paused.")
+            return cadences.pause(enrolment, now)
+
+        return self._change_enrolment(ref, now, change)
 
     def resume(self, ref: str | int, now: datetime) -> int:
-        return self._change_enrolment(
-            ref, now, lambda e, lead: cadences.resume(e, now, self._calendar_for(lead))
-        )
+        def change(enrolment: Enrolment, lead: Lead) -> Enrolment:
+            if enrolment.paused_at is None:
+                raise ActionError(f"{lead.name or lead.email}'s cadence is not paused.")
+            return cadences.resume(enrolment, now, self._calendar_for(lead))
+
+        return self._change_enrolment(ref, now, change)
 
     def _change_enrolment(self, ref: str | int, now: datetime, change: Any) -> int:
         with self.session() as session:

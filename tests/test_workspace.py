@@ -208,3 +208,13 @@ def test_switching_cadence_keeps_an_overdue_step_and_its_breach(ws: Workspace) -
     assert [b.due_at for b in again if b.kind == "overdue_touch" and b.resolved_at is None] == [
         b.due_at for b in open_before
     ]
+
+
+def test_pause_and_resume_say_when_nothing_changes(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    with pytest.raises(ActionError, match="is not paused"):
+        ws.resume(lead_id, NOW)
+    ws.pause(lead_id, NOW)
+    with pytest.raises(ActionError, match="already paused"):
+        ws.pause(lead_id, NOW + timedelta(minutes=1))
+    ws.resume(lead_id, NOW + timedelta(minutes=2))

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from leadtui.domain.models import OPEN_STATUSES
 from leadtui.domain.when import describe_when, parse_when
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
@@ -148,6 +149,19 @@ class LeadScreen(Screen[None]):
 
     def current_channel(self) -> str | None:
         return None
+
+    def current_status(self) -> str | None:
+        """The current lead's status where the screen knows it (the queue holds open leads)."""
+        return None
+
+    def closed_lead(self) -> bool:
+        """Say so, before asking anything, when the lead is already closed."""
+        status = self.current_status()
+        if status is None or status in {s.value for s in OPEN_STATUSES}:
+            return False
+        name = self.current_contact()[0]
+        self.notify(f"{name} is already {status}.", severity="warning", markup=False)
+        return True
 
     def reload(self, lead_id: int | None = None) -> None:
         """Fetch again whatever this screen shows; `lead_id` changed."""
@@ -360,7 +374,7 @@ class LeadScreen(Screen[None]):
 
     def action_convert(self) -> None:
         lead_id = self.current_lead_id()
-        if lead_id is None:
+        if lead_id is None or self.closed_lead():
             return
         name = self.current_contact()[0]
 
@@ -380,7 +394,7 @@ class LeadScreen(Screen[None]):
 
     def action_disqualify(self) -> None:
         lead_id = self.current_lead_id()
-        if lead_id is None:
+        if lead_id is None or self.closed_lead():
             return
         name = self.current_contact()[0]
 

@@ -43,6 +43,9 @@ class LeadDetailScreen(LeadScreen):
         lead = self.detail.lead
         return (lead.name or lead.email, lead.email, lead.phone)
 
+    def current_status(self) -> str | None:
+        return self.detail.lead.status.value if self.detail else None
+
     def current_window_deadline(self) -> datetime | None:
         d = self.detail
         if d is None or d.stl.state not in (SpeedToLeadState.PENDING, SpeedToLeadState.AT_RISK):

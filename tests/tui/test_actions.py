@@ -239,3 +239,23 @@ async def test_log_dialog_offers_what_fits_and_emails_a_lead_without_a_phone(
         await pilot.pause()
         offered = [value for _label, value in app.screen.query_one("#outcome", Select)._options]
         assert "bounced" not in offered and "sent" not in offered and "busy" in offered
+
+
+async def test_convert_or_disqualify_a_closed_lead_refuses_before_asking(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    from leadtui.screens.lead_detail import LeadDetailScreen
+
+    with workspace.session() as session:
+        top = views.queue(workspace, session, app.clock(), workspace.me)[0].lead.id
+    workspace.disqualify(top, "student", app.clock())
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        await app.push_screen(LeadDetailScreen(top))
+        await settle(pilot)
+        for key in ("c", "x"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen), key
+        messages = [n.message for n in app._notifications]
+        assert sum("already disqualified" in m for m in messages) == 2, messages
