@@ -120,10 +120,32 @@ def _config(locations: Locations, explicit: bool) -> Config:
     return load(locations.config_path, required=explicit)
 
 
-def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _check_data_dir(args: argparse.Namespace, locations: Locations, *, must_exist: bool) -> None:
+    """A data dir that is a file, or a mistyped one, is said as such: not a confusing cache
+    error, and not a silent empty workspace."""
+    folder = locations.data_dir
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise CliError(
+            f"The data dir {folder} cannot be a folder: {existing} is a file, not a folder; "
+            "point --data-dir or LEADTUI_DATA_DIR at a folder."
+        )
+    explicit = bool(args.data_dir or os.environ.get("LEADTUI_DATA_DIR"))
+    if must_exist and explicit and not (folder / "leadtui.db").exists():
+        store = getattr(_config(locations, False), "store", None)
+        if getattr(store, "url", None):
+            return  # a team workspace: the cache is a database server, not a file here
+        raise CliError(
+            f"No leadtui workspace at {folder}; check the path, or run `leadtui sync` "
+            "(or `leadtui demo`) to make one."
+        )
+
+
+def _workspace(args: argparse.Namespace, *, must_exist: bool = True):  # type: ignore[no-untyped-def]
     from leadtui.workspace import Workspace
 
     locations = _locations(args)
+    _check_data_dir(args, locations, must_exist=must_exist)
     config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
     return Workspace.open(config, locations)
 
@@ -332,7 +354,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from sync.cli import run_status, run_sync
 
-    ws = _workspace(args)
+    ws = _workspace(args, must_exist=False)  # the first sync makes the workspace
     try:
         if args.status:
             return run_status(ws)
@@ -390,6 +412,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK  # `leadtui queue | head` is not an error
+    except PermissionError as exc:
+        where = exc.filename or "a file leadtui needs"
+        print(
+            f"leadtui: Permission denied on {where}; make it readable and writable by you, "
+            "or choose another with --config or --data-dir.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except Exception as exc:
         if isinstance(exc, _user_errors()):
             print(f"leadtui: {exc}", file=sys.stderr)

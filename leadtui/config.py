@@ -160,12 +160,16 @@ def locate(config_path: str | None = None, data_dir: str | None = None) -> Locat
 
 def load(path: Path, *, required: bool = False) -> Config:
     """Read and validate a config file; a missing optional file gives the defaults."""
-    if not path.exists():
-        if required:
-            raise ConfigError(f"No config file at {path}; create one or drop --config.")
-        return Config()
     try:
+        if not path.exists():
+            if required:
+                raise ConfigError(f"No config file at {path}; create one or drop --config.")
+            return Config()
         raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The config file {path} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8."
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from exc
     return parse(raw, str(path))

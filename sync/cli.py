@@ -14,13 +14,14 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from leadtui.config import TOKEN_ENV
 from leadtui.store.tables import ConflictRow, OutboxRow
 from leadtui.workspace import Workspace
 from sync import registry
 from sync.engine import Progress, wall_clock
 from sync.protocol import CrmAdapter
 from sync.service import SyncResult, SyncService
-from sync.token import get_token, store_token
+from sync.token import TokenError, get_token, require_keyring, store_token
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -118,7 +119,17 @@ def run_status(ws: Workspace) -> int:
 
 
 def run_login(base_url: str) -> int:
-    token = getpass.getpass(f"CRM token for {base_url} (not echoed): ")
+    require_keyring()  # say there is nowhere to keep it before asking for it
+    if sys.stdin is not None and sys.stdin.isatty():
+        token = getpass.getpass(f"CRM token for {base_url} (not echoed): ")
+    else:
+        # No terminal: a token piped in (`pass show crm | leadtui login`) is read as is.
+        token = sys.stdin.readline() if sys.stdin is not None else ""
+        if not token.strip():
+            raise TokenError(
+                "`leadtui login` needs a terminal to type the token into, or the token on its "
+                f"input; got neither, so set {TOKEN_ENV} or run it in a terminal."
+            )
     store_token(base_url, token)
     print(f"Stored the token for {base_url} in the OS keyring.", file=sys.stderr)
     return EXIT_OK

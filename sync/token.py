@@ -59,6 +59,11 @@ def get_token(base_url: str) -> str:
     return str(value)
 
 
+def require_keyring() -> None:
+    """Raise TokenError (how to get one) unless a secure keyring backend is active."""
+    _keyring()
+
+
 def store_token(base_url: str, token: str) -> None:
     """Keep the token in the OS keyring under service "leadtui", username = base_url."""
     if not token.strip():

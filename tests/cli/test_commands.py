@@ -207,7 +207,7 @@ def test_unusable_data_dir(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("LEADTUI_DATA_DIR", str(blocker / "data"))
     code, _, err = run(capsys, "queue")
     assert code == 1
-    assert err.startswith("leadtui: Cannot create the cache at")
+    assert err.startswith("leadtui: The data dir") and "is a file, not a folder" in err
     assert "Traceback" not in err
 
 

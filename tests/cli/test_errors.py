@@ -1,0 +1,117 @@
+"""Errors a user can meet are one sentence, never 'unexpected error' (issue 13, defect 9)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from leadtui.cli import main
+from tests.conftest import NOW
+from tests.sync.test_token import MemoryKeyring
+
+AT = ["--now", NOW.isoformat()]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main([*AT, *argv])
+    return code, capsys.readouterr().err
+
+
+def one_sentence(err: str) -> bool:
+    return (
+        err.startswith("leadtui: ")
+        and err.strip().count("\n") == 0
+        and "unexpected error" not in err
+        and "Traceback" not in err
+    )
+
+
+def test_a_config_that_is_not_utf8(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'[user]\nemail = "caf\xe9@example.com"\n')
+    code, err = run(capsys, "--config", str(config), "--data-dir", str(tmp_path), "queue")
+    assert code == 1 and one_sentence(err), err
+    assert "UTF-8" in err and str(config) in err
+
+
+def test_data_dir_that_is_a_file(tmp_path: Path, capsys) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("hello")
+    code, err = run(capsys, "--data-dir", str(afile), "queue")
+    assert code == 1 and one_sentence(err), err
+    assert "is a file, not a folder" in err
+
+
+def test_mistyped_data_dir_is_not_a_silent_empty_workspace(
+    workspace_dir: Path, capsys, tmp_path: Path
+) -> None:
+    typo = tmp_path / "wrokspace"
+    code, err = run(capsys, "--data-dir", str(typo), "queue")
+    assert code == 1 and one_sentence(err), err
+    assert "No leadtui workspace" in err and str(typo) in err
+    assert not typo.exists()  # nothing created on the way
+
+
+def test_an_unreadable_config(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tests run as root, whom no file mode stops: the OS's refusal is stood in for here,
+    # exactly as `open` raises it for a file of mode 000.
+    config = tmp_path / "config.toml"
+    config.write_text('[user]\nemail = "a@b.example"\n')
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    code, err = run(capsys, "--config", str(config), "--data-dir", str(tmp_path), "queue")
+    assert code == 1 and one_sentence(err), err
+    assert "Permission denied" in err and str(config) in err
+
+
+def test_an_unreadable_data_dir(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    real_exists = Path.exists
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> bool:
+        if self.parent == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self)
+
+    monkeypatch.setattr(Path, "exists", refuse)
+    code, err = run(capsys, "--data-dir", str(folder), "queue")
+    assert code == 1 and one_sentence(err), err
+    assert "Permission denied" in err
+
+
+def test_login_without_a_keyring_says_so_before_asking(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setattr(sys, "stdin", io.StringIO("secret-token\n"))
+    try:
+        code, err = run(capsys, "--data-dir", str(tmp_path), "login")
+    finally:
+        keyring.set_keyring(before)
+    assert code == 1 and one_sentence(err), err
+    assert "keyring" in err and "CRM token for" not in err
+    assert sys.stdin.read() == "secret-token\n"  # never asked for
+
+
+def test_login_with_no_terminal(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # closed input: EOF at once
+    try:
+        code, err = run(capsys, "--data-dir", str(tmp_path), "login")
+    finally:
+        keyring.set_keyring(before)
+    assert code == 1
+    last = err.strip().splitlines()[-1]
+    assert one_sentence(last + "\n"), err
+    assert "LEADTUI_CRM_TOKEN" in last
