@@ -27,12 +27,26 @@ class CliError(Exception):
     """A user-facing failure: printed as one sentence."""
 
 
-def _parse_when(text: str, what: str) -> datetime:
+def _parse_when(text: str, what: str, args: argparse.Namespace | None = None) -> datetime:
+    """An ISO date or time; without an offset it is read in the configured zone (the rep's)."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise CliError(f"{what} {text!r} is not an ISO date or time, e.g. 2026-11-02.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is not None:
+        return moment
+    from leadtui.domain.when import parse_when
+
+    return parse_when(text, datetime.now(UTC), _zone(args) if args else "UTC")
+
+
+def _zone(args: argparse.Namespace) -> str:
+    """The configured zone, for reading times the user types; UTC when the config is unusable
+    (its own error then comes from the command, with its key and line)."""
+    try:
+        return _config(_locations(args), explicit=False).calendar.timezone
+    except Exception:
+        return "UTC"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _now(args: argparse.Namespace) -> datetime:
     # The only clock in the program: everything below receives `now`.
-    return _parse_when(args.now, "--now") if args.now else datetime.now(UTC)
+    return _parse_when(args.now, "--now", args) if args.now else datetime.now(UTC)
 
 
 def _locations(args: argparse.Namespace) -> Locations:
@@ -184,7 +198,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
     from leadtui import output, views
 
     now = _now(args)
-    since = _parse_when(args.since, "--since") if args.since else None
+    since = _parse_when(args.since, "--since", args) if args.since else None
     ws = _workspace(args)
     try:
         if args.team:
@@ -208,7 +222,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from leadtui.domain.metrics import REPORT_FIELDS
 
     now = _now(args)
-    since = _parse_when(args.since, "--since") if args.since else None
+    since = _parse_when(args.since, "--since", args) if args.since else None
     ws = _workspace(args)
     try:
         with ws.session() as session:
@@ -315,7 +329,7 @@ def _open_tui(
         adapter_factory = adapter_factory or _configured_adapter(config)
         if adapter_factory is not None:
             workspace = Workspace.open(config, locations)
-    fixed = _parse_when(args.now, "--now") if args.now else None
+    fixed = _parse_when(args.now, "--now", args) if args.now else None
     clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
     return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
 

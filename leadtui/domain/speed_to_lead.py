@@ -104,6 +104,8 @@ def clock_at(
         left = calendar.working_minutes_between(now_u, deadline_u)
     else:
         left = (deadline_u - now_u).total_seconds() / 60
+    # Seen before the clock started (a `--now` in the past), the whole window is left, not more.
+    left = min(left, policy.window_minutes)
     minutes_left = max(math.ceil(left), 0)
     at_risk = left <= policy.at_risk_minutes
     state = SpeedToLeadState.AT_RISK if at_risk else SpeedToLeadState.PENDING

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import keyring
 import pytest
@@ -115,3 +116,17 @@ def test_login_with_no_terminal(tmp_path: Path, capsys, monkeypatch: pytest.Monk
     last = err.strip().splitlines()[-1]
     assert one_sentence(last + "\n"), err
     assert "LEADTUI_CRM_TOKEN" in last
+
+
+def test_now_without_an_offset_is_read_in_the_configured_zone(workspace_dir: Path, capsys) -> None:
+    import json
+
+    # NOW is 15:00 UTC, 10:00 in New York (the demo's zone): both must give the same queue.
+    naive_local = NOW.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None).isoformat()
+    assert main(["--now", naive_local, "queue", "--format", "json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main(["--now", NOW.isoformat(), "queue", "--format", "json"]) == 0
+    utc = json.loads(capsys.readouterr().out)
+    assert [r["time_in_system_minutes"] for r in local] == [
+        r["time_in_system_minutes"] for r in utc
+    ]
