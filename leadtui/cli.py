@@ -164,14 +164,27 @@ def _workspace(args: argparse.Namespace, *, must_exist: bool = True):  # type: i
     return Workspace.open(config, locations)
 
 
+def _check_rep(session: object, email: str) -> None:
+    """An unknown rep is a typo to point out, not an empty list to print."""
+    from leadtui.store import queries
+
+    known = queries.rep_emails(session)  # type: ignore[arg-type]
+    if email.casefold() not in {k.casefold() for k in known}:
+        listed = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
+        raise CliError(f"No rep {email!r} in the cache; known reps: {listed or 'none yet'}.")
+
+
 def cmd_queue(args: argparse.Namespace) -> int:
     from leadtui import output, views
 
     now = _now(args)
     ws = _workspace(args)
     try:
-        owner = args.rep or ws.me or None
+        owner = args.rep or ws.me
+        if not owner:
+            raise CliError("Whose queue? Set [user] email in the config, or pass --rep EMAIL.")
         with ws.session() as session:
+            _check_rep(session, owner)
             items = views.queue(ws, session, now, owner)
             zone = ws.rules.calendar.zone
             rows = [output.queue_row(item, now, zone) for item in items]
@@ -205,6 +218,8 @@ def cmd_sla(args: argparse.Namespace) -> int:
             owner = None
         elif args.rep:
             owner = args.rep
+            with ws.session() as session:
+                _check_rep(session, owner)
         else:
             owner = None if ws.config.user.role == "manager" else (ws.me or None)
         with ws.session() as session:

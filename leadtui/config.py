@@ -116,6 +116,21 @@ class Config(_Section):
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
 
+    @field_validator("keys")
+    @classmethod
+    def _one_action_per_key(cls, value: dict[str, str]) -> dict[str, str]:
+        # A key given to two actions would silently do only one of them.
+        taken: dict[str, str] = {}
+        for action, keys in value.items():
+            for key in (k.strip() for k in str(keys).split(",") if k.strip()):
+                if key in taken:
+                    raise ValueError(
+                        f"{key!r} is given to both {taken[key]} and {action}; "
+                        "give each action its own key"
+                    )
+                taken[key] = action
+        return value
+
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:
         return reasons_from_config(self.disqualify.get("reasons"))

@@ -31,6 +31,7 @@ from leadtui.store.tables import (
     LeadRow,
     NoteRow,
     OutboxRow,
+    OwnerRow,
     TouchRow,
     table_of,
 )
@@ -283,6 +284,13 @@ def lead_ids_where(
 def sources(session: Session) -> list[str]:
     query = select(LeadRow.source).distinct().order_by(col(LeadRow.source))
     return [source for source in session.exec(query) if source]
+
+
+def rep_emails(session: Session) -> list[str]:
+    """Every rep the cache knows: the CRM's owners and whoever owns a lead."""
+    owners = {e for e in session.exec(select(OwnerRow.email)) if e}
+    owners |= {e for e in session.exec(select(LeadRow.owner).distinct()) if e}
+    return sorted(owners, key=str.casefold)
 
 
 def colleague_candidates(session: Session, lead: LeadRow, limit: int = 200) -> list[LeadRow]:

@@ -130,3 +130,25 @@ def test_now_without_an_offset_is_read_in_the_configured_zone(workspace_dir: Pat
     assert [r["time_in_system_minutes"] for r in local] == [
         r["time_in_system_minutes"] for r in utc
     ]
+
+
+def test_queue_without_a_user_email_asks_whose(workspace_dir: Path, capsys) -> None:
+    config = workspace_dir / "config.toml"
+    config.write_text(config.read_text().replace('email = "', 'email = "" # "', 1))
+    code, err = run(capsys, "queue")
+    assert code == 1 and one_sentence(err), err
+    assert "--rep" in err and "[user] email" in err
+
+
+def test_queue_of_an_unknown_rep_names_the_known_ones(workspace_dir: Path, capsys) -> None:
+    code, err = run(capsys, "queue", "--rep", "nobody@nowhere.example")
+    assert code == 1 and one_sentence(err), err
+    assert "nobody@nowhere.example" in err and "@" in err.split("known reps:")[1]
+
+
+def test_a_key_given_to_two_actions_is_refused(workspace_dir: Path, capsys) -> None:
+    config = workspace_dir / "config.toml"
+    config.write_text(config.read_text() + '\n[keys]\nlog_touch = "z"\nsnooze = "z"\n')
+    code, err = run(capsys, "queue")
+    assert code == 1, err
+    assert "'z'" in err and "log_touch" in err and "snooze" in err
