@@ -245,12 +245,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             rows = [output.report_row(m, args.by) for m in metrics]
     finally:
         ws.close()
-    # A spreadsheet gets every figure; the terminal table leaves out what makes it too wide.
-    narrow = {"avg_deal_value", "overdue_now", "avg_touches_before_drop"}
-    fields = (
-        REPORT_FIELDS if args.format == "csv" else [f for f in REPORT_FIELDS if f not in narrow]
-    )
-    columns = (args.by, *fields)
+    # The table and the CSV have the same columns: what one shows, the other does too.
+    columns = (args.by, *REPORT_FIELDS)
     print(output.render(rows, args.format, columns))
     return EXIT_OK
 

@@ -98,7 +98,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
         writer.writeheader()
         writer.writerows(flat)
         return buffer.getvalue().rstrip("\n")
-    flat = [{column: _cell(_dig(row, column)) for column in columns} for row in rows]
+    flat = [{column: _cell(_dig(row, column), column) for column in columns} for row in rows]
     return _table(flat, columns)
 
 
@@ -117,9 +117,19 @@ def _csv_cell(value: Any) -> str:
     return _printable(str(value))
 
 
-def _cell(value: Any) -> str:
+# Money reads one way everywhere people read it (tables, the board): whole units, grouped.
+MONEY_FIELDS = frozenset({"revenue", "revenue_per_lead", "avg_deal_value", "deal_value"})
+
+
+def money(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
+    if column.split(".")[-1] in MONEY_FIELDS and isinstance(value, int | float):
+        return money(value)
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, list):

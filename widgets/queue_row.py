@@ -115,9 +115,9 @@ def cells(
         sla = f"{'▲' if at_risk else ' '} {countdown(left)}"
     elif row.first_touch_at is None:
         mark = Mark.BREACHED
-        sla = "✖ breach"
+        sla = "✖ breached"
     elif row.stl_deadline is not None and row.first_touch_at > row.stl_deadline:
-        sla = "  late"
+        sla = "  breached"  # `leadtui queue` says "breached" too; touched since, so no ✖
     else:
         sla = "✓ met"
     overdue = row.next_due is not None and not row.paused and row.next_due < now

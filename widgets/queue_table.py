@@ -28,7 +28,7 @@ ROW_CACHE_SIZE = 2_000
 
 # (title, key on Cells, fixed width or 0 for flexible, drop order when narrow: 0 = never)
 COLUMNS: tuple[tuple[str, str, int, int], ...] = (
-    ("SLA", "sla", 8, 0),
+    ("SLA", "sla", 10, 0),
     ("Name", "name", 0, 0),
     ("Company", "company", 0, 0),
     ("Band", "band", 8, 0),

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Select, Static, TabbedContent, Ta
 from leadtui.board import PERIODS, Board, Period, load_board
 from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.models import BreachKind
+from leadtui.output import money
 from widgets.bar_chart import BarChart
 from widgets.safe_text import plain
 from widgets.sync_status import SyncStatusLine
@@ -59,10 +60,6 @@ def _num(value: float | int | None, suffix: str = "") -> str:
     if isinstance(value, float):
         return f"{value:,.1f}{suffix}"
     return f"{value:,}{suffix}"
-
-
-def _money(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
 
 
 class ManagerScreen(Screen[None]):
@@ -247,9 +244,9 @@ class ManagerScreen(Screen[None]):
                     _num(m.leads),
                     _num(m.lead_to_opportunity_pct, "%"),
                     _num(m.opportunity_to_won_pct, "%"),
-                    _money(m.revenue),
-                    _money(m.revenue_per_lead),
-                    _money(m.avg_deal_value),
+                    money(m.revenue),
+                    money(m.revenue_per_lead),
+                    money(m.avg_deal_value),
                     _num(m.median_cycle_days),
                     _num(m.contacted_within_sla_pct, "%"),
                 ),
