@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadtui.domain.metrics import GroupMetrics, to_json_dict
-from leadtui.views import BreachView, LeadView, minutes_in_system
+from leadtui.lead_views import LeadView, minutes_in_system
+from leadtui.safe_text import clean, csv_cell
+
+if TYPE_CHECKING:  # the light queue path prints without the ORM-backed views loaded
+    from leadtui.domain.metrics import GroupMetrics
+    from leadtui.views import BreachView
 
 
 def iso(moment: datetime | None, zone: tzinfo | None = None) -> str | None:
@@ -83,13 +88,18 @@ def breach_row(item: BreachView, zone: tzinfo | None = None) -> dict[str, Any]:
 
 
 def report_row(metrics: GroupMetrics, by: str) -> dict[str, Any]:
+    from leadtui.domain.metrics import to_json_dict
+
     return to_json_dict(metrics, by)  # type: ignore[arg-type]
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> str:
     """JSON (the full rows), CSV or an aligned table (the named columns, flattened)."""
     if fmt == "json":
-        return json.dumps(list(rows), indent=2, ensure_ascii=False)
+        # One object a line: as easy to read and to grep, and each line is written by json's C
+        # encoder (indent= falls back to the pure-Python one, most of a 1,000-lead queue's time).
+        lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+        return _escape_unsafe(f"[\n{lines}\n]" if rows else "[]")
     if fmt == "csv":
         # Raw values: a spreadsheet must read 183700.0, not "183,700.0".
         flat = [{column: _csv_cell(_dig(row, column)) for column in columns} for row in rows]
@@ -102,6 +112,16 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
     return _table(flat, columns)
 
 
+# Characters JSON may carry raw that a terminal acts on (C1 controls such as CSI U+009B, bidi
+# overrides) or that cannot be written at all (lone surrogates): written as \\uXXXX escapes, the
+# JSON keeps the same data and the terminal shows plain text. They only occur inside strings.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_unsafe(text: str) -> str:
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _dig(row: dict[str, Any], path: str) -> Any:
     value: Any = row
     for part in path.split("."):
@@ -112,9 +132,11 @@ def _dig(row: dict[str, Any], path: str) -> Any:
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool | int | float):
+        return str(value)  # leadtui's own figures: -2.5 is a number, not a formula
     if isinstance(value, list):
-        return "; ".join(_printable(str(v)) for v in value)
-    return _printable(str(value))
+        return csv_cell("; ".join(clean(str(v)) for v in value))
+    return csv_cell(clean(str(value)))
 
 
 # Money reads one way everywhere people read it (tables, the board): whole units, grouped.
@@ -133,13 +155,8 @@ def _cell(value: Any, column: str = "") -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return _printable(str(value))
-
-
-def _printable(text: str) -> str:
-    """CRM text may carry terminal escapes; a table prints it, so strip control characters."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+        return "; ".join(clean(str(v)) for v in value)
+    return clean(str(value))  # CRM text may carry terminal escapes; a table prints it
 
 
 def _table(rows: Sequence[dict[str, str]], columns: Sequence[str]) -> str:

@@ -20,13 +20,13 @@ from leadtui.domain.when import describe_when, parse_when
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
-from leadtui.workspace import ActionError, Workspace
 from widgets.too_small import MIN_HEIGHT, MIN_WIDTH
 
 if TYPE_CHECKING:
     from leadtui.app import LeadTuiApp
+    from leadtui.workspace import Workspace
 
-Action = Callable[[Workspace, datetime], int]
+Action = Callable[["Workspace", datetime], int]
 
 
 AT_A_TIME = "at a time… (Tue 15:00, in 2h, tomorrow 9)"
@@ -219,6 +219,8 @@ class LeadScreen(Screen[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        from leadtui.workspace import ActionError  # loaded by the action that failed
+
         if isinstance(error, ActionError):
             self.notify(str(error), severity="warning", markup=False)
         else:

@@ -30,6 +30,8 @@ from leadtui.domain.models import Channel, Lead, LeadStatus, Outcome, Owner, Tou
 from sync.sandbox.schema import CALL_DISPOSITIONS, EMPLOYEE_RANGES, dt_to_ms, ms_to_iso
 from sync.sandbox.webevents import EVENT_TYPES, WebEvent
 
+CUSTOM_PIPELINE = "31415926"
+
 # Contact ids are the demo lead ids shifted, so a mix-up of local and CRM ids shows in tests.
 CONTACT_ID_OFFSET = 150
 
@@ -207,6 +209,17 @@ def contact_props(
         key=lambda e: e.occurred_at,
     )
     touch_times = [e.props["hs_timestamp"] for e in engagements if "hs_timestamp" in e.props]
+    page_views.sort(key=lambda e: e.occurred_at)
+    opens = [e.occurred_at for e in demo.events if e.kind.value == "email_open"]
+    clicks = [e.occurred_at for e in demo.events if e.kind.value == "email_click"]
+    mails = sorted(
+        (e for e in demo.events if e.kind.value in ("email_open", "email_click")),
+        key=lambda e: e.occurred_at,
+    )
+
+    def iso(moment: datetime | None) -> str:
+        return ms_to_iso(dt_to_ms(moment)) if moment else ""
+
     return _clean(
         {
             "firstname": first,
@@ -230,8 +243,21 @@ def contact_props(
             "hs_analytics_source_data_1": lead.source,
             "hs_analytics_num_page_views": str(len(page_views)),
             "hs_analytics_num_visits": str(len({e.occurred_at.date() for e in page_views})),
+            # The analytics summary HubSpot keeps on every contact, whatever the tier.
+            "hs_analytics_first_url": page_views[0].url if page_views else "",
+            "hs_analytics_last_url": page_views[-1].url if page_views else "",
+            "hs_analytics_last_visit_timestamp": iso(
+                page_views[-1].occurred_at if page_views else None
+            ),
+            "first_conversion_event_name": conversions[0].title if conversions else "",
+            "first_conversion_date": iso(conversions[0].occurred_at if conversions else None),
             "recent_conversion_event_name": conversions[-1].title if conversions else "",
+            "recent_conversion_date": iso(conversions[-1].occurred_at if conversions else None),
             "num_conversion_events": str(len(conversions)),
+            "num_unique_conversion_events": str(len({c.title for c in conversions})),
+            "hs_email_last_email_name": mails[-1].title if mails else "",
+            "hs_email_last_open_date": iso(max(opens) if opens else None),
+            "hs_email_last_click_date": iso(max(clicks) if clicks else None),
             "notes_last_updated": max(touch_times) if touch_times else "",
             "hs_email_bad_address": "true" if lead.email_bad else "",
             "leadtui_problem": lead.form_problem,
@@ -320,21 +346,28 @@ def _disqualified_note(
 def _deal(lead: Lead, owner_ids: dict[str, str]) -> SeedObject:
     assert lead.opportunity_at is not None
     opened = dt_to_ms(lead.opportunity_at)
+    # Every third deal runs in the portal's custom pipeline, whose stage ids are numbers: only
+    # hs_is_closed_won / hs_is_closed tell won from lost there (schema.DEAL_PIPELINES).
+    custom = lead.id % 3 == 0
     if lead.status is LeadStatus.WON:
         stage, closes = "closedwon", lead.won_at or lead.closed_at
     elif lead.status is LeadStatus.LOST:
         stage, closes = "closedlost", lead.closed_at
     else:
         stage, closes = "appointmentscheduled", lead.opportunity_at + timedelta(days=45)
+    pipeline = "default"
+    if custom:
+        pipeline = CUSTOM_PIPELINE
+        stage = {"closedwon": "31415929", "closedlost": "31415930"}.get(stage, "31415927")
     closes_ms = dt_to_ms(closes) if closes else opened
     props = {
         "dealname": f"{lead.company or lead.name} - {lead.name}",
         "amount": f"{lead.deal_value:.0f}" if lead.deal_value is not None else "",
         "dealstage": stage,
-        "pipeline": "default",
+        "pipeline": pipeline,
         "createdate": ms_to_iso(opened),
         "closedate": ms_to_iso(closes_ms),
         "hubspot_owner_id": owner_ids.get(lead.owner, ""),
     }
-    updated = closes_ms if stage.startswith("closed") else opened
+    updated = closes_ms if lead.status in (LeadStatus.WON, LeadStatus.LOST) else opened
     return SeedObject("deals", _clean(props), opened, updated)
