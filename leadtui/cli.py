@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--once", action="store_true", help="one pull and push, then exit (default)")
     mode.add_argument("--watch", action="store_true", help="keep syncing every sync interval")
     mode.add_argument(
-        "--status", action="store_true", help="list pending, dead and conflicted changes"
+        "--status",
+        action="store_true",
+        help="list pending, held, rejected and conflicted changes",
     )
 
     sandbox = commands.add_parser("sandbox", help="run the sandbox CRM in the foreground")

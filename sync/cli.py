@@ -80,7 +80,7 @@ def settled(result: SyncResult) -> bool:
 
 def run_sync(ws: Workspace, *, now: datetime | None, watch: bool) -> int:
     """`leadtui sync`: push, pull, push field changes (sync.service). `--once` exits 0 only when
-    nothing is pending, dead or conflicted; `--watch` runs a round every sync interval (the
+    nothing is pending, rejected or conflicted; `--watch` runs a round every sync interval (the
     next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0."""
     service = SyncService(ws, lambda: open_adapter(ws), progress=_progress())
     failures = 0
@@ -135,7 +135,9 @@ def run_status(ws: Workspace) -> int:
         ).all()
         for op in ops:
             error = op.last_error.replace("\n", " ") or "-"
-            line = f"{op.op_id}  lead {op.lead_id}  {op.kind}  {op.state}  {op.attempts}  {error}"
+            # "dead" is the outbox's word inside; people read "rejected" everywhere else.
+            state = "rejected" if op.state == "dead" else op.state
+            line = f"{op.op_id}  lead {op.lead_id}  {op.kind}  {state}  {op.attempts}  {error}"
             print(clean(line))
         for c in conflicts:
             print(
@@ -145,7 +147,7 @@ def run_status(ws: Workspace) -> int:
                 )
             )
     last = status.last_sync_at.isoformat() if status.last_sync_at else "never"
-    line = f"sync: {status.pending} pending, {status.held} held, {status.dead} dead, "
+    line = f"sync: {status.pending} pending, {status.held} held, {status.dead} rejected, "
     line += f"{status.conflicts} conflicts; last sync {last}"
     if status.last_error:
         line += f"; last error: {status.last_error}"
