@@ -301,14 +301,19 @@ class ManagerScreen(Screen[None]):
         text.append("\nThreshold\n", style="bold")
         current = rules.hot_at if rules else None
         text.append(f"Current hot threshold: {current}. ")
-        if cal.suggested_hot_at is None:
+        if cal.suggested_hot_at is None and not cal.converted:
             text.append("No converted leads yet to suggest another.")
+        elif cal.suggested_hot_at is None:
+            text.append(
+                "No threshold beats the base rate on this data: above any line, no more leads "
+                "converted than overall, so the score does not separate them yet."
+            )
         else:
             text.append(
-                f"The 75th percentile of converted leads' scores at routing is "
-                f"{cal.suggested_hot_at}: on this data it would have caught "
+                f"Suggested: {cal.suggested_hot_at}. On this data it would have caught "
                 f"{_num((cal.captured_share or 0) * 100, '%')} of the converted leads, and "
-                f"{_num((cal.precision or 0) * 100, '%')} of the leads above it converted."
+                f"{_num((cal.precision or 0) * 100, '%')} of the leads above it converted "
+                f"(base rate {_num((cal.base_rate or 0) * 100, '%')})."
             )
         text.append(
             "\nThis advises only; change [scoring] in the config to act on it.", style="dim"
