@@ -153,8 +153,14 @@ class Workspace:
                 # window closes: not at the prospect's next office hour (the row said "call in
                 # 17h" beside a countdown at 17 minutes), nor at arrival (it said "54m late"
                 # with six minutes still left).
+                # Within the prospect's working hours, though: a Berlin lead arriving in the
+                # New York afternoon is called at 09:00 Berlin time, not at 22:30.
                 if first is None:
-                    enrolment = replace(enrolment, due_at=deadline)
+                    prospect = self._calendar_for(lead)
+                    due = deadline if prospect.is_working_time(deadline) else None
+                    enrolment = replace(
+                        enrolment, due_at=due or prospect.next_working_moment(deadline)
+                    )
         if enrolment is None:
             return figures, None
         enrolment = self._apply_new_touches(lead, enrolment, touches)

@@ -44,6 +44,7 @@ class QueueRow:
     touches: int
     steps_done: int
     steps_total: int | None
+    timezone: str = ""  # the prospect's IANA zone, where known
 
     @classmethod
     def make(cls, **fields: object) -> QueueRow:
@@ -66,6 +67,8 @@ class Cells:
     age: str
     mark: Mark
     overdue: bool
+    email: str = ""
+    phone: str = ""
 
 
 SecondsLeft = Callable[[datetime, datetime], float]
@@ -143,4 +146,6 @@ def cells(
         age=span((now - row.created_at).total_seconds()),
         mark=mark,
         overdue=overdue,
+        email=row.email,
+        phone=row.phone,
     )

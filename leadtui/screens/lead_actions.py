@@ -150,6 +150,27 @@ class LeadScreen(Screen[None]):
     def current_channel(self) -> str | None:
         return None
 
+    def current_timezone(self) -> str:
+        """The prospect's IANA zone where known, else ""."""
+        return ""
+
+    def warn_outside_hours(self, name: str) -> None:
+        """Before a call: say so when it is outside the prospect's working hours."""
+        ws, zone = self.tui.workspace, self.current_timezone()
+        if ws is None or not zone:
+            return
+        prospect = ws.rules.calendar.in_zone(zone)
+        now = self.tui.clock()
+        if prospect.timezone != zone or prospect.is_working_time(now):
+            return
+        local = now.astimezone(prospect.zone)
+        self.notify(
+            f"It is {local:%H:%M %a} for {name} ({zone}): outside their working hours.",
+            title="Their clock",
+            severity="warning",
+            markup=False,
+        )
+
     def current_status(self) -> str | None:
         """The current lead's status where the screen knows it (the queue holds open leads)."""
         return None
@@ -250,6 +271,8 @@ class LeadScreen(Screen[None]):
             )
 
         has_phone = bool(self.current_contact()[2])
+        if (self.current_channel() or ("call" if has_phone else "email")) == "call":
+            self.warn_outside_hours(name)
         self.app.push_screen(LogTouchModal(name, self.current_channel(), has_phone=has_phone), done)
 
     def action_add_note(self) -> None:

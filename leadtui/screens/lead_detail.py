@@ -43,6 +43,9 @@ class LeadDetailScreen(LeadScreen):
         lead = self.detail.lead
         return (lead.name or lead.email, lead.email, lead.phone)
 
+    def current_timezone(self) -> str:
+        return self.detail.lead.timezone if self.detail else ""
+
     def current_status(self) -> str | None:
         return self.detail.lead.status.value if self.detail else None
 

@@ -256,6 +256,7 @@ def queue_row(view: LeadView) -> QueueRow:
         touches=view.human_touches,
         steps_done=enrolment.step if enrolment is not None else 0,
         steps_total=len(view.template.steps) if view.template is not None else None,
+        timezone=lead.timezone,
     )
 
 
@@ -304,6 +305,7 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         phone_check=contact.lead_phone_check(lead, region if region != "NONE" else None),
         now=now,
         zone=ws.rules.calendar.zone,
+        calendar=ws.rules.calendar,
     )
 
 

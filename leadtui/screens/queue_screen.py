@@ -99,6 +99,11 @@ class QueueScreen(QueueFilters):
             return (f"lead {lead_id}", "", "")
         return (row.name or row.email, row.email, row.phone)
 
+    def current_timezone(self) -> str:
+        lead_id = self.current_lead_id()
+        row = self.table.row(lead_id) if lead_id is not None else None
+        return row.timezone if row else ""
+
     def current_window_deadline(self) -> datetime | None:
         lead_id = self.current_lead_id()
         row = self.table.row(lead_id) if lead_id is not None else None

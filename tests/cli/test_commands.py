@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from leadtui.cli import main
+from leadtui.store import queries
 from tests.conftest import NOW
 
 AT = ["--now", NOW.isoformat()]
@@ -295,8 +296,14 @@ def test_report_csv_has_every_figure_as_a_raw_number(workspace_dir: Path, capsys
         assert value == "" or float(value) >= 0, line
 
 
-def test_first_step_is_due_at_the_speed_to_lead_deadline(tmp_path: Path, capsys) -> None:
-    # Sunday 22 Nov, 15:00 UTC: no prospect is in office hours, yet the hour still counts.
+def test_first_step_is_due_at_the_deadline_or_the_prospects_next_working_hour(
+    tmp_path: Path, capsys
+) -> None:
+    # Sunday 22 Nov, 15:00 UTC: no prospect is in office hours; the hour still counts for the
+    # speed-to-lead clock, but the first call is due when the prospect is at work (issue 13).
+    from leadtui.config import load, locate
+    from leadtui.workspace import Workspace
+
     sunday = "2026-11-22T15:00:00+00:00"
     folder = tmp_path / "sunday"
     assert main(["--now", sunday, "--data-dir", str(folder), "demo", "--no-open"]) == 0
@@ -308,9 +315,20 @@ def test_first_step_is_due_at_the_speed_to_lead_deadline(tmp_path: Path, capsys)
         rows = json.loads(_out(capsys, folder, sunday, "queue", "--rep", rep))
         pending += [r for r in rows if r["speed_to_lead"]["state"] in ("pending", "at_risk")]
     assert pending
-    for row in pending:
-        due = datetime.fromisoformat(row["cadence"]["next_due"])
-        assert due == datetime.fromisoformat(row["speed_to_lead"]["deadline"]), row["name"]
+    locations = locate(None, str(folder))
+    ws = Workspace.open(load(locations.config_path), locations)
+    try:
+        with ws.session() as session:
+            for row in pending:
+                due = datetime.fromisoformat(row["cadence"]["next_due"])
+                deadline = datetime.fromisoformat(row["speed_to_lead"]["deadline"])
+                lead = queries.find_lead(session, str(row["id"]))
+                assert lead is not None
+                prospect = ws.rules.calendar.in_zone(lead.timezone)
+                assert due >= deadline and prospect.is_working_time(due), row["name"]
+                assert due == prospect.next_working_moment(deadline), row["name"]
+    finally:
+        ws.close()
 
 
 def _out(capsys, folder: Path, now: str, *argv: str) -> str:
