@@ -39,6 +39,13 @@ class UserConfig(_Section):
     role: Literal["rep", "manager"] = "rep"
 
 
+class UiConfig(_Section):
+    # After logging a touch, move straight to the next most urgent lead, as a power dialer does.
+    power_hour: bool = True
+    # Ring the terminal bell when a new lead arrives, as well as the toast.
+    bell: bool = True
+
+
 class CrmConfig(_Section):
     adapter: str = "hubspot"
     base_url: str = "https://api.hubapi.com"
@@ -110,6 +117,7 @@ class Config(_Section):
     crm: CrmConfig = CrmConfig()
     sla: SlaConfig = SlaConfig()
     calendar: CalendarConfig = CalendarConfig()
+    ui: UiConfig = UiConfig()
     scoring: dict[str, Any] = Field(default_factory=dict)
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
@@ -264,4 +272,8 @@ timezone = "{timezone}"
 workdays = ["mon", "tue", "wed", "thu", "fri"]
 hours = "09:00-17:30"
 holidays = "US"
+
+[ui]
+power_hour = true                # after logging a touch, go straight to the next most urgent lead
+bell = true                      # ring the terminal bell when a new lead arrives
 """

@@ -220,21 +220,44 @@ class LeadScreen(Screen[None]):
             name="Loading the lead",
         )
 
-    def run_action_in_worker(self, summary: str, action: Action) -> None:
+    def run_action_in_worker(self, summary: str, action: Action, *, advance: bool = False) -> None:
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:
             return
 
         def work() -> None:
             lead_id = action(ws, clock())
-            self.post_message(ActionDone(lead_id, summary))
+            self.post_message(ActionDone(lead_id, summary, advance=advance))
 
         self.run_worker(work, thread=True, group="action", exit_on_error=False, name=summary)
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.summary, markup=False)
+        if message.advance and self.power_hour:
+            self.advance_from(message.lead_id)
         self.tui.lead_changed(message.lead_id)
         self.tui.sync_soon()  # the change goes to the CRM now, not at the next interval
+
+    @property
+    def power_hour(self) -> bool:
+        ws = self.tui.workspace
+        return ws is None or ws.config.ui.power_hour
+
+    def advance_from(self, lead_id: int) -> None:
+        """Power hour: show the next most urgent lead after `lead_id` was worked."""
+
+    def next_lead_after(self, lead_id: int) -> int | None:
+        """The lead after `lead_id` in the queue's order (most urgent first), or None."""
+        from leadtui.screens.queue_screen import QueueScreen
+
+        queues = [s for s in self.app.screen_stack if isinstance(s, QueueScreen)]
+        order = list(queues[0].table.order) if queues else []
+        if lead_id in order:
+            i = order.index(lead_id)
+            rest = order[i + 1 :] + order[:i]
+        else:
+            rest = order
+        return rest[0] if rest else None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
@@ -268,6 +291,7 @@ class LeadScreen(Screen[None]):
                 lambda ws, now: ws.log_touch(
                     lead_id, answer.channel, answer.outcome, now, note=answer.note
                 ),
+                advance=True,
             )
 
         has_phone = bool(self.current_contact()[2])

@@ -18,6 +18,9 @@ from widgets.too_small import TooSmall
 class LeadDetailScreen(LeadScreen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="detail.back", tooltip="Back to the queue"),
+        Binding(
+            "n", "next_lead", "Next lead", id="detail.next", tooltip="The next lead in the queue"
+        ),
     ]
 
     def __init__(self, lead_id: int) -> None:
@@ -65,7 +68,20 @@ class LeadDetailScreen(LeadScreen):
     def reload(self, lead_id: int | None = None) -> None:
         self.load_detail(self.lead_id)
 
+    def advance_from(self, lead_id: int) -> None:
+        self.action_next_lead()
+
+    def action_next_lead(self) -> None:
+        nxt = self.next_lead_after(self.lead_id)
+        if nxt is None or nxt == self.lead_id:
+            self.notify("No other lead in the queue.", markup=False)
+            return
+        self.lead_id, self.detail = nxt, None
+        self.reload()
+
     def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if message.lead_id != self.lead_id:
+            return  # a load for the lead shown before `n`
         self.detail = message.detail
         self.query_one(LeadDetailView).show(message.detail)
         self.refresh_bindings()

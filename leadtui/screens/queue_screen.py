@@ -50,6 +50,7 @@ class QueueScreen(QueueFilters):
         self.first_paint_done = False
         self._had_lead = False
         self._left: loaders.SecondsLeft = loaders.wall_clock_left
+        self._advance_from: int | None = None  # power hour: move on once the reload lands
 
     def compose(self) -> ComposeResult:
         rules = self.tui.rules  # before the workspace opens, the light path's (same config)
@@ -98,6 +99,11 @@ class QueueScreen(QueueFilters):
         if row is None:
             return (f"lead {lead_id}", "", "")
         return (row.name or row.email, row.email, row.phone)
+
+    def advance_from(self, lead_id: int) -> None:
+        # The worked lead drops down the order once the queue is read again: the top of the new
+        # order (or the lead after it) is the next most urgent.
+        self._advance_from = lead_id
 
     def current_timezone(self) -> str:
         lead_id = self.current_lead_id()
@@ -184,6 +190,11 @@ class QueueScreen(QueueFilters):
         if message.snapshot.rows:
             self.table.put_rows(message.snapshot.rows)
         self._apply_order()
+        if self._advance_from is not None and not message.reordered:
+            worked, self._advance_from = self._advance_from, None
+            nxt = next((i for i in self.table.order if i != worked), None)
+            if nxt is not None:
+                self.table.move_to(nxt)
         if self._last_tick is None:
             self._last_tick = message.snapshot.loaded_at
         self._show_status()
