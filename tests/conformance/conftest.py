@@ -279,6 +279,9 @@ def crm(request: pytest.FixtureRequest) -> Iterator[Driver]:
     if request.param == "hubspot":
         with start_sandbox(seed=5, leads=30, reps=3, now=NOW, rate_limit=None) as sandbox:
             driver = HubSpotDriver(sandbox, FaultProxy(sandbox.base_url))
+            # A portal starts with HubSpot's default properties only: as a user would, run
+            # `leadtui setup` once so leadtui's op id and other properties exist.
+            driver.adapter().setup()
             yield driver
             _close(driver)
         return

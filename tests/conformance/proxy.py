@@ -1,7 +1,7 @@
 """A fault-injecting HTTP proxy on 127.0.0.1, between an adapter and a real CRM server.
 
 It forwards each request to the upstream server as it is and relays the reply, unless told
-otherwise: `drop_reply_to(method, path_prefix)` makes the next matching request reach the server
+otherwise: `drop_reply_to(method, path)` makes the next matching request reach the server
 (which commits it) and then closes the client's connection without a reply, the lost reply an
 adapter must survive without making a second record; `down = True` cuts every connection. It
 speaks HTTP/1.1 with Content-Length bodies, which is all httpx sends to a JSON API.
@@ -34,14 +34,16 @@ class FaultProxy:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def drop_reply_to(self, method: str, path_prefix: str) -> None:
+    def drop_reply_to(self, method: str, path: str) -> None:
+        """Drop the reply to the next `method` on exactly `path` (query aside): a create, not
+        the look-up by op id that an adapter sends to a longer path first."""
         with self._lock:
-            self._drops.append((method.upper(), path_prefix))
+            self._drops.append((method.upper(), path))
 
     def should_drop(self, method: str, path: str) -> bool:
         with self._lock:
-            for index, (m, prefix) in enumerate(self._drops):
-                if m == method and path.startswith(prefix):
+            for index, (m, wanted) in enumerate(self._drops):
+                if m == method and path.split("?", 1)[0] == wanted:
                     del self._drops[index]
                     self.dropped += 1
                     return True

@@ -23,7 +23,9 @@ from tests.conftest import NOW
 from tests.sync.conftest import make_workspace
 
 # Where each adapter creates a touch: the request whose reply the proxy loses.
-TOUCH_CREATE = {"hubspot": "/crm/v3/objects/calls/batch/upsert", "bottlecrm": "/api/interactions/"}
+# The sandbox starts as a portal without unique properties on engagements (HubSpot's default), so
+# a call is created with POST /crm/v3/objects/calls and its association in one request.
+TOUCH_CREATE = {"hubspot": "/crm/v3/objects/calls", "bottlecrm": "/api/interactions/"}
 
 
 @pytest.fixture

@@ -75,8 +75,9 @@ def test_queue_rows_carry_links_when_wide() -> None:
     assert link_style("phone", row.phone).link == "tel:+15550100"
     from widgets.queue_table import layout
 
-    assert [key for _t, key, _w in layout(140)][-2:] == ["phone", "email"]
-    assert "email" not in [key for _t, key, _w in layout(120)]
+    assert [key for _t, key, _w in layout(170)][-2:] == ["phone", "email"]
+    assert [key for _t, key, _w in layout(140)][-1] == "phone"
+    assert "phone" not in [key for _t, key, _w in layout(120)]
     assert "phone" not in [key for _t, key, _w in layout(80)]
 
 
