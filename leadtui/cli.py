@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--channel", required=True, choices=[c.value for c in TOUCH_CHANNELS])
     log.add_argument("--outcome", required=True, choices=[o.value for o in Outcome])
     log.add_argument("--note", default="", help="what was said or done")
+    log.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="when it happened, if earlier: '1h ago', '9:30', 'yesterday 17:00' or ISO",
+    )
 
     report = commands.add_parser("report", help="funnel and SLA metrics by source or rep")
     report.add_argument("--by", choices=("source", "rep"), default="source")
@@ -309,13 +314,30 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    from leadtui.domain.when import describe_when, parse_when
+
     now = _now(args)
     ws = _workspace(args)
     try:
-        lead_id = ws.log_touch(args.lead, args.channel, args.outcome, now, note=args.note)
+        zone = ws.rules.calendar.zone
+        at = None
+        if args.at:
+            try:
+                at = parse_when(args.at, now, zone, past=True)
+            except ValueError as exc:
+                raise CliError(f"--at: {exc}") from exc
+            if at > now:
+                raise CliError(
+                    f"--at {args.at!r} is in the future ({describe_when(at, now, zone)}); "
+                    "a touch is logged once it happened."
+                )
+        lead_id = ws.log_touch(
+            args.lead, args.channel, args.outcome, now, note=args.note, occurred_at=at
+        )
     finally:
         ws.close()
-    print(f"Logged {args.channel}, {args.outcome}, on lead {lead_id}; queued for sync.")
+    when = describe_when(at or now, now, zone)
+    print(f"Logged {args.channel}, {args.outcome}, on lead {lead_id} at {when}; queued for sync.")
     return EXIT_OK
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from leadtui.domain.models import OPEN_STATUSES
-from leadtui.domain.when import describe_when, parse_when
+from leadtui.domain.when import describe_when, parse_when, when_check, when_preview
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
@@ -48,35 +47,6 @@ def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | No
         ),
         ("wake it now", None),
     ]
-
-
-def when_preview(now: datetime, zone: ZoneInfo, *, past: bool = False) -> Callable[[str], str]:
-    """Reads a plain-words time back as it is typed, or says what forms it takes."""
-
-    def preview(text: str) -> str:
-        if not text.strip():
-            return ""
-        try:
-            return "→ " + describe_when(parse_when(text, now, zone, past=past), now, zone)
-        except ValueError as exc:
-            return str(exc)
-
-    return preview
-
-
-def when_check(now: datetime, zone: ZoneInfo, *, past: bool = False) -> Callable[[str], str | None]:
-    def check(text: str) -> str | None:
-        try:
-            moment = parse_when(text, now, zone, past=past)
-        except ValueError as exc:
-            return str(exc)
-        if past and moment > now:
-            return "That is in the future; say when it happened, e.g. '1h ago' or '9:30'."
-        if not past and moment <= now:
-            return "That time has passed; say a time to come, e.g. 'in 2h' or 'tomorrow 9'."
-        return None
-
-    return check
 
 
 def check_amount(text: str) -> str | None:
@@ -279,25 +249,73 @@ class LeadScreen(Screen[None]):
 
     def action_log_touch(self) -> None:
         lead_id = self.current_lead_id()
+        ws = self.tui.workspace
         if lead_id is None:
             return
         name = self.current_contact()[0]
+        now = self.tui.clock()
+        zone = ws.rules.calendar.zone if ws is not None else None
 
         def done(answer: TouchInput | None) -> None:
             if answer is None:
                 return
+            when = f" at {describe_when(answer.at, now, zone)}" if answer.at and zone else ""
+            if answer.outcome == "meeting_booked":
+                self.ask_meeting_time(lead_id, name)
             self.run_action_in_worker(
-                f"Logged {answer.channel} ({answer.outcome.replace('_', ' ')}) for {name}.",
+                f"Logged {answer.channel} ({answer.outcome.replace('_', ' ')}) for {name}{when}.",
                 lambda ws, now: ws.log_touch(
-                    lead_id, answer.channel, answer.outcome, now, note=answer.note
+                    lead_id, answer.channel, answer.outcome, now, note=answer.note,
+                    occurred_at=answer.at,
                 ),
-                advance=True,
-            )
+                # A booked meeting asks what comes next here; otherwise power hour moves on.
+                advance=answer.outcome != "meeting_booked",
+            )  # fmt: skip
 
         has_phone = bool(self.current_contact()[2])
         if (self.current_channel() or ("call" if has_phone else "email")) == "call":
             self.warn_outside_hours(name)
-        self.app.push_screen(LogTouchModal(name, self.current_channel(), has_phone=has_phone), done)
+        self.app.push_screen(
+            LogTouchModal(name, self.current_channel(), has_phone=has_phone, now=now, zone=zone),
+            done,
+        )
+
+    def ask_meeting_time(self, lead_id: int, name: str) -> None:
+        """A booked meeting: when is it (kept as a note the CRM gets too), then convert?"""
+        ws = self.tui.workspace
+        if ws is None:
+            return
+        now, zone = self.tui.clock(), ws.rules.calendar.zone
+
+        def offer_convert(answer: str | None) -> None:
+            if answer == "convert":
+                self.action_convert()
+
+        def timed(text: str | None) -> None:
+            if text:
+                at = parse_when(text, now, zone)
+                body = f"Meeting booked for {describe_when(at, now, zone)}."
+                self.run_action_in_worker(
+                    f"{name}: meeting on {describe_when(at, now, zone)} noted.",
+                    lambda w, at_now: w.add_note(lead_id, body, at_now),
+                )
+            self.app.push_screen(
+                ChoiceModal(
+                    f"{name} booked a meeting. Convert to an opportunity now?",
+                    [("Convert now", "convert"), ("Not yet", "later")],
+                ),
+                offer_convert,
+            )
+
+        self.app.push_screen(
+            PromptModal(
+                f"Meeting with {name}: when?",
+                "Tue 15:00, tomorrow 10, in 2d (blank: not set yet)",
+                check=lambda t: when_check(now, zone)(t) if t.strip() else None,
+                preview=when_preview(now, zone),
+            ),
+            timed,
+        )
 
     def action_add_note(self) -> None:
         lead_id = self.current_lead_id()

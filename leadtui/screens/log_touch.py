@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from leadtui.domain.models import TOUCH_CHANNELS, outcomes_for
+from leadtui.domain.when import parse_when, when_check, when_preview
 from widgets.safe_text import plain
 
 
@@ -20,6 +23,7 @@ class TouchInput:
     channel: str
     outcome: str
     note: str
+    at: datetime | None = None  # when it happened, if earlier than now
 
 
 class LogTouchModal(ModalScreen[TouchInput | None]):
@@ -29,9 +33,16 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
     ]
 
     def __init__(
-        self, lead_name: str, channel: str | None = None, *, has_phone: bool = True
+        self,
+        lead_name: str,
+        channel: str | None = None,
+        *,
+        has_phone: bool = True,
+        now: datetime | None = None,
+        zone: ZoneInfo | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
+        self._now, self._zone = now, zone or ZoneInfo("UTC")
         self._lead_name = lead_name
         # The next step's channel; without one, a call, or an email when there is no number.
         known = {c.value for c in TOUCH_CHANNELS}
@@ -51,6 +62,9 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
             yield Select(self._outcome_options(self._channel), allow_blank=False, id="outcome")
             yield Label("Note")
             yield Input(placeholder="what was said or done (optional)", id="note")
+            yield Label("When")
+            yield Input(placeholder="now, or earlier: 1h ago, 9:30, yesterday 17:00", id="when")
+            yield Label("", id="when-hint", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -72,12 +86,28 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
         else:
             self.dismiss(None)
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # "1h ago" is read back as it is typed, in the rep's zone, before anything is saved.
+        if event.input.id == "when" and self._now is not None:
+            self.query_one("#when-hint", Label).update(
+                plain(when_preview(self._now, self._zone, past=True)(event.value))
+            )
+
     def action_save(self) -> None:
         channel = self.query_one("#channel", Select).value
         outcome = self.query_one("#outcome", Select).value
         if not isinstance(channel, str) or not isinstance(outcome, str):
             return
-        self.dismiss(TouchInput(channel, outcome, self.query_one("#note", Input).value.strip()))
+        when = self.query_one("#when", Input).value.strip()
+        at = None
+        if when and self._now is not None:
+            problem = when_check(self._now, self._zone, past=True)(when)
+            if problem:
+                self.query_one("#when-hint", Label).update(plain(problem))
+                return
+            at = parse_when(when, self._now, self._zone, past=True)
+        note = self.query_one("#note", Input).value.strip()
+        self.dismiss(TouchInput(channel, outcome, note, at))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -152,3 +153,30 @@ def test_a_key_given_to_two_actions_is_refused(workspace_dir: Path, capsys) -> N
     code, err = run(capsys, "queue")
     assert code == 1, err
     assert "'z'" in err and "log_touch" in err and "snooze" in err
+
+
+def test_log_at_an_earlier_time_in_plain_words(workspace_dir: Path, capsys) -> None:
+    import json
+
+    assert main([*AT, "queue", "--format", "json"]) == 0
+    lead = next(
+        r
+        for r in json.loads(capsys.readouterr().out)
+        if r["speed_to_lead"]["first_touch_at"] is None
+    )
+    code = main([*AT, "log", str(lead["id"]), "--channel", "call", "--outcome", "connected",
+                 "--at", "20 min ago"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    # Read back in the rep's zone: NOW is 10:00 in New York, 20 minutes earlier is 09:40.
+    assert "09:40" in out and "20 min ago" in out
+    assert main([*AT, "queue", "--format", "json"]) == 0
+    after = {r["id"]: r for r in json.loads(capsys.readouterr().out)}[lead["id"]]
+    first = datetime.fromisoformat(after["speed_to_lead"]["first_touch_at"])
+    assert first == NOW - timedelta(minutes=20)
+
+
+def test_log_at_refuses_the_future_and_gibberish(workspace_dir: Path, capsys) -> None:
+    for when, said in (("in 2h", "future"), ("yesterdayish", "tomorrow 9")):
+        code, err = run(capsys, "log", "1", "--channel", "call", "--outcome", "busy", "--at", when)
+        assert code != 0 and one_sentence(err) and said in err, err
