@@ -380,6 +380,22 @@ class Workspace:
             self.refresh(session, [row.id or 0], now)
             return row.id or 0
 
+    def reopen(self, ref: str | int, now: datetime) -> int:
+        """Put a disqualified, lost or nurtured lead back in its owner's queue, as working."""
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            name = row.name or row.email
+            if row.status in {s.value for s in OPEN_STATUSES}:
+                raise ActionError(f"{name} is already open ({row.status}).")
+            if row.status in (LeadStatus.CONVERTED.value, LeadStatus.WON.value):
+                raise ActionError(
+                    f"{name} is {row.status}: it has an opportunity; change its deal in the CRM."
+                )
+            changes = {"status": LeadStatus.WORKING.value, "closed_at": None}
+            self._update_lead(session, row, changes, now)
+            self.refresh(session, [row.id or 0], now)
+            return row.id or 0
+
     def _require_open(self, row: LeadRow) -> None:
         if row.status not in {s.value for s in OPEN_STATUSES}:
             raise ActionError(f"{row.name or row.email} is already {row.status}.")

@@ -39,6 +39,13 @@ class QueueScreen(QueueFilters):
             tooltip="Jump to the next lead with an open window or an overdue step",
         ),
         Binding("b", "board", "Board", id="board", tooltip="The team's SLA board"),
+        Binding(
+            "s",
+            "find",
+            "Find",
+            id="find",
+            tooltip="Find any lead, snoozed and closed ones too; wake or reopen it",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -331,6 +338,11 @@ class QueueScreen(QueueFilters):
             self.query_one("#status", Static).update(text, layout=False)
 
     # -- navigation and filters ---------------------------------------------------------
+
+    def action_find(self) -> None:
+        from leadtui.screens.find import FindScreen
+
+        self.app.push_screen(FindScreen())
 
     def action_board(self) -> None:
         from leadtui.screens.manager import ManagerScreen

@@ -185,6 +185,25 @@ def search_lead_ids(session: Session, text: str, owner: str | None) -> set[int]:
     return {lead_id for lead_id in session.exec(query) if lead_id is not None}
 
 
+def find_leads(session: Session, text: str, limit: int = 50) -> list[LeadRow]:
+    """Any lead, snoozed or closed too, whose name, company or email contains the text."""
+    pattern = f"%{text.lower()}%"
+    query = (
+        select(LeadRow)
+        .where(
+            or_(
+                func.lower(LeadRow.name).like(pattern),
+                func.lower(LeadRow.company).like(pattern),
+                func.lower(LeadRow.email).like(pattern),
+            ),
+            col(LeadRow.archived).is_(False),
+        )
+        .order_by(col(LeadRow.name))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
 def outbox_counts(session: Session) -> dict[str, int]:
     query = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
     return {state: count for state, count in session.exec(query)}
