@@ -13,7 +13,7 @@ from leadtui.screens.log_touch import LogTouchModal
 from leadtui.screens.modals import ChoiceModal, PromptModal
 from leadtui.store.tables import EnrolmentRow, LeadRow, NoteRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
-from tests.tui.conftest import loaded, settle
+from tests.tui.conftest import loaded, settle, top_lead_without_a_step
 from widgets.queue_table import QueueTable
 
 
@@ -223,15 +223,7 @@ async def test_log_dialog_offers_what_fits_and_emails_a_lead_without_a_phone(
 ) -> None:
     from textual.widgets import Select
 
-    with workspace.session() as session:
-        top = views.queue(workspace, session, app.clock(), workspace.me)[0].lead.id
-        row = session.get(LeadRow, top)
-        assert row is not None
-        row.phone = ""
-        session.add(row)
-        enrolment = session.get(EnrolmentRow, top)
-        if enrolment is not None:  # no next step to suggest a channel
-            session.delete(enrolment)
+    top = top_lead_without_a_step(workspace, app.clock(), phone="")
     async with app.run_test(size=(120, 35)) as pilot:
         lead_id = await open_lead(app, pilot)
         assert lead_id == top

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from leadtui import app as app_module
 from leadtui.app import LeadTuiApp
-from leadtui.config import load, locate
 from leadtui.workspace import Workspace
-from tests.tui.conftest import FrozenClock, loaded
+from tests.tui.conftest import FrozenClock, loaded, workspace_with_ui
 
 
 class Listening(LeadTuiApp):
@@ -37,18 +36,6 @@ async def test_a_new_lead_rings_the_bell(workspace: Workspace, clock: FrozenCloc
 
 
 async def test_the_bell_can_be_turned_off(tui_dir: Path, clock: FrozenClock) -> None:
-    config = tui_dir / "config.toml"
-    text = config.read_text()
-    text = (
-        text.replace("bell = true", "bell = false")
-        if "[ui]" in text
-        else (text + "\n[ui]\nbell = false\n")
-    )
-    config.write_text(text)
-    locations = locate(None, str(tui_dir))
-    ws = Workspace.open(load(locations.config_path), locations)
-    try:
+    with workspace_with_ui(tui_dir, bell=False) as ws:
         rung, said = await _rings(ws, clock)
-    finally:
-        ws.close()
     assert rung == 0 and said  # the toast still shows

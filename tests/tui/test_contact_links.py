@@ -85,18 +85,10 @@ async def test_a_call_outside_the_prospects_hours_is_warned_before(
     app: LeadTuiApp, workspace: Workspace
 ) -> None:
     from leadtui.screens.log_touch import LogTouchModal
-    from leadtui.store.tables import EnrolmentRow, LeadRow
-    from tests.tui.conftest import loaded
+    from tests.tui.conftest import loaded, top_lead_without_a_step
 
-    with workspace.session() as session:
-        top = views.queue(workspace, session, app.clock(), workspace.me)[0].lead.id
-        row = session.get(LeadRow, top)
-        assert row is not None
-        row.timezone, row.phone = "Asia/Tokyo", "+81 3 1234 5678"  # 00:00 Thursday there
-        session.add(row)
-        enrolment = session.get(EnrolmentRow, top)
-        if enrolment is not None:
-            session.delete(enrolment)  # no next step: a call is what the dialog offers
+    # 00:00 Thursday in Tokyo; no next step, so a call is what the dialog offers.
+    top_lead_without_a_step(workspace, app.clock(), timezone="Asia/Tokyo", phone="+81 3 1234 5678")
     async with app.run_test(size=(120, 35)) as pilot:
         await loaded(pilot)
         await pilot.press("l")

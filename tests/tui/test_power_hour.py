@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from leadtui.app import LeadTuiApp
-from leadtui.config import ConfigError, load, locate, parse
+from leadtui.config import ConfigError, parse
 from leadtui.screens.lead_detail import LeadDetailScreen
 from leadtui.screens.log_touch import LogTouchModal
 from leadtui.workspace import Workspace
-from tests.tui.conftest import FrozenClock, loaded, settle
+from tests.tui.conftest import FrozenClock, loaded, settle, workspace_with_ui
 from widgets.queue_table import QueueTable
 
 
@@ -41,24 +41,12 @@ async def test_after_logging_the_next_most_urgent_lead_is_selected(
 
 
 async def test_power_hour_off_keeps_the_lead(tui_dir: Path, clock: FrozenClock) -> None:
-    config = tui_dir / "config.toml"
-    text = config.read_text()
-    text = (
-        text.replace("power_hour = true", "power_hour = false")
-        if "[ui]" in text
-        else (text + "\n[ui]\npower_hour = false\n")
-    )
-    config.write_text(text)
-    locations = locate(None, str(tui_dir))
-    ws = Workspace.open(load(locations.config_path), locations)
-    try:
+    with workspace_with_ui(tui_dir, power_hour=False) as ws:
         app = LeadTuiApp(ws, clock)
         async with app.run_test(size=(120, 35)) as pilot:
             await loaded(pilot)
             first = await _log_first(app, pilot)
             assert app.screen.query_one(QueueTable).cursor_lead_id == first
-    finally:
-        ws.close()
 
 
 async def test_n_in_the_detail_goes_to_the_next_lead(app: LeadTuiApp) -> None:
