@@ -169,16 +169,15 @@ def run_status(ws: Workspace) -> int:
 
 def run_login(base_url: str) -> int:
     require_keyring()  # say there is nowhere to keep it before asking for it
-    if sys.stdin is not None and sys.stdin.isatty():
+    try:
+        # With no terminal getpass reads a piped token (`pass show crm | leadtui login`).
         token = getpass.getpass(f"CRM token for {base_url} (not echoed): ")
-    else:
-        # No terminal: a token piped in (`pass show crm | leadtui login`) is read as is.
-        token = sys.stdin.readline() if sys.stdin is not None else ""
-        if not token.strip():
-            raise TokenError(
-                "`leadtui login` needs a terminal to type the token into, or the token on its "
-                f"input; got neither, so set {TOKEN_ENV} or run it in a terminal."
-            )
+    except EOFError:
+        print(file=sys.stderr)  # end the prompt's line: the sentence below stands alone
+        raise TokenError(
+            "`leadtui login` needs a terminal to type the token into, or the token on its "
+            f"input; got neither, so set {TOKEN_ENV} or run it in a terminal."
+        ) from None
     store_token(base_url, token)  # reads the token back: says so if the keyring dropped it
     print(f"Stored the token for {base_url} in the OS keyring.", file=sys.stderr)
     return EXIT_OK
