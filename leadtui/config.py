@@ -112,6 +112,13 @@ class CalendarConfig(_Section):
         return value.upper()
 
 
+class DealsConfig(_Section):
+    """Where a convert opens its deal; empty: the CRM's default pipeline, first open stage."""
+
+    pipeline: str = ""
+    stage: str = ""
+
+
 STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
 
 
@@ -153,6 +160,7 @@ class Config(_Section):
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
+    deals: DealsConfig = DealsConfig()
 
     @field_validator("keys")
     @classmethod

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from leadtui.domain import cadence as cadences
 from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
 from leadtui.domain.models import CadenceTemplate
+from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason, reasons_from_config
 from leadtui.domain.scoring import ScoringRules
 from leadtui.domain.speed_to_lead import SlaPolicy
 
@@ -28,6 +29,7 @@ class Rules:
     scoring: ScoringRules
     templates: dict[str, CadenceTemplate]
     abandon_after_days: int
+    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS  # the disqualify pick-list
 
     @classmethod
     def from_config(cls, config: Config, *, holidays: bool = True) -> Rules:
@@ -56,9 +58,17 @@ class Rules:
             scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
             templates=templates,
             abandon_after_days=config.sla.abandon_after_days,
+            reasons=_reasons(config),
         )
 
     def end_of_day(self, now: datetime) -> datetime:
         """The last second of `now`'s day in the rep's zone (what "due today" runs up to)."""
         local = now.astimezone(self.calendar.zone)
         return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
+
+
+def _reasons(config: Config) -> tuple[DisqualifyReason, ...]:
+    # The light read path's remembered config is a plain namespace: read the table, not the
+    # validated Config's property.
+    section = getattr(config, "disqualify", None)
+    return reasons_from_config(section.get("reasons") if isinstance(section, dict) else None)

@@ -76,6 +76,7 @@ def breaches(
             ws.rules.calendar,
             now,
             ws.rules.abandon_after_days,
+            ws.rules.reasons,
         ):
             if since is None or as_utc(breach.due_at) >= as_utc(since):
                 out.append(BreachView(view.lead, breach))
@@ -91,7 +92,12 @@ def lead_facts(ws: Workspace, session: Session, now: datetime) -> list[LeadFacts
         lead = view.lead
         first = view.stl.first_touch_at
         dropped = cadences.gave_up_early(
-            lead, view.human_touches, view.enrolment, now, ws.rules.abandon_after_days
+            lead,
+            view.human_touches,
+            view.enrolment,
+            now,
+            ws.rules.abandon_after_days,
+            ws.rules.reasons,
         )
         facts.append(
             LeadFacts(

@@ -72,7 +72,7 @@ class FindScreen(Screen[None]):
         Binding("escape", "back", "Back", id="find.back", tooltip="Back to the queue"),
         Binding("enter", "open", "Open", id="find.open", tooltip="Open the lead", show=True),
         Binding("w", "wake", "Wake", id="find.wake", tooltip="End the lead's snooze"),
-        Binding("o", "reopen", "Reopen", id="find.reopen", tooltip="Put a closed lead back"),
+        Binding("o", "reopen", "Reopen", id="find.reopen", tooltip="Put a disqualified lead back"),
     ]
 
     def __init__(self) -> None:

@@ -35,7 +35,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
         NOW,
     )
     workspace.enrol(7, "standard", T0 + timedelta(hours=1))
-    workspace.disqualify(6, "No budget", NOW - timedelta(hours=1))
+    workspace.disqualify(6, "no_response", NOW - timedelta(hours=1))  # counts as giving up
     yield workspace
     workspace.close()
 

@@ -66,8 +66,8 @@ def test_reopen_refuses_an_open_lead_or_a_deal(workspace: Workspace) -> None:
 
     with workspace.session() as session:
         first, second = [v.lead.id for v in views.queue(workspace, session, NOW, workspace.me)][:2]
-    with pytest.raises(ActionError, match="already open"):
+    with pytest.raises(ActionError, match="only a disqualified lead reopens"):
         workspace.reopen(first, NOW)
     workspace.convert(second, 1000, NOW)
-    with pytest.raises(ActionError, match="opportunity"):
+    with pytest.raises(ActionError, match="only a disqualified lead reopens"):
         workspace.reopen(second, NOW)
