@@ -22,7 +22,7 @@ from leadtui.domain.distributions import (
     funnels,
     response_histogram,
 )
-from leadtui.domain.metrics import GroupMetrics, group_metrics
+from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.scoring import score_lead
 from leadtui.store import queries
 from leadtui.store.convert import event_from_row, lead_from_row
@@ -68,8 +68,8 @@ def load_board(ws: Workspace, session: Session, now: datetime, period: Period) -
         period=period,
         since=since,
         breaches=views.breaches(ws, session, now, owner=None, since=since),
-        reps=group_metrics(facts, by="rep", since=since),
-        sources=group_metrics(facts, by="source", since=since),
+        reps=views.report_of(ws, facts, now, "rep", since),
+        sources=views.report_of(ws, facts, now, "source", since),
         response_times=response_histogram(recent),
         compliance=compliance_by_day(recent, ws.rules.calendar.zone)[-14:],
         funnels=funnels(recent),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from leadtui import __version__
 from leadtui.config import Config, ConfigError, Locations, load, locate
-from leadtui.domain.metrics import REPORT_FIELDS
+from leadtui.domain.metrics import MONEY_FIELDS, REPORT_FIELDS
 from leadtui.domain.models import TOUCH_CHANNELS, Outcome
 from leadtui.store.engine import StoreError
 
@@ -183,13 +183,15 @@ def cmd_report(args: argparse.Namespace) -> int:
             rows = [output.report_row(m, args.by) for m in metrics]
     finally:
         ws.close()
-    # A spreadsheet gets every figure; the terminal table leaves out what makes it too wide.
-    narrow = {"avg_deal_value", "overdue_now", "avg_touches_before_drop"}
-    fields = (
-        REPORT_FIELDS if args.format == "csv" else [f for f in REPORT_FIELDS if f not in narrow]
-    )
-    columns = (args.by, *fields)
-    print(output.render(rows, args.format, columns))
+    money = [f for f in MONEY_FIELDS if any(f in row for row in rows)]
+    if args.format == "json":
+        print(output.render(rows, "json", ()))
+    elif args.format == "csv":
+        # A spreadsheet gets every figure, the reasons as one readable cell.
+        flat = [row | {"disqualify_reasons": output.reasons_cell(row)} for row in rows]
+        print(output.render(flat, "csv", (args.by, *REPORT_FIELDS, *money)))
+    else:
+        print(output.report_tables(rows, args.by, money))
     return EXIT_OK
 
 

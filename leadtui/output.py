@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from leadtui.domain.metrics import GroupMetrics, to_json_dict
+from leadtui.domain.metrics import REPORT_FIELDS, GroupMetrics, to_json_dict
 from leadtui.views import BreachView, LeadView, minutes_in_system
 
 
@@ -84,6 +84,49 @@ def breach_row(item: BreachView, zone: tzinfo | None = None) -> dict[str, Any]:
 
 def report_row(metrics: GroupMetrics, by: str) -> dict[str, Any]:
     return to_json_dict(metrics, by)  # type: ignore[arg-type]
+
+
+def reasons_cell(row: dict[str, Any]) -> str:
+    """The disqualify reasons of a report row in one cell: "no_budget 2 (50.0%); student 1 ..."."""
+    return "; ".join(
+        f"{r['reason']} {r['count']} ({r['pct']:.1f}%)" for r in row.get("disqualify_reasons", [])
+    )
+
+
+# The terminal's report: one table per theme, each narrow enough to read.
+FUNNEL_COLUMNS = tuple(
+    f for f in REPORT_FIELDS[: REPORT_FIELDS.index("overdue_now")] if f != "avg_deal_value"
+)
+QUALITY_COLUMNS = (
+    "leads",
+    "accepted_pct",
+    "rejected_pct",
+    "disqualified",
+    "top_reason",
+    "bad_phone_pct",
+    "bad_email_pct",
+    "median_handoff_minutes",
+    "p90_handoff_minutes",
+    "recycled",
+    "recycled_won",
+)
+
+
+def report_tables(rows: Sequence[dict[str, Any]], by: str, money: Sequence[str]) -> str:
+    """Funnel, lead quality and (with [[spend]]) money, as three titled tables."""
+    quality = []
+    for row in rows:
+        top = row.get("disqualify_reasons") or []
+        cell = f"{top[0]['reason']} ({top[0]['pct']:.0f}%)" if top else None
+        quality.append(row | {"top_reason": cell})
+    parts = [
+        "Funnel and SLA\n" + render(rows, "table", (by, *FUNNEL_COLUMNS)),
+        "Lead quality\n" + render(quality, "table", (by, *QUALITY_COLUMNS)),
+    ]
+    if money:
+        columns = (by, "leads", "revenue", "revenue_per_lead", *money)
+        parts.append("Money\n" + render(rows, "table", columns))
+    return "\n\n".join(parts)
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> str:

@@ -33,7 +33,13 @@ from leadtui.domain.models import (
     Touch,
 )
 from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, ScoringRules, score_lead
-from leadtui.domain.speed_to_lead import SlaPolicy, deadline_for, first_human_touch, is_human_touch
+from leadtui.domain.speed_to_lead import (
+    SlaPolicy,
+    deadline_for,
+    first_human_touch,
+    is_human_touch,
+    window_touches,
+)
 from leadtui.store import queries
 from leadtui.store.convert import (
     enrolment_from_row,
@@ -103,6 +109,7 @@ class Workspace:
         self.engine = engine
         self.locations = locations
         self.rules = Rules.from_config(config)
+        self.spend = config.spend_entries  # [[spend]]: money by source in the report
 
     @classmethod
     def open(cls, config: Config, locations: Locations, url: str | None = None) -> Workspace:
@@ -166,7 +173,7 @@ class Workspace:
     ) -> tuple[dict[str, Any], Enrolment | None]:
         """The lead's derived columns and its enrolment as they should be now."""
         score = score_lead(lead, events, self.rules.scoring, now)
-        first = first_human_touch(lead.owner, touches)
+        first = first_human_touch(lead.owner, window_touches(lead, touches))
         status = lead.status
         if status is LeadStatus.NEW and first is not None:
             status = LeadStatus.WORKING

@@ -40,6 +40,7 @@ CONTACT_PROPERTIES = (
     "hs_analytics_source",
     "hs_analytics_source_data_1",
     "hs_email_bad_address",
+    "first_conversion_date",
     "leadtui_problem",
     "leadtui_timeline",
 )
@@ -231,6 +232,8 @@ def contact_to_lead(record: Mapping[str, Any], owner_emails: Mapping[str, str]) 
         form_problem=get("leadtui_problem", ""),
         form_timeline=get("leadtui_timeline", ""),
         email_bad=get("hs_email_bad_address", "").lower() == "true",
+        # The form that made them a lead: marketing's handoff time runs from it to routing.
+        form_submitted_at=when(p, "first_conversion_date"),
     )
 
 

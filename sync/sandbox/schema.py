@@ -261,6 +261,10 @@ _CONTACT = (
     _p("hs_analytics_num_page_views", N, read_only=True),
     _p("hs_analytics_num_visits", N, read_only=True),
     _p("recent_conversion_event_name", read_only=True),
+    # "First conversion date" / "Recent conversion date": HubSpot's default contact properties
+    # for form submissions, https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
+    _p("first_conversion_date", D, read_only=True),
+    _p("recent_conversion_date", D, read_only=True),
     _p("num_conversion_events", N, read_only=True),
     _p("notes_last_updated", D, read_only=True),
     _p("hs_email_bad_address", B),

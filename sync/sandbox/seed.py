@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from leadtui.demo import DemoLead
-from leadtui.domain.models import Channel, Lead, LeadStatus, Outcome, Owner, Touch
+from leadtui.domain.models import Channel, Event, Lead, LeadStatus, Outcome, Owner, Touch
 from sync.sandbox.schema import CALL_DISPOSITIONS, EMPLOYEE_RANGES, dt_to_ms, ms_to_iso
 from sync.sandbox.webevents import EVENT_TYPES, WebEvent
 
@@ -232,12 +232,23 @@ def contact_props(
             "hs_analytics_num_visits": str(len({e.occurred_at.date() for e in page_views})),
             "recent_conversion_event_name": conversions[-1].title if conversions else "",
             "num_conversion_events": str(len(conversions)),
+            "first_conversion_date": _conversion_date(lead.form_submitted_at, conversions, 0),
+            "recent_conversion_date": _conversion_date(lead.form_submitted_at, conversions, -1),
             "notes_last_updated": max(touch_times) if touch_times else "",
             "hs_email_bad_address": "true" if lead.email_bad else "",
             "leadtui_problem": lead.form_problem,
             "leadtui_timeline": lead.form_timeline,
         }
     )
+
+
+def _conversion_date(form_at: datetime | None, conversions: list[Event], which: int) -> str:
+    """HubSpot's first (which=0) or recent (-1) conversion date. The demo's lead form is its
+    first conversion (downloads before it were anonymous); recent is the latest of them all."""
+    if which == 0 and form_at is not None:
+        return ms_to_iso(dt_to_ms(form_at))
+    moments = sorted([*([form_at] if form_at else []), *(e.occurred_at for e in conversions)])
+    return ms_to_iso(dt_to_ms(moments[which])) if moments else ""
 
 
 def touch_records(

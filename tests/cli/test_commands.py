@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from leadtui.cli import main
+from leadtui.domain.metrics import REPORT_FIELDS
 from tests.conftest import NOW
 
 AT = ["--now", NOW.isoformat()]
@@ -286,7 +287,15 @@ def test_report_csv_has_every_figure_as_a_raw_number(workspace_dir: Path, capsys
     code, out, _ = run(capsys, "report", "--by", "source", "--format", "csv")
     assert code == 0
     header, *lines = out.splitlines()
-    assert header.split(",") == ["source", *REPORT_KEYS, "overdue_now", "avg_touches_before_drop"]
+    assert header.split(",")[: len(REPORT_KEYS) + 3] == [
+        "source",
+        *REPORT_KEYS,
+        "overdue_now",
+        "avg_touches_before_drop",
+    ]
+    assert header.split(",")[len(REPORT_KEYS) + 3 :] == list(
+        REPORT_FIELDS[14:]
+    )  # lead quality (issue 14)
     revenue_at = header.split(",").index("revenue")
     for line in lines:
         value = line.split(",")[revenue_at]

@@ -101,7 +101,12 @@ def team() -> list[DemoLead]:
     ]
 
 
-def write_team(folder: Path, extra_config: str = "") -> Path:
+def write_team(
+    folder: Path,
+    extra_config: str = "",
+    leads: list[DemoLead] | None = None,
+    owners: tuple[Owner, ...] = (ANA, BO),
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = TEMPLATE.format(
         email=ANA.email, base_url="https://api.hubapi.com", timezone="America/New_York"
@@ -112,7 +117,7 @@ def write_team(folder: Path, extra_config: str = "") -> Path:
     locations = locate(None, str(folder))
     ws = Workspace.open(load(locations.config_path), locations)
     try:
-        ws.seed([ANA, BO], team(), NOW)
+        ws.seed(list(owners), team() if leads is None else leads, NOW)
     finally:
         ws.close()
     return folder
