@@ -143,6 +143,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         "cadence.next_channel",
         "cadence.next_due",
         "touches",
+        "recycle.reason",
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK

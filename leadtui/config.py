@@ -18,6 +18,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leadtui.domain.reasons import DisqualifyReason, reasons_from_config
+from leadtui.domain.recycle import RecyclePolicy, policy_from_config
 from leadtui.domain.spend import Spend, SpendError, spend_from_config
 
 APP_NAME = "leadtui"
@@ -117,10 +118,15 @@ class Config(_Section):
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
     spend: list[dict[str, Any]] = Field(default_factory=list)  # [[spend]] source, month, amount
+    recycle: dict[str, Any] = Field(default_factory=dict)  # [recycle], [[recycle.rules]]
 
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:
         return reasons_from_config(self.disqualify.get("reasons"))
+
+    @property
+    def recycle_policy(self) -> RecyclePolicy:
+        return policy_from_config(self.recycle)
 
     @property
     def spend_entries(self) -> tuple[Spend, ...]:
@@ -222,11 +228,17 @@ def _check_rules(config: Config, raw: str, where: str) -> None:
         ("scoring", lambda: ScoringRules.from_mapping(config.scoring)),
         ("cadences", lambda: templates_from_mapping(config.cadences)),
         ("disqualify", lambda: config.disqualify_reasons),
+        ("recycle", lambda: config.recycle_policy),
     ):
         try:
             check()
         except ValueError as exc:
-            line = _line_of(raw, section, "") or _first_header(raw, section)
+            named = re.match(r"\[([\w.]+)\] (\w+)", str(exc))  # "[recycle] window_days ..."
+            line = (
+                (_line_of(raw, named.group(1), named.group(2)) if named else None)
+                or _line_of(raw, section, "")
+                or _first_header(raw, section)
+            )
             at = f" (line {line})" if line else ""
             raise ConfigError(f"{where}{at}: {exc}") from exc
 

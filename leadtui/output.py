@@ -58,6 +58,11 @@ def queue_row(view: LeadView, now: datetime, zone: tzinfo | None = None) -> dict
         },
         "cadence": cadence,
         "touches": view.human_touches,
+        "recycle": (
+            {"at": iso(lead.recycled_at, zone), "reason": lead.recycle_reason}
+            if lead.recycled_at
+            else None
+        ),
         "context": {
             "page_views": context.page_views if context else 0,
             "downloads": list(context.downloads) if context else [],

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import Session, col, select
 
 from leadtui.config import Config, Locations
 from leadtui.domain import cadence as cadences
+from leadtui.domain import recycle
 from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
 from leadtui.domain.models import (
     BAD_EMAIL_OUTCOMES,
@@ -32,6 +33,8 @@ from leadtui.domain.models import (
     Outcome,
     Touch,
 )
+from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason
+from leadtui.domain.recycle import RecyclePolicy
 from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, ScoringRules, score_lead
 from leadtui.domain.speed_to_lead import (
     SlaPolicy,
@@ -71,6 +74,8 @@ class Rules:
     scoring: ScoringRules
     templates: dict[str, CadenceTemplate]
     abandon_after_days: int
+    recycle: RecyclePolicy = field(default_factory=RecyclePolicy)
+    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS
 
     @classmethod
     def from_config(cls, config: Config) -> Rules:
@@ -96,6 +101,8 @@ class Rules:
             scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
             templates=templates,
             abandon_after_days=config.sla.abandon_after_days,
+            recycle=config.recycle_policy,
+            reasons=config.disqualify_reasons,
         )
 
 
@@ -147,21 +154,66 @@ class Workspace:
             new_enrolments: list[dict[str, Any]] = []
             changed_enrolments: list[dict[str, Any]] = []
             for lead_id, lead in inputs.leads.items():
+                before = inputs.enrolments.get(lead_id)
+                current = before
+                events = inputs.events.get(lead_id, [])
+                back = recycle.comeback(lead, events, self.rules.recycle, now, self.rules.reasons)
+                if back is not None:
+                    lead = self._come_back(conn, lead, back, now)
+                    current = None  # enrolled afresh below, its first step due with the window
                 figures, enrolment = self._derive(
-                    lead,
-                    inputs.touches.get(lead_id, []),
-                    inputs.events.get(lead_id, []),
-                    inputs.enrolments.get(lead_id),
-                    now,
+                    lead, inputs.touches.get(lead_id, []), events, current, now
                 )
                 leads.append({"lead_id": lead_id, **figures})
-                before = inputs.enrolments.get(lead_id)
                 if enrolment is not None and enrolment != before:
                     values = {"lead_id": lead_id, **enrolment_values(enrolment)}
                     (changed_enrolments if before else new_enrolments).append(values)
             queries.write_derived(conn, leads, new_enrolments, changed_enrolments)
         # ORM objects loaded before this call must not shadow what was just written.
         session.expire_all()
+
+    def _come_back(self, conn: Any, lead: Lead, back: recycle.Comeback, now: datetime) -> Lead:
+        """Return a lead from nurture (or a not-ready close) to its rep: open again, a fresh
+        speed-to-lead window from when the intent showed, and the reason. The status change is
+        queued for the CRM like a rep's edit, so the next pull does not put it back."""
+        changes: dict[str, Any] = {"status": LeadStatus.WORKING.value}
+        if lead.closed_at is not None:
+            changes["closed_at"] = None
+        if lead.disqualified_reason:
+            changes["disqualified_reason"] = ""
+        before = {
+            "status": lead.status.value,
+            "closed_at": lead.closed_at,
+            "disqualified_reason": lead.disqualified_reason,
+        }
+        local = {"recycled_at": back.at, "recycle_reason": back.reason}
+        lead_t = table_of(LeadRow)
+        conn.execute(update(lead_t).where(lead_t.c.id == lead.id).values(**changes, **local))
+        diff = {
+            name: {"before": _plain(before[name]), "after": _plain(value)}
+            for name, value in changes.items()
+        }
+        conn.execute(
+            insert(table_of(OutboxRow)).values(
+                op_id=new_op_id(),
+                kind="update_lead",
+                lead_id=lead.id,
+                payload={"fields": diff},
+                state="pending",
+                attempts=0,
+                last_error="",
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        return replace(
+            lead,
+            status=LeadStatus.WORKING,
+            closed_at=None,
+            disqualified_reason="",
+            recycled_at=back.at,
+            recycle_reason=back.reason,
+        )
 
     def _derive(
         self,

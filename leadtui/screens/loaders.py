@@ -222,6 +222,7 @@ def queue_row(view: views.LeadView) -> QueueRow:
         touches=view.human_touches,
         steps_done=enrolment.step if enrolment is not None else 0,
         steps_total=len(view.template.steps) if view.template is not None else None,
+        back=lead.recycle_reason if view.stl.first_touch_at is None else "",
     )
 
 
