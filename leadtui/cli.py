@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", metavar="ISO-DATE", help="leads created since then")
     report.add_argument("--format", choices=FORMATS, default="table")
 
+    agreement = commands.add_parser(
+        "agreement", help="the marketing-sales agreement the config encodes, with its figures"
+    )
+    agreement.add_argument(
+        "--since", metavar="ISO-DATE", help="measure leads created since then (default: 30 days)"
+    )
+
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
 
     sync = commands.add_parser("sync", help="pull and push with the configured CRM, headless")
@@ -193,6 +200,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(output.render(flat, "csv", (args.by, *REPORT_FIELDS, *money)))
     else:
         print(output.report_tables(rows, args.by, money))
+    return EXIT_OK
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from leadtui import agreement
+
+    now = _now(args)
+    since = _parse_when(args.since, "--since") if args.since else None
+    if since is not None and since > now:
+        raise CliError(f"--since {args.since} is after now; give a date in the past.")
+    ws = _workspace(args)
+    try:
+        with ws.session() as session:
+            figures = agreement.measure(ws, session, now, since)
+    finally:
+        ws.close()
+    print(agreement.render(ws, figures))
     return EXIT_OK
 
 
@@ -353,6 +377,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "queue": cmd_queue,
     "sla": cmd_sla,
     "report": cmd_report,
+    "agreement": cmd_agreement,
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
