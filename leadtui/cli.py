@@ -8,12 +8,16 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leadtui import __version__
-from leadtui.config import Config, ConfigError, Locations, load, locate
-from leadtui.domain.metrics import MONEY_FIELDS, REPORT_FIELDS
-from leadtui.domain.models import TOUCH_CHANNELS, Outcome
-from leadtui.store.engine import StoreError
+
+if TYPE_CHECKING:
+    from leadtui.config import Config, Locations
+
+# Nothing heavy is imported at module level: `leadtui --help` and commands that never open the
+# TUI must not pay for Textual, the ORM or the domain (bench/startup.py measures it, and
+# tests/test_import_hygiene.py keeps it so). Each command imports what it needs.
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 FORMATS = ("table", "json", "csv")
@@ -32,6 +36,8 @@ def _parse_when(text: str, what: str) -> datetime:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from leadtui.domain.models import TOUCH_CHANNELS, Outcome
+
     parser = argparse.ArgumentParser(
         prog="leadtui",
         description="A terminal follow-up queue for B2B sales reps and their managers.",
@@ -110,10 +116,14 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _locations(args: argparse.Namespace) -> Locations:
+    from leadtui.config import locate
+
     return locate(args.config, args.data_dir)
 
 
 def _config(locations: Locations, explicit: bool) -> Config:
+    from leadtui.config import load
+
     return load(locations.config_path, required=explicit)
 
 
@@ -181,6 +191,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from leadtui import output, views
+    from leadtui.domain.metrics import MONEY_FIELDS, REPORT_FIELDS
 
     now = _now(args)
     since = _parse_when(args.since, "--since") if args.since else None
@@ -256,6 +267,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _open_synced_demo(args: argparse.Namespace, folder: Path | None, now: datetime) -> int:
     """Sandbox CRM in this process (daemon threads), one pull into the demo workspace, then the
     TUI syncing against it. The token stays in memory: the adapter factory closes over it."""
+    from leadtui.config import Locations
     from sync.demo import prepare_synced_demo
     from sync.engine import Progress
 
@@ -384,24 +396,33 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Failures whose message is one sentence for the user. Imported only once something failed:
+    a command that never loaded the store cannot have raised its error."""
+    from leadtui.config import ConfigError
+    from leadtui.store.engine import StoreError
     from leadtui.workspace import ActionError
     from sync.protocol import SyncError
 
+    return (CliError, ConfigError, StoreError, ActionError, SyncError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         if args.command is None:
             return cmd_tui(args)
         return COMMANDS[args.command](args)
-    except (CliError, ConfigError, StoreError, ActionError, SyncError) as exc:
-        print(f"leadtui: {exc}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK  # `leadtui queue | head` is not an error
-    except Exception as exc:  # the last line of defence: users never see a traceback
+    except Exception as exc:
+        if isinstance(exc, _user_errors()):
+            print(f"leadtui: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        # The last line of defence: users never see a traceback.
         if os.environ.get("LEADTUI_DEBUG"):
             raise
         print(

@@ -13,7 +13,6 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from leadtui.domain import cadence as cadences
-from leadtui.domain import contact
 from leadtui.domain.calendar import as_utc
 from leadtui.domain.metrics import GroupMetrics, LeadFacts, group_metrics
 from leadtui.domain.models import (
@@ -167,6 +166,8 @@ def breaches(
 def lead_facts(ws: Workspace, session: Session, now: datetime) -> list[LeadFacts]:
     rows = queries.leads(session)
     views = _views(ws, session, now, rows, with_context=False)
+    from leadtui.domain import contact  # phonenumbers: only the report and board pay for it
+
     reasons = ws.config.disqualify_reasons
     region = ws.config.calendar.holidays.upper()  # the team's country, as the detail screen uses
     facts = []
@@ -224,6 +225,8 @@ def handoff_minutes(lead: Lead) -> float | None:
 @lru_cache(maxsize=65536)
 def _phone_ok(phone: str, country: str, region: str, found_bad: bool) -> bool:
     # Parsing a number costs tens of microseconds; a report over 100,000 leads repeats few.
+    from leadtui.domain import contact
+
     probe = Lead(0, "", "", "", "", LeadStatus.NEW, _EPOCH, phone=phone, country=country)
     probe = replace(probe, phone_bad=found_bad)
     return contact.lead_phone_check(probe, None if region == "NONE" else region).valid

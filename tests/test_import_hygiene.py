@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,42 @@ def test_domain_imports_no_database_or_http() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def _modules_after_cli(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """Run `leadtui ARGS` in a fresh interpreter; the top-level packages it had loaded on exit."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('\\nMODULES ' + ' '.join(sorted("
+        "{m.split('.')[0] for m in sys.modules})) + '\\n'))\n"
+        "from leadtui.cli import main\n"
+        f"sys.exit(main({args!r}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")][-1]
+    return set(line.split()[1:])
+
+
+HEAVY = {"textual", "sqlalchemy", "sqlmodel", "httpx", "holidays", "phonenumbers", "pydantic"}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["queue", "--help"], ["log", "--help"]])
+def test_help_imports_nothing_heavy(args: list[str]) -> None:
+    # `leadtui --help` must answer as fast as a bare interpreter (bench/startup.py times it).
+    loaded = _modules_after_cli(args)
+    assert "argparse" in loaded  # the probe saw the command run
+    assert loaded & HEAVY == set()
+
+
+def test_queue_json_never_imports_textual(workspace_dir: Path) -> None:
+    import os
+
+    env = {**os.environ, "LEADTUI_DATA_DIR": str(workspace_dir)}
+    loaded = _modules_after_cli(
+        ["--now", "2026-11-18T15:00:00+00:00", "queue", "--format", "json"], env
+    )
+    assert "json" in loaded
+    assert loaded & {"textual", "widgets", "httpx"} == set()

@@ -22,6 +22,7 @@ QUEUE_KEYS = {
     "id", "crm_id", "name", "company", "email", "phone", "owner", "source", "score", "band",
     "status", "created_at", "routed_at", "time_in_system_minutes", "speed_to_lead", "cadence",
     "touches", "context",
+    "recycle",  # beyond DESIGN.md: why a lead came back from nurture (issue 14), or null
 }  # fmt: skip
 REPORT_KEYS = [
     "leads", "contacted_within_sla_pct", "median_first_response_minutes", "opportunities",
