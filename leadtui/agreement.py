@@ -45,7 +45,7 @@ class Figures:
 def measure(ws: Workspace, session: Session, now: datetime, since: datetime | None) -> Figures:
     """The period's figures: `report --by source --since` per source, and all leads together."""
     start = since or now - timedelta(days=DEFAULT_DAYS)
-    facts = views.lead_facts(ws, session, now)
+    facts = views.lead_facts(ws, session, now, start)
     sources = views.report_of(ws, facts, now, "source", start)
     everyone = [f for f in facts if f.created_at >= start]
     everyone_as_one = [_as_one(f) for f in everyone]

@@ -61,7 +61,7 @@ class Board:
 
 def load_board(ws: Workspace, session: Session, now: datetime, period: Period) -> Board:
     since = period_start(period, now, ws)
-    facts = views.lead_facts(ws, session, now)
+    facts = views.lead_facts(ws, session, now, since)
     recent = [f for f in facts if since is None or as_utc(f.created_at) >= as_utc(since)]
     return Board(
         now=now,
