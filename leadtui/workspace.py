@@ -186,7 +186,8 @@ class Workspace:
             "closed_at": lead.closed_at,
             "disqualified_reason": lead.disqualified_reason,
         }
-        local = {"recycled_at": back.at, "recycle_reason": back.reason}
+        # A snooze set while the lead was in nurture must not hide it now it is back.
+        local = {"recycled_at": back.at, "recycle_reason": back.reason, "snoozed_until": None}
         lead_t = table_of(LeadRow)
         conn.execute(update(lead_t).where(lead_t.c.id == lead.id).values(**changes, **local))
         diff = {
@@ -213,6 +214,7 @@ class Workspace:
             disqualified_reason="",
             recycled_at=back.at,
             recycle_reason=back.reason,
+            snoozed_until=None,
         )
 
     def _derive(
