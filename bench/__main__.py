@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("queue", "sync")
+BENCHMARKS = ("startup", "queue", "sync")
 
 
 def main() -> int:

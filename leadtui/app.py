@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 
+from leadtui.safe_text import clean, clean_lines
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
 from leadtui.screens.help import HelpScreen, keys_of
@@ -27,11 +29,32 @@ from leadtui.screens.sync_loop import (
     SyncView,
     progress_text,
 )
-from leadtui.workspace import Workspace
 from widgets.sync_status import SyncStatusLine
 
+if TYPE_CHECKING:  # the ORM is imported after the first frame, not before (bench/paint.py)
+    from leadtui.light_queue import LightStart
+    from leadtui.rules import Rules
+    from leadtui.workspace import Workspace
+
 Clock = Callable[[], datetime]
+NOTIFY_LIMIT = 300  # characters one notification shows: a 100,000-character name must not
+TITLE_LIMIT = 60  # fill the screen
 AdapterFactory = Callable[[], Any]  # () -> sync.protocol.CrmAdapter
+# () -> the workspace and, when sync can run, its adapter factory; raises the CLI's user errors.
+Opener = Callable[[], "tuple[Workspace, AdapterFactory | None]"]
+
+
+class WorkspaceOpened(Message):
+    def __init__(self, workspace: Workspace, adapter_factory: AdapterFactory | None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.adapter_factory = adapter_factory
+
+
+class WorkspaceFailed(Message):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
 
 
 def system_clock() -> datetime:
@@ -65,29 +88,94 @@ class LeadTuiApp(App[None]):
         *,
         where: str = "",
         adapter_factory: AdapterFactory | None = None,
+        light: LightStart | None = None,
+        opener: Opener | None = None,
     ) -> None:
+        """`light` and `opener` (instead of `workspace`) open the workspace after the first frame:
+        the queue's first page is read with plain sqlite3 (leadtui.light_queue) while `opener`
+        waits, and runs in a thread once that page is painted (bench/paint.py)."""
         super().__init__()
         self.workspace = workspace
         self.clock = clock
+        self.light = light if workspace is None else None
+        self._opener = opener
+        self._opening = False
         self._where = where
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
         self._service: Any = None
         self._adapters: list[Any] = []
 
+    @property
+    def rules(self) -> Rules | None:
+        """The workspace's rules, or before it opens the light path's (the same config)."""
+        if self.workspace is not None:
+            return self.workspace.rules
+        return self.light.rules if self.light is not None else None
+
+    @property
+    def me(self) -> str:
+        if self.workspace is not None:
+            return self.workspace.me
+        return self.light.me if self.light is not None else ""
+
     def on_mount(self) -> None:
-        if self.workspace is None:
+        config = (
+            self.workspace.config if self.workspace else self.light.config if self.light else None
+        )
+        if config is None:
             self.push_screen(EmptyScreen(self._where))
             return
-        if self.workspace.config.keys:
-            self.set_keymap(dict(self.workspace.config.keys))
+        if config.keys:
+            self.set_keymap(dict(config.keys))
         self.push_screen(QueueScreen())
+        if self.workspace is None:
+            return  # the queue screen calls open_workspace once its first page is painted
         self._start_sync(self.workspace)
         if self.workspace.config.user.role == "manager":
             # A manager opens on the team's SLA board; escape goes back to the queue below it.
             from leadtui.screens.manager import ManagerScreen
 
             self.push_screen(ManagerScreen())
+
+    def open_workspace(self) -> None:
+        """Open the workspace (ORM, validated config, sync) in a thread, once."""
+        if self.workspace is not None or self._opener is None or self._opening:
+            return
+        self._opening = True
+        opener = self._opener
+
+        def work() -> None:
+            try:
+                workspace, factory = opener()
+            except Exception as error:
+                self.post_message(WorkspaceFailed(error))
+                return
+            self.post_message(WorkspaceOpened(workspace, factory))
+
+        self.run_worker(work, thread=True, exit_on_error=False, name="Opening the workspace")
+
+    def on_workspace_opened(self, message: WorkspaceOpened) -> None:
+        self.workspace, self.light = message.workspace, None
+        self._adapter_factory = self._adapter_factory or message.adapter_factory
+        self._start_sync(message.workspace)
+        for screen in self.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.reload()
+
+    def on_workspace_failed(self, message: WorkspaceFailed) -> None:
+        # What the command line says when it opens the workspace itself (leadtui.cli.main).
+        error = message.error
+        from leadtui.cli import _user_errors
+
+        if isinstance(error, _user_errors()):
+            self.exit(return_code=1, message=f"leadtui: {error}")
+        else:
+            self.exit(
+                return_code=1,
+                message=f"leadtui: unexpected error ({type(error).__name__}: {error}); "
+                "run again with LEADTUI_DEBUG=1 for details and report it.",
+            )
 
     def lead_changed(self, lead_id: int) -> None:
         """An action changed a lead: every screen showing leads fetches again."""
@@ -113,9 +201,27 @@ class LeadTuiApp(App[None]):
             self._adapters.append(made)  # so that quitting can cut a run short (close_sync)
             return made
 
+        def renew(stuck: Any) -> Any:
+            # A run hung past every deadline: close its adapters (cutting what it waits on, if it
+            # can be cut) and go on with a new service, so one stuck run never stops all syncing.
+            for made in list(self._adapters):
+                made.close()
+            self._adapters.clear()
+            self._service = SyncService(ws, adapter, progress=progress)
+            return self._service
+
         self._service = SyncService(ws, adapter, progress=progress)
+        timeout = ws.config.crm.timeout_seconds
         self.sync = SyncLoop(
-            self, ws, self._service, self.clock, ws.config.crm.sync_interval_seconds
+            self,
+            ws,
+            self._service,
+            self.clock,
+            ws.config.crm.sync_interval_seconds,
+            # Silence longer than every try of one request at its deadline (sync/http.py: 6
+            # tries, each at most two timeouts, 30 s backoff) is a hang, not a slow CRM.
+            stall_seconds=6 * (2 * timeout + 30) + 60,
+            renew=renew,
         )
         self.sync.run_now()
         self._show_sync()
@@ -124,6 +230,25 @@ class LeadTuiApp(App[None]):
     def sync_view(self) -> SyncView:
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
         return self.sync.view if self.sync is not None else SyncView()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of the app (screens' and widgets' `notify` end here) shows its text
+        literally: never markup, never a terminal escape, never longer than NOTIFY_LIMIT."""
+        super().notify(
+            clean_lines(message, NOTIFY_LIMIT),
+            title=clean(title, TITLE_LIMIT),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def sync_soon(self) -> None:
         """Sync now if no run is under way (a conflict was settled, a change retried)."""
@@ -142,6 +267,8 @@ class LeadTuiApp(App[None]):
                 line.show(self.sync_view, self.zone, progress)
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
+        if self.sync is not None:
+            self.sync.progressed()
         if self.sync_view.running:
             self._show_sync(progress_text(message.progress))
 
@@ -152,7 +279,7 @@ class LeadTuiApp(App[None]):
         self._show_sync()
         result, names = message.outcome.result, message.outcome.new_leads
         if names:
-            shown = ", ".join(list(names.values())[:3])
+            shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
             self.notify(
                 f"{shown}{more}: the speed-to-lead clock is running.",
@@ -220,12 +347,17 @@ def run(
     clock: Clock = system_clock,
     where: str = "",
     adapter_factory: AdapterFactory | None = None,
+    *,
+    light: LightStart | None = None,
+    opener: Opener | None = None,
 ) -> int:
-    app = LeadTuiApp(workspace, clock, where=where, adapter_factory=adapter_factory)
+    app = LeadTuiApp(
+        workspace, clock, where=where, adapter_factory=adapter_factory, light=light, opener=opener
+    )
     try:
         app.run()
     finally:
         app.close_sync()
-        if workspace is not None:
-            workspace.close()
-    return 0
+        if app.workspace is not None:
+            app.workspace.close()
+    return app.return_code or 0

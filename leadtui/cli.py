@@ -8,12 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadtui import __version__
+from leadtui.safe_text import clean  # light: re and unicodedata only
 
 if TYPE_CHECKING:
-    from leadtui.config import Config, Locations
+    from leadtui.config import Config
+    from leadtui.locations import Locations
 
 # Nothing heavy is imported at module level: `leadtui --help` and commands that never open the
 # TUI must not pay for Textual, the ORM or the domain (bench/startup.py measures it, and
@@ -88,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
+    commands.add_parser(
+        "setup", help="list what the CRM offers leadtui and create the properties it needs"
+    )
 
     sync = commands.add_parser("sync", help="pull and push with the configured CRM, headless")
     mode = sync.add_mutually_exclusive_group()
@@ -105,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--seed", type=int, default=7)
     sandbox.add_argument("--db", metavar="PATH", help="keep the sandbox's data in this file")
     sandbox.add_argument("--token", help="the Bearer token it accepts (default: generated)")
+    sandbox.add_argument(
+        "--enterprise", action="store_true", help="an Enterprise account: web activity answers"
+    )
+    sandbox.add_argument(
+        "--unique-on-engagements",
+        action="store_true",
+        help="allow unique-value properties on calls, emails, meetings and notes",
+    )
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
     return parser
@@ -116,7 +129,7 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _locations(args: argparse.Namespace) -> Locations:
-    from leadtui.config import locate
+    from leadtui.locations import locate
 
     return locate(args.config, args.data_dir)
 
@@ -124,7 +137,8 @@ def _locations(args: argparse.Namespace) -> Locations:
 def _config(locations: Locations, explicit: bool) -> Config:
     from leadtui.config import load
 
-    return load(locations.config_path, required=explicit)
+    # Remembered in the data dir once valid: the light queue path trusts it without pydantic.
+    return load(locations.config_path, required=explicit, remember_in=locations.data_dir)
 
 
 def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -136,18 +150,18 @@ def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from leadtui import output, views
+    from leadtui import light_queue, output
 
     now = _now(args)
-    ws = _workspace(args)
-    try:
-        owner = args.rep or ws.me or None
-        with ws.session() as session:
-            items = views.queue(ws, session, now, owner)
-            zone = ws.rules.calendar.zone
-            rows = [output.queue_row(item, now, zone) for item in items]
-    finally:
-        ws.close()
+    explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    # The light path (plain sqlite3, the config as last validated) answers in a fraction of the
+    # time when it can promise the same rows; else the full path, which reports any problem.
+    light = light_queue.queue(_locations(args), now, args.rep, explicit_config=explicit)
+    if light is not None:
+        items, zone = light
+        rows = [output.queue_row(item, now, zone) for item in items]
+    else:
+        rows = _full_queue(args, now)
     columns = (
         "id",
         "speed_to_lead.state",
@@ -164,6 +178,20 @@ def cmd_queue(args: argparse.Namespace) -> int:
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK
+
+
+def _full_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]]:
+    from leadtui import output, views
+
+    ws = _workspace(args)
+    try:
+        owner = args.rep or ws.me or None
+        with ws.session() as session:
+            items = views.queue(ws, session, now, owner)
+            zone = ws.rules.calendar.zone
+            return [output.queue_row(item, now, zone) for item in items]
+    finally:
+        ws.close()
 
 
 def cmd_sla(args: argparse.Namespace) -> int:
@@ -304,10 +332,24 @@ def _open_tui(
     LEADTUI_CRM_TOKEN or the keyring turns sync on, and without one the cache is all there is.
     """
     from leadtui.app import run
-    from leadtui.workspace import Workspace
 
     locations = locations or _locations(args)
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    fixed = _parse_when(args.now, "--now") if args.now else None
+    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
+    light = None if adapter_factory else _light_start(locations, explicit)
+    if light is not None:
+        # The first frame comes from plain sqlite3 and the config as last validated; the ORM,
+        # the validator and the sync adapter load in a thread after it (bench/paint.py).
+        def opener() -> tuple[Any, Callable[[], object] | None]:
+            from leadtui.workspace import Workspace
+
+            config = _config(locations, explicit)
+            return Workspace.open(config, locations), _configured_adapter(config)
+
+        return run(None, clock, where=str(locations.data_dir), light=light, opener=opener)
+    from leadtui.workspace import Workspace
+
     workspace = None
     if locations.database.exists() or explicit:
         config = _config(locations, explicit)
@@ -320,9 +362,15 @@ def _open_tui(
         adapter_factory = adapter_factory or _configured_adapter(config)
         if adapter_factory is not None:
             workspace = Workspace.open(config, locations)
-    fixed = _parse_when(args.now, "--now") if args.now else None
-    clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
     return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
+
+
+def _light_start(locations: Locations, explicit: bool) -> Any:
+    """The light path's start for a rep's queue (a manager opens on the board: full path)."""
+    from leadtui.light_queue import light_start
+
+    start = light_start(locations, explicit_config=explicit)
+    return start if start is not None and start.config.user.role != "manager" else None
 
 
 def _configured_adapter(config: Config) -> Callable[[], object] | None:
@@ -351,7 +399,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     problems = 0
     for check in run_checks(locations, explicit_config=bool(args.config)):
         mark = "ok " if check.ok else "FIX"
-        print(f"{mark}  {check.name}: {check.detail}")
+        print(clean(f"{mark}  {check.name}: {check.detail}"))
         problems += not check.ok
     return EXIT_OK if problems == 0 else EXIT_ERROR
 
@@ -366,6 +414,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return run_sync(ws, now=_now(args) if args.now else None, watch=args.watch)
     finally:
         ws.close()
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    from sync.setup import run_setup
+
+    locations = _locations(args)
+    config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    return run_setup(config)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -393,6 +449,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    "setup": cmd_setup,
 }
 
 
@@ -420,13 +477,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK  # `leadtui queue | head` is not an error
     except Exception as exc:
         if isinstance(exc, _user_errors()):
-            print(f"leadtui: {exc}", file=sys.stderr)
+            print(f"leadtui: {clean(str(exc))}", file=sys.stderr)
             return EXIT_ERROR
         # The last line of defence: users never see a traceback.
         if os.environ.get("LEADTUI_DEBUG"):
             raise
         print(
-            f"leadtui: unexpected error ({type(exc).__name__}: {exc}); "
+            f"leadtui: unexpected error ({type(exc).__name__}: {clean(str(exc), 300)}); "
             "run again with LEADTUI_DEBUG=1 for details and report it.",
             file=sys.stderr,
         )

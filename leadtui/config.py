@@ -6,24 +6,23 @@ are never configuration: they live in the keyring or LEADTUI_CRM_TOKEN.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leadtui.domain.reasons import DisqualifyReason, reasons_from_config
 from leadtui.domain.recycle import RecyclePolicy, policy_from_config
 from leadtui.domain.spend import Spend, SpendError, spend_from_config
+from leadtui.locations import APP_NAME as APP_NAME  # re-exported: callers import them from here
+from leadtui.locations import CONFIG_ENV as CONFIG_ENV
+from leadtui.locations import DATA_DIR_ENV as DATA_DIR_ENV
+from leadtui.locations import Locations as Locations
+from leadtui.locations import locate as locate
 
-APP_NAME = "leadtui"
-CONFIG_ENV = "LEADTUI_CONFIG"
-DATA_DIR_ENV = "LEADTUI_DATA_DIR"
 TOKEN_ENV = "LEADTUI_CRM_TOKEN"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -143,44 +142,26 @@ def _zones() -> set[str]:
 _ZONES: set[str] | None = None
 
 
-@dataclass(frozen=True)
-class Locations:
-    """Where this workspace keeps its files."""
+def load(path: Path, *, required: bool = False, remember_in: Path | None = None) -> Config:
+    """Read and validate a config file; a missing optional file gives the defaults.
 
-    config_path: Path
-    data_dir: Path
+    With `remember_in` (the data dir), a config that validated is remembered there for the light
+    read path (leadtui.checked_config)."""
+    raw: str | None = None
+    if path.exists():
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from exc
+    elif required:
+        raise ConfigError(f"No config file at {path}; create one or drop --config.")
+    config = Config() if raw is None else parse(raw, str(path))
+    if remember_in is not None:
+        from leadtui import checked_config
 
-    @property
-    def database(self) -> Path:
-        return self.data_dir / "leadtui.db"
-
-
-def locate(config_path: str | None = None, data_dir: str | None = None) -> Locations:
-    """Flags win over the environment, which wins over the platform's defaults."""
-    config = config_path or os.environ.get(CONFIG_ENV)
-    data = data_dir or os.environ.get(DATA_DIR_ENV)
-    if not config and data and (Path(data).expanduser() / "config.toml").exists():
-        # A workspace folder (like the demo's) carries its own config.
-        config = str(Path(data).expanduser() / "config.toml")
-    return Locations(
-        config_path=Path(config).expanduser()
-        if config
-        else Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml",
-        data_dir=Path(data).expanduser() if data else Path(platformdirs.user_data_dir(APP_NAME)),
-    )
-
-
-def load(path: Path, *, required: bool = False) -> Config:
-    """Read and validate a config file; a missing optional file gives the defaults."""
-    if not path.exists():
-        if required:
-            raise ConfigError(f"No config file at {path}; create one or drop --config.")
-        return Config()
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from exc
-    return parse(raw, str(path))
+        sections = [name for name, value in config if isinstance(value, BaseModel)]
+        checked_config.remember(remember_in, raw, config.model_dump(mode="json"), sections)
+    return config
 
 
 def parse(raw: str, where: str = "config.toml") -> Config:

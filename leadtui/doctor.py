@@ -26,9 +26,19 @@ def run_checks(locations: Locations, explicit_config: bool = False) -> Iterator[
         yield Check("config", False, str(exc))
     yield _check_data_dir(locations)
     yield _check_cache(locations, config)
-    yield _check_keyring()
+    yield _check_keyring(config)
     if config is not None:
         yield _check_user(config)
+        yield from _check_crm(config)
+
+
+def _check_crm(config: Config) -> Iterator[Check]:
+    """Reach the CRM with the token (read-only) and list what it offers: a bad token or an
+    unreachable CRM is FIX; an optional feature that is off is reported with how to add it."""
+    from sync.setup import crm_checks
+
+    for name, ok, detail in crm_checks(config):
+        yield Check(name, ok, detail)
 
 
 def _check_data_dir(locations: Locations) -> Check:
@@ -63,7 +73,7 @@ def _check_cache(locations: Locations, config: Config | None) -> Check:
     return Check("cache", True, f"{locations.database} ({pending} change(s) waiting to sync)")
 
 
-def _check_keyring() -> Check:
+def _check_keyring(config: Config | None) -> Check:
     if os.environ.get(TOKEN_ENV):
         return Check("token", True, f"from {TOKEN_ENV}")
     try:
@@ -80,7 +90,21 @@ def _check_keyring() -> Check:
             "no OS keyring backend here (a headless box?); install and unlock one "
             f"(e.g. gnome-keyring, or `pip install keyrings.alt` knowingly), or set {TOKEN_ENV}",
         )
-    return Check("keyring", True, type(backend).__name__)
+    name = type(backend).__name__
+    base_url = (config or Config()).crm.base_url
+    try:
+        # Read the token back, as `login` does: a backend can accept a secret and keep nothing.
+        stored = backend.get_password("leadtui", base_url)
+    except Exception as exc:  # locked, D-Bus gone...: say so, do not stop the other checks
+        return Check("keyring", False, f"{name} cannot be read ({type(exc).__name__}); unlock it")
+    if not stored:
+        return Check(
+            "keyring",
+            False,
+            f"{name} holds no CRM token for {base_url}; run `leadtui login` (if it says the "
+            f"keyring did not keep the token, repair the keyring) or set {TOKEN_ENV}",
+        )
+    return Check("keyring", True, f"{name} holds the CRM token for {base_url}")
 
 
 def _check_user(config: Config) -> Check:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadtui.domain.metrics import REPORT_FIELDS, GroupMetrics, to_json_dict
-from leadtui.views import BreachView, LeadView, minutes_in_system
+from leadtui.lead_views import LeadView, minutes_in_system
+from leadtui.safe_text import clean, csv_cell
+
+if TYPE_CHECKING:  # the light queue path prints without the ORM-backed views loaded
+    from leadtui.domain.metrics import GroupMetrics
+    from leadtui.views import BreachView
 
 
 def iso(moment: datetime | None, zone: tzinfo | None = None) -> str | None:
@@ -88,6 +93,8 @@ def breach_row(item: BreachView, zone: tzinfo | None = None) -> dict[str, Any]:
 
 
 def report_row(metrics: GroupMetrics, by: str) -> dict[str, Any]:
+    from leadtui.domain.metrics import to_json_dict
+
     return to_json_dict(metrics, by)  # type: ignore[arg-type]
 
 
@@ -99,9 +106,6 @@ def reasons_cell(row: dict[str, Any]) -> str:
 
 
 # The terminal's report: one table per theme, each narrow enough to read.
-FUNNEL_COLUMNS = tuple(
-    f for f in REPORT_FIELDS[: REPORT_FIELDS.index("overdue_now")] if f != "avg_deal_value"
-)
 QUALITY_COLUMNS = (
     "leads",
     "accepted_pct",
@@ -119,13 +123,17 @@ QUALITY_COLUMNS = (
 
 def report_tables(rows: Sequence[dict[str, Any]], by: str, money: Sequence[str]) -> str:
     """Funnel, lead quality and (with [[spend]]) money, as three titled tables."""
+    from leadtui.domain.metrics import REPORT_FIELDS
+
+    first = REPORT_FIELDS[: REPORT_FIELDS.index("overdue_now")]
+    funnel = [f for f in first if f != "avg_deal_value"]
     quality = []
     for row in rows:
         top = row.get("disqualify_reasons") or []
         cell = f"{top[0]['reason']} ({top[0]['pct']:.0f}%)" if top else None
         quality.append(row | {"top_reason": cell})
     parts = [
-        "Funnel and SLA\n" + render(rows, "table", (by, *FUNNEL_COLUMNS)),
+        "Funnel and SLA\n" + render(rows, "table", (by, *funnel)),
         "Lead quality\n" + render(quality, "table", (by, *QUALITY_COLUMNS)),
     ]
     if money:
@@ -137,7 +145,10 @@ def report_tables(rows: Sequence[dict[str, Any]], by: str, money: Sequence[str])
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> str:
     """JSON (the full rows), CSV or an aligned table (the named columns, flattened)."""
     if fmt == "json":
-        return json.dumps(list(rows), indent=2, ensure_ascii=False)
+        # One object a line: as easy to read and to grep, and each line is written by json's C
+        # encoder (indent= falls back to the pure-Python one, most of a 1,000-lead queue's time).
+        lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+        return _escape_unsafe(f"[\n{lines}\n]" if rows else "[]")
     if fmt == "csv":
         # Raw values: a spreadsheet must read 183700.0, not "183,700.0".
         flat = [{column: _csv_cell(_dig(row, column)) for column in columns} for row in rows]
@@ -150,6 +161,16 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
     return _table(flat, columns)
 
 
+# Characters JSON may carry raw that a terminal acts on (C1 controls such as CSI U+009B, bidi
+# overrides) or that cannot be written at all (lone surrogates): written as \\uXXXX escapes, the
+# JSON keeps the same data and the terminal shows plain text. They only occur inside strings.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_unsafe(text: str) -> str:
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _dig(row: dict[str, Any], path: str) -> Any:
     value: Any = row
     for part in path.split("."):
@@ -160,9 +181,11 @@ def _dig(row: dict[str, Any], path: str) -> Any:
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool | int | float):
+        return str(value)  # leadtui's own figures: -2.5 is a number, not a formula
     if isinstance(value, list):
-        return "; ".join(_printable(str(v)) for v in value)
-    return _printable(str(value))
+        return csv_cell("; ".join(clean(str(v)) for v in value))
+    return csv_cell(clean(str(value)))
 
 
 def _cell(value: Any) -> str:
@@ -171,13 +194,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return _printable(str(value))
-
-
-def _printable(text: str) -> str:
-    """CRM text may carry terminal escapes; a table prints it, so strip control characters."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+        return "; ".join(clean(str(v)) for v in value)
+    return clean(str(value))  # CRM text may carry terminal escapes; a table prints it
 
 
 def _table(rows: Sequence[dict[str, str]], columns: Sequence[str]) -> str:

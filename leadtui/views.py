@@ -19,51 +19,18 @@ from leadtui.domain.models import (
     BAD_EMAIL_OUTCOMES,
     BAD_PHONE_OUTCOMES,
     OPEN_STATUSES,
-    Band,
-    CadenceTemplate,
-    Enrolment,
     Lead,
     LeadStatus,
-    Step,
-    Touch,
 )
-from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
 from leadtui.domain.reasons import classify
 from leadtui.domain.sla import Breach, breaches_for
-from leadtui.domain.speed_to_lead import SpeedToLead, evaluate, is_human_touch
 from leadtui.domain.spend import with_spend
+from leadtui.lead_views import LeadView as LeadView  # re-exported: callers know it from here
+from leadtui.lead_views import build_views, in_queue_order
+from leadtui.lead_views import minutes_in_system as minutes_in_system
 from leadtui.store import queries
-from leadtui.store.convert import (
-    enrolment_from_row,
-    lead_from_row,
-    touch_from_row,
-)
+from leadtui.store.convert import enrolment_from_row
 from leadtui.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class LeadView:
-    """One lead with everything derived about it at `now`."""
-
-    lead: Lead
-    score: int
-    band: Band
-    stl: SpeedToLead
-    enrolment: Enrolment | None
-    template: CadenceTemplate | None
-    touches: tuple[Touch, ...]
-    human_touches: int
-    context: queries.ContextSummary | None
-    urgency: Urgency | None = None
-
-    @property
-    def next_step(self) -> Step | None:
-        if self.enrolment is None or self.template is None or not self.enrolment.active:
-            return None
-        return cadences.current_step(self.enrolment, self.template)
-
-    def overdue(self, now: datetime) -> bool:
-        return self.enrolment is not None and cadences.is_overdue(self.enrolment, now)
 
 
 def _views(
@@ -71,56 +38,18 @@ def _views(
 ) -> dict[int, LeadView]:
     ids = [row.id for row in lead_rows]
     touches = queries.touches_by_lead(session, ids)
-    enrolments = queries.enrolments_by_lead(session, ids)
+    enrolments = {
+        lead_id: enrolment_from_row(row)
+        for lead_id, row in queries.enrolments_by_lead(session, ids).items()
+    }
     contexts = queries.context_summaries(session, ids) if with_context else {}
-    views: dict[int, LeadView] = {}
-    for row in lead_rows:
-        lead = lead_from_row(row)
-        lead_touches = tuple(touch_from_row(t) for t in touches.get(row.id, []))
-        enrolment_row = enrolments.get(row.id)
-        enrolment = enrolment_from_row(enrolment_row) if enrolment_row else None
-        views[row.id] = LeadView(
-            lead=lead,
-            score=row.score,
-            band=Band(row.band),
-            stl=evaluate(lead, lead_touches, ws.rules.policy, ws.rules.calendar, now),
-            enrolment=enrolment,
-            template=ws.rules.templates.get(enrolment.cadence) if enrolment else None,
-            touches=lead_touches,
-            human_touches=sum(1 for t in lead_touches if is_human_touch(t, lead.owner)),
-            context=contexts.get(row.id, queries.ContextSummary(0, [], "")),
-        )
-    return views
-
-
-def queue_entry(view: LeadView) -> QueueEntry:
-    enrolment = view.enrolment
-    active = enrolment is not None and enrolment.active
-    return QueueEntry(
-        lead_id=view.lead.id,
-        score=view.score,
-        stl_state=view.stl.state,
-        stl_deadline=view.stl.deadline,
-        next_due=enrolment.due_at if enrolment is not None and active else None,
-        paused=bool(active and enrolment is not None and enrolment.paused_at is not None),
-        snoozed_until=view.lead.snoozed_until,
-        status=view.lead.status,
-    )
+    return build_views(ws.rules, now, lead_rows, touches, enrolments, contexts)
 
 
 def queue(ws: Workspace, session: Session, now: datetime, owner: str | None) -> list[LeadView]:
     """The rep's queue at `now`, most urgent first (snoozed and closed leads left out)."""
     rows = queries.leads(session, owner=owner, open_only=True)
-    views = _views(ws, session, now, rows, with_context=True)
-    day_end = ws.end_of_day(now)
-    ordered = order_queue([queue_entry(v) for v in views.values()], now, day_end)
-    return [
-        _with_urgency(views[entry.lead_id], urgency_of(entry, now, day_end)) for entry in ordered
-    ]
-
-
-def _with_urgency(view: LeadView, urgency: Urgency) -> LeadView:
-    return LeadView(**{**view.__dict__, "urgency": urgency})
+    return in_queue_order(ws.rules, _views(ws, session, now, rows, with_context=True), now)
 
 
 def lead_view(ws: Workspace, session: Session, lead_id: int, now: datetime) -> LeadView | None:
@@ -275,10 +204,6 @@ def report_of(
     if by == "source" and ws.spend:
         metrics = with_spend(metrics, ws.spend, since, now, ws.rules.calendar.zone)
     return metrics
-
-
-def minutes_in_system(lead: Lead, now: datetime) -> int:
-    return max(int((as_utc(now) - as_utc(lead.created_at)).total_seconds() // 60), 0)
 
 
 def views_for(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, time
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, update
@@ -19,12 +19,11 @@ from sqlmodel import Session, col, select
 from leadtui.config import Config, Locations
 from leadtui.domain import cadence as cadences
 from leadtui.domain import recycle
-from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
+from leadtui.domain.calendar import BusinessCalendar
 from leadtui.domain.models import (
     BAD_EMAIL_OUTCOMES,
     BAD_PHONE_OUTCOMES,
     OPEN_STATUSES,
-    CadenceTemplate,
     Channel,
     Enrolment,
     Event,
@@ -33,16 +32,14 @@ from leadtui.domain.models import (
     Outcome,
     Touch,
 )
-from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason
-from leadtui.domain.recycle import RecyclePolicy
-from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, ScoringRules, score_lead
+from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, score_lead
 from leadtui.domain.speed_to_lead import (
-    SlaPolicy,
     deadline_for,
     first_human_touch,
     is_human_touch,
     window_touches,
 )
+from leadtui.rules import Rules as Rules  # re-exported: Workspace.rules is one
 from leadtui.store import queries
 from leadtui.store.convert import (
     enrolment_from_row,
@@ -63,47 +60,6 @@ from leadtui.store.tables import (
 
 class ActionError(Exception):
     """A rep action that cannot be done as asked; the message says why."""
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Everything the domain needs from configuration, built once."""
-
-    calendar: BusinessCalendar
-    policy: SlaPolicy
-    scoring: ScoringRules
-    templates: dict[str, CadenceTemplate]
-    abandon_after_days: int
-    recycle: RecyclePolicy = field(default_factory=RecyclePolicy)
-    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS
-
-    @classmethod
-    def from_config(cls, config: Config) -> Rules:
-        cal = config.calendar
-        start, end = parse_hours(cal.hours)
-        calendar = BusinessCalendar(
-            timezone=cal.timezone,
-            workdays=parse_workdays(cal.workdays),
-            start=start,
-            end=end,
-            holidays=None if cal.holidays == "none" else cal.holidays,
-        )
-        policy = SlaPolicy(
-            window_minutes=config.sla.speed_to_lead_minutes,
-            at_risk_minutes=config.sla.at_risk_minutes,
-            business_hours_only=config.sla.business_hours_only,
-        )
-        templates = dict(cadences.DEFAULT_TEMPLATES)
-        templates.update(cadences.templates_from_mapping(config.cadences))
-        return cls(
-            calendar=calendar,
-            policy=policy,
-            scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
-            templates=templates,
-            abandon_after_days=config.sla.abandon_after_days,
-            recycle=config.recycle_policy,
-            reasons=config.disqualify_reasons,
-        )
 
 
 def new_op_id() -> str:
@@ -281,8 +237,7 @@ class Workspace:
         return self.rules.calendar.in_zone(lead.timezone) if lead.timezone else self.rules.calendar
 
     def end_of_day(self, now: datetime) -> datetime:
-        local = now.astimezone(self.rules.calendar.zone)
-        return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
+        return self.rules.end_of_day(now)
 
     # -- rep actions (each one transaction with its outbox row) ---------------------------
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from leadtui.safe_text import clean
 from leadtui.store.tables import ConflictRow, OutboxRow
 from leadtui.workspace import Workspace
 from sync import registry
@@ -33,9 +34,14 @@ def _progress() -> Callable[[Progress], None]:
                 line += f", {p.skipped} skipped"
         else:
             line = f"{p.phase}: {p.message}" if p.message else p.phase
-        print(line, file=sys.stderr, flush=True)
+        say(line)
 
     return show
+
+
+def say(line: str) -> None:
+    """One line on stderr; CRM text in it (names, error messages) is cleaned (leadtui.safe_text)."""
+    print(clean(line), file=sys.stderr, flush=True)
 
 
 def open_adapter(ws: Workspace) -> CrmAdapter:
@@ -57,7 +63,11 @@ def summary(result: SyncResult) -> str:
         parts.append(f"{result.dead} changes rejected by the CRM")
     if result.conflicts:
         parts.append(f"{result.conflicts} conflicts to resolve")
+    if result.skipped:
+        shown = "; ".join(result.skipped[:3]) + ("; ..." if len(result.skipped) > 3 else "")
+        parts.append(f"{len(result.skipped)} CRM records skipped ({shown})")
     line = "sync: " + ", ".join(parts) + "."
+    line = " ".join([line, *result.notices])
     return f"{line} {result.error}" if result.error else line
 
 
@@ -72,17 +82,39 @@ def run_sync(ws: Workspace, *, now: datetime | None, watch: bool) -> int:
     nothing is pending, dead or conflicted; `--watch` runs a round every sync interval (the
     next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0."""
     service = SyncService(ws, lambda: open_adapter(ws), progress=_progress())
+    failures = 0
     try:
         while True:
-            result = service.run_once(now or wall_clock())
-            print(summary(result), file=sys.stderr, flush=True)
+            try:
+                result = service.run_once(now or wall_clock())
+            except Exception as exc:
+                if not watch:
+                    raise
+                result = SyncResult(online=False, error=_round_failed(exc))
+            say(summary(result))
             if not watch:
                 return EXIT_OK if settled(result) else EXIT_ERROR
-            time.sleep(ws.config.crm.sync_interval_seconds)
+            failures = failures + 1 if result.error else 0
+            time.sleep(backoff(ws.config.crm.sync_interval_seconds, failures))
     except KeyboardInterrupt:
         return EXIT_OK
     finally:
         service.close()
+
+
+def backoff(interval: float, failures: int) -> float:
+    """The wait before the next round: the interval, growing by half of it with each failed round
+    in a row up to 3.5 times it, so a watcher pointed at a broken CRM does not hammer it."""
+    return interval * (1 + 0.5 * min(failures, 5))
+
+
+def _round_failed(exc: Exception) -> str:
+    """One sentence for a round that raised (the store's sentences are already one)."""
+    from leadtui.store.engine import StoreError
+
+    if isinstance(exc, StoreError):
+        return str(exc)
+    return f"The round failed ({type(exc).__name__}: {exc}); the sync tries again."
 
 
 def run_status(ws: Workspace) -> int:
@@ -102,24 +134,27 @@ def run_status(ws: Workspace) -> int:
         ).all()
         for op in ops:
             error = op.last_error.replace("\n", " ") or "-"
-            print(f"{op.op_id}  lead {op.lead_id}  {op.kind}  {op.state}  {op.attempts}  {error}")
+            line = f"{op.op_id}  lead {op.lead_id}  {op.kind}  {op.state}  {op.attempts}  {error}"
+            print(clean(line))
         for c in conflicts:
             print(
-                f"conflict {c.id}  lead {c.lead_id}  {c.field}  "
-                f"mine={c.local_value!r}  crm={c.remote_value!r}  base={c.base_value!r}"
+                clean(
+                    f"conflict {c.id}  lead {c.lead_id}  {c.field}  "
+                    f"mine={c.local_value!r}  crm={c.remote_value!r}  base={c.base_value!r}"
+                )
             )
     last = status.last_sync_at.isoformat() if status.last_sync_at else "never"
     line = f"sync: {status.pending} pending, {status.held} held, {status.dead} dead, "
     line += f"{status.conflicts} conflicts; last sync {last}"
     if status.last_error:
         line += f"; last error: {status.last_error}"
-    print(line, file=sys.stderr)
+    say(line)
     return EXIT_OK if not ops and not conflicts else EXIT_ERROR
 
 
 def run_login(base_url: str) -> int:
     token = getpass.getpass(f"CRM token for {base_url} (not echoed): ")
-    store_token(base_url, token)
+    store_token(base_url, token)  # reads the token back: says so if the keyring dropped it
     print(f"Stored the token for {base_url} in the OS keyring.", file=sys.stderr)
     return EXIT_OK
 
@@ -133,4 +168,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         argv += ["--db", args.db]
     if args.token:
         argv += ["--token", args.token]
+    if getattr(args, "enterprise", False):
+        argv.append("--enterprise")
+    if getattr(args, "unique_on_engagements", False):
+        argv.append("--unique-on-engagements")
     return int(sandbox_main(argv) or 0)

@@ -18,6 +18,7 @@ from sync.engine import ProgressFn, PullReport, SyncEngine
 from sync.hubspot import HubSpotAdapter
 from sync.protocol import Scope
 from sync.sandbox import RunningSandbox, start_sandbox
+from sync.sandbox.portal import Portal
 
 
 @dataclass
@@ -47,10 +48,18 @@ def prepare_synced_demo(
     progress: ProgressFn | None = None,
 ) -> SyncedDemo:
     """Start the sandbox seeded like the offline demo, make an empty demo workspace pointing at
-    it, and fill the cache with one pull. The sandbox's rate limit is off: the first pull of a
-    demo reads every contact's web events one call each, and a demo should open in seconds."""
+    it, and fill the cache with one pull. The sandbox's rate limit is off: a demo should open in
+    seconds."""
+    # An Enterprise portal, so the demo shows the full web-activity timeline; leadtui's own
+    # properties are created by the same setup a user runs (`leadtui setup`).
     sandbox = start_sandbox(
-        seed=seed, leads=leads, reps=reps, now=now, rate_limit=None, inbound_every=inbound_every
+        seed=seed,
+        leads=leads,
+        reps=reps,
+        now=now,
+        rate_limit=None,
+        inbound_every=inbound_every,
+        portal=Portal(enterprise=True),
     )
     try:
         folder = prepare_demo(
@@ -62,6 +71,7 @@ def prepare_synced_demo(
             sandbox.base_url, sandbox.token, timeout_seconds=15.0, rate_limited=False
         )
         try:
+            adapter.setup()
             # The whole team, whatever the config's role: the demo lets you switch views.
             engine = SyncEngine(ws, adapter, progress=progress, scope=Scope(None))
             report = engine.pull(now)

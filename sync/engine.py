@@ -8,14 +8,17 @@ and re-reads at most one page; the cursor never passes a record that is not in t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from leadtui.workspace import Workspace
 from sync import cache
 from sync.prefetch import prefetch
-from sync.protocol import CrmAdapter, Scope, Skipped
+from sync.protocol import CrmAdapter, PulledLead, Scope, Skipped
+
+# What writing a malformed record raises: text SQLite cannot encode, values of the wrong type.
+UNSTORABLE = (UnicodeError, ValueError, TypeError, OverflowError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,46 @@ class SyncEngine:
             return Scope(None)
         return Scope(user.email)
 
+    def _write(
+        self,
+        leads: Sequence[PulledLead],
+        cursor_name: str,
+        cursor: str,
+        now: datetime,
+        archived: Sequence[str] = (),
+    ) -> int:
+        """One transaction: the leads, their derived figures, the records the page says vanished,
+        and the cursor. Returns how many leads it archived."""
+        gone = 0
+        with self.ws.session() as session:
+            conn = session.connection()
+            ids = cache.write_page(conn, leads, now)
+            if archived:
+                gone = len(cache.mark_archived(conn, archived))
+            if self.refresh:
+                self.ws.refresh(session, ids, now)
+            if cursor:
+                cache.write_cursor(conn, cursor_name, cursor, now)
+        return gone
+
+    def _write_each(
+        self,
+        leads: Sequence[PulledLead],
+        cursor_name: str,
+        cursor: str,
+        now: datetime,
+        archived: Sequence[str] = (),
+    ) -> list[Skipped]:
+        skipped = []
+        for item in leads:
+            try:
+                self._write([item], cursor_name, "", now)
+            except UNSTORABLE as exc:
+                reason = f"the record could not be stored ({type(exc).__name__}: {exc})"
+                skipped.append(Skipped(item.lead.crm_id, reason[:300]))
+        self._write([], cursor_name, cursor, now, archived)
+        return skipped
+
     def cursor_name(self, scope: Scope) -> str:
         # One cursor per adapter and scope: switching from a rep's view to the team's must pull
         # the other reps' leads from the start, not from the rep's cursor.
@@ -103,15 +146,18 @@ class SyncEngine:
             cache.write_owners(conn, owners)
             cursor = cache.read_cursor(conn, name)
         for page in prefetch(self.adapter.pull(cursor, scope, started_at)):
-            with self.ws.session() as session:
-                conn = session.connection()
-                ids = cache.write_page(conn, page.leads, now)
-                if self.refresh:
-                    self.ws.refresh(session, ids, now)
-                if page.cursor:
-                    cache.write_cursor(conn, name, page.cursor, now)
+            try:
+                report.archived += self._write(page.leads, name, page.cursor, now, page.archived)
+                stored = len(page.leads)
+            except UNSTORABLE:
+                # One record the cache cannot hold (a lone surrogate in a name, a value of the
+                # wrong type) must not stop every sync for good: write the page a record at a
+                # time and skip, and report, the ones that fail.
+                skipped = self._write_each(page.leads, name, page.cursor, now, page.archived)
+                stored = len(page.leads) - len(skipped)
+                report.skipped.extend(skipped)
             report.pages += 1
-            report.leads += len(page.leads)
+            report.leads += stored
             report.requests += page.requests
             report.skipped.extend(page.skipped)
             report.cursor = page.cursor or report.cursor

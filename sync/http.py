@@ -34,6 +34,26 @@ class RequestError(SyncError):
         self.detail = message
 
 
+class ServerError(CrmUnavailable):
+    """The CRM answered, with a 5xx, to every try of one request: it may be down, or it may be
+    this request it cannot take (sync/outbox.py tells the two apart)."""
+
+
+class Forbidden(AuthError):
+    """HTTP 403: the token works but lacks a scope, or the account lacks a tier, for this call.
+    For an optional feature the adapter turns the feature off; for a core one it is fatal."""
+
+    def __init__(self, message: str, detail: str, scopes: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.scopes = scopes
+
+
+class OutcomeUnknown(CrmUnavailable):
+    """A write was sent and no answer came back (timeout, connection lost, 5xx): it may or may
+    not have been applied. Never retried blindly; the adapter looks the record up first."""
+
+
 class Budget:
     """At most `limit` calls in any rolling `window` seconds, as the server counts them.
 
@@ -149,6 +169,21 @@ def _error_text(response: httpx.Response) -> tuple[str, str]:
     return category, str(body.get("message") or response.reason_phrase)[:500]
 
 
+def _required_scopes(response: httpx.Response) -> tuple[str, ...]:
+    """The scopes a 403 MISSING_SCOPES body names (errors[].context.requiredGranularScopes)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ()
+    found: list[str] = []
+    for error in (body.get("errors") or []) if isinstance(body, dict) else []:
+        context = error.get("context") if isinstance(error, dict) else None
+        if isinstance(context, dict):
+            for key in ("requiredGranularScopes", "requiredScopes"):
+                found += [str(s) for s in context.get(key) or []]
+    return tuple(found)
+
+
 def _daily_limit(response: httpx.Response) -> bool:
     """A 429 for the daily quota: retrying within seconds cannot help."""
     try:
@@ -180,6 +215,7 @@ class Http:
         self.sleep = sleep or self._wait  # the wait between retries; tests record it
         self.requests = 0
         self.retries = 0
+        self.timeout_seconds = timeout_seconds
         # Explicit timeouts: a CRM that stops answering must not hang a sync forever.
         self._client = httpx.Client(
             base_url=self.base_url,
@@ -201,6 +237,48 @@ class Http:
                 budget.stop()
         self._client.close()
 
+    def _request(
+        self, method: str, path: str, *, json: Any, params: dict[str, Any] | None
+    ) -> httpx.Response:
+        """One request, its body read in full within `timeout_seconds` in all.
+
+        httpx's timeouts bound each read, not the whole: a reply that trickles in a byte every few
+        seconds never trips them and would hold the sync for hours. So the body is streamed and
+        the deadline checked after every chunk; a request ends at most one read timeout after its
+        deadline (a reply whose headers trickle in is bounded by the read timeout alone).
+        """
+        deadline = time.monotonic() + self.timeout_seconds
+        with self._client.stream(method, path, json=json, params=params) as response:
+            chunks = []
+            for chunk in response.iter_raw():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(
+                        f"the reply took longer than {self.timeout_seconds:g} s in all"
+                    )
+            # A plain response with the raw body: it decodes (gzip...) as the original would.
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                content=b"".join(chunks),
+                request=response.request,
+            )
+
+    def _decode(self, response: httpx.Response) -> Any:
+        """The JSON of a 2xx reply; a reply that is not JSON (a proxy's or captive portal's HTML
+        page, a body cut short) ends the round as "CRM unavailable": the next round tries again."""
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise CrmUnavailable(
+                f"The CRM at {self.base_url} sent a reply that is not valid JSON "
+                f"(HTTP {response.status_code}, {kind}, {len(response.content)} bytes); is a "
+                "proxy or a login page in the way? The sync tries again next round."
+            ) from None
+
     def call(
         self,
         method: str,
@@ -209,26 +287,39 @@ class Http:
         json: Any = None,
         params: dict[str, Any] | None = None,
         search: bool = False,
+        unsafe: bool = False,
     ) -> Any:
-        """The decoded JSON reply (None for 204), retrying what is worth retrying."""
-        last = ""
+        """The decoded JSON reply (None for 204), retrying what is worth retrying.
+
+        `unsafe`: a write that must not be repeated blindly (a create without a unique key).
+        It is retried only when it surely never reached the CRM (connection refused, 429);
+        otherwise OutcomeUnknown is raised for the caller to look the record up."""
+        last, answered = "", False
         for attempt in range(self.retry.attempts):
             search_slot = self.search_budget.acquire() if search and self.search_budget else 0
             slot = self.budget.acquire() if self.budget is not None else 0
             self.requests += 1
             try:
-                response = self._client.request(method, path, json=json, params=params)
-            except httpx.TimeoutException:
-                last = "timed out"
+                response = self._request(method, path, json=json, params=params)
+            except httpx.TimeoutException as exc:
+                last, answered = "timed out", False
                 retry_after = None
+                if unsafe and not isinstance(exc, httpx.ConnectTimeout):
+                    raise OutcomeUnknown(
+                        f"The CRM did not answer a write in time ({last})."
+                    ) from None
             except httpx.TransportError as exc:
                 # Connection refused/reset: the CRM or the network is down for a moment.
-                last = f"connection failed ({type(exc).__name__})"
+                last, answered = f"connection failed ({type(exc).__name__})", False
                 retry_after = None
+                if unsafe and not isinstance(exc, httpx.ConnectError):
+                    raise OutcomeUnknown(
+                        f"The CRM dropped a write without answering ({last})."
+                    ) from None
             else:
                 status = response.status_code
                 if status < 300:
-                    return None if status == 204 or not response.content else response.json()
+                    return self._decode(response)
                 category, message = _error_text(response)
                 if status == 401:
                     raise AuthError(
@@ -236,9 +327,14 @@ class Http:
                         "token or set LEADTUI_CRM_TOKEN."
                     )
                 if status == 403:
-                    raise AuthError(
-                        f"The token lacks a permission this sync needs (HTTP 403: {message}); "
-                        "give the private app the CRM contact, owner and engagement scopes."
+                    scopes = _required_scopes(response)
+                    wanted = f" (needs {', '.join(scopes)})" if scopes else ""
+                    raise Forbidden(
+                        f"The token lacks a permission this sync needs (HTTP 403{wanted}: "
+                        f"{message}); give the private app the CRM contact, owner and "
+                        "engagement scopes.",
+                        message,
+                        scopes,
                     )
                 if status not in RETRY_STATUSES:
                     raise RequestError(status, category, message)
@@ -247,8 +343,11 @@ class Http:
                         "The CRM's daily request limit is used up; the sync resumes after "
                         "HubSpot resets it (midnight in the account's time zone)."
                     )
-                last = f"HTTP {status} {category}"
+                last = f"HTTP {status} {category}: {message}"
+                answered = status >= 500
                 retry_after = _retry_after(response)
+                if unsafe and status != 429:
+                    raise OutcomeUnknown(f"The CRM failed a write ({last}); it may have landed.")
             finally:
                 if slot:
                     self.budget.release(slot)  # type: ignore[union-attr]
@@ -257,7 +356,8 @@ class Http:
             if attempt + 1 < self.retry.attempts:
                 self.retries += 1
                 self.sleep(self.retry.backoff(attempt, retry_after))
-        raise CrmUnavailable(
+        error = ServerError if answered else CrmUnavailable
+        raise error(
             f"The CRM at {self.base_url} kept failing ({last}) after "
             f"{self.retry.attempts} tries; try again later."
         )

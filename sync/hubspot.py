@@ -16,13 +16,15 @@ from typing import Any
 
 from leadtui.domain.models import BAD_EMAIL_OUTCOMES, BAD_PHONE_OUTCOMES, LeadStatus, Owner, Touch
 from sync import hubspot_map as hm
-from sync.http import Budget, Http, RequestError, RetryPolicy
-from sync.hubspot_activity import Activity, fetch_activity
+from sync import hubspot_setup as setup_
+from sync.http import Budget, Forbidden, Http, OutcomeUnknown, RequestError, RetryPolicy
+from sync.hubspot_activity import Activity, event_stream, fetch_activity
 from sync.protocol import (
     Account,
     AuthError,
     Capabilities,
     CrmUnavailable,
+    Feature,
     PulledLead,
     PullPage,
     PushResult,
@@ -40,6 +42,23 @@ OVERLAP_MS = 30_000
 # client keeps under them rather than collecting 429s.
 REQUESTS_PER_10S = 90
 SEARCHES_PER_SECOND = 4
+# After a create's outcome is unknown, the record may be in HubSpot but not yet in its search
+# index (it lags writes by seconds): look it up this many times, waiting longer each time.
+LOOKUP_WAITS = (0.0, 1.0, 2.0, 4.0)
+# v3 default association type ids, engagement -> contact (developers.hubspot.com/docs/api/crm/
+# associations/association-details, "HUBSPOT_DEFINED" type ids).
+TO_CONTACT_TYPE = {
+    "calls": 194,
+    "emails": 198,
+    "meetings": 200,
+    "notes": 202,
+    "communications": 81,
+    "deals": 3,
+}
+WEB_ACTIVITY_OFF = (
+    "Web activity is off: this HubSpot account has no events API (it needs an Enterprise "
+    "subscription), so leads show the contact's analytics summary instead."
+)
 
 
 def _ms(moment: datetime) -> int:
@@ -62,8 +81,13 @@ class HubSpotAdapter:
         )
         self.page_size = SEARCH_LIMIT
         self.search_cap = SEARCH_CAP  # lowered on the fly if the server caps lower
+        self._events: dict[str, list[Mapping[str, Any]]] = {}
         self._owners: list[Owner] | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hubspot")
+        self.web_activity: bool | None = None  # None until the events API answered once
+        self.notices: list[str] = []  # optional features turned off, one sentence each
+        self._op_unique: dict[str, bool] = {}  # object type -> leadtui_op_id is unique there
+        self.sleep = http.sleep  # the wait between op-id lookups (tests may shorten it)
 
     @classmethod
     def from_config(
@@ -96,11 +120,30 @@ class HubSpotAdapter:
         self.http.call("GET", "/crm/v3/owners", params={"limit": 1})
         return Account(portal="", base_url=self.http.base_url)
 
+    def features(self) -> list[Feature]:
+        return setup_.features(self.http)
+
+    def setup(self) -> list[str]:
+        done = setup_.setup(self.http)
+        self._op_unique.clear()
+        return done
+
     def owners(self) -> list[Owner]:
+        """Active owners, then deactivated ones (archived=true): touches logged by a rep who
+        has left keep their author (developers.hubspot.com/docs/api/crm/owners)."""
+        found = self._owner_pages(archived=False)
+        active = {o.crm_id for o in found}
+        found += [o for o in self._owner_pages(archived=True) if o.crm_id not in active]
+        self._owners = found
+        return found
+
+    def _owner_pages(self, archived: bool) -> list[Owner]:
         found: list[Owner] = []
         after: str | None = None
         while True:
             params: dict[str, Any] = {"limit": 100}
+            if archived:
+                params["archived"] = "true"
             if after:
                 params["after"] = after
             reply = self.http.call("GET", "/crm/v3/owners", params=params) or {}
@@ -116,18 +159,28 @@ class HubSpotAdapter:
                     )
             after = _next_after(reply)
             if not after:
-                break
-        self._owners = found
-        return found
+                return found
 
     def _owner_emails(self) -> dict[str, str]:
         owners = self._owners if self._owners is not None else self.owners()
         return {o.crm_id: o.email for o in owners if o.crm_id}
 
     def _owner_id(self, email: str) -> str:
-        for crm_id, owner_email in self._owner_emails().items():
+        cached = self._owners is not None
+        emails = self._owner_emails()
+        if cached and email.lower() not in {e.lower() for e in emails.values()}:
+            self._owners = None  # read once more: the owner may be new since the list was read
+            emails = self._owner_emails()
+        for crm_id, owner_email in emails.items():
             if owner_email.lower() == email.lower():
                 return crm_id
+        if not emails:
+            # Every portal has at least one owner (the token's user): an empty list is a partial
+            # or broken reply, never a reason to reject a touch as "unknown owner".
+            raise CrmUnavailable(
+                "The CRM listed no owners at all (a partial reply?); changes that name an owner "
+                "wait for the next round."
+            )
         raise SyncError(
             f"No HubSpot owner has the email {email}; fix [user] email in the config "
             "or ask an admin to add you as an owner."
@@ -149,6 +202,7 @@ class HubSpotAdapter:
         # (Fetching search pages ahead in a third thread was measured: no faster on two cores,
         # the interpreter lock is the limit. The engine already writes while this maps.)
         counted = self.http.requests
+        self._events = self._event_stream(since if previous is not None else None)
         for results, _ in self._changed(since, owner_filter):
             fresh: list[tuple[Mapping[str, Any], datetime | None]] = []
             for record in results:
@@ -262,10 +316,14 @@ class HubSpotAdapter:
         ids = [lead.crm_id for lead, _ in mapped]
         activity = self._activity(ids, owner_emails, skipped) if self.activity else {}
         leads = []
+        summaries = {}
+        if self.web_activity is not True:
+            summaries = {str(r.get("id")): hm.summary_events(r) for r, _ in records}
         for lead, modified in mapped:
             found = activity.get(lead.crm_id)
+            summary = tuple(summaries.get(lead.crm_id, ()))
             if found is None:
-                leads.append(PulledLead(lead, modified))
+                leads.append(PulledLead(lead, modified, summary))
                 continue
             touches = tuple(found.touches)
             outcomes = {t.touch.outcome for t in touches}
@@ -277,14 +335,29 @@ class HubSpotAdapter:
                 disqualified_reason=found.disqualified_reason or lead.disqualified_reason,
             )
             leads.append(
-                PulledLead(lead, modified, tuple(found.events), touches, tuple(found.notes))
+                PulledLead(lead, modified, (*found.events, *summary), touches, tuple(found.notes))
             )
         return leads, skipped
 
     def _activity(
         self, ids: list[str], owner_emails: Mapping[str, str], skipped: list[Skipped]
     ) -> dict[str, Activity]:
-        return fetch_activity(self.http, self._pool, ids, owner_emails, skipped)
+        return fetch_activity(self.http, self._pool, ids, owner_emails, skipped, self._events)
+
+    def _event_stream(self, since: int | None) -> dict[str, list[Mapping[str, Any]]]:
+        """This pull's web events, one paged stream; {} when the account has no events API
+        (a 403 there turns web activity off with a notice, never the whole pull)."""
+        if not self.activity or self.web_activity is False:
+            return {}
+        try:
+            found = event_stream(self.http, since)
+        except Forbidden:
+            self.web_activity = False
+            if WEB_ACTIVITY_OFF not in self.notices:
+                self.notices.append(WEB_ACTIVITY_OFF)
+            return {}
+        self.web_activity = True
+        return found
 
     def archived(self, scope: Scope) -> Iterator[list[str]]:
         """Archived contacts, a page of ids at a time (HubSpot lists them with archived=true)."""
@@ -332,25 +405,99 @@ class HubSpotAdapter:
     def _upsert_engagement(
         self, object_type: str, props: dict[str, Any], lead_crm_id: str, op_id: str
     ) -> PushResult:
-        # batch/upsert on the unique leadtui_op_id: a create retried after a lost reply updates
-        # the record the first try made instead of making a second one (HubSpot has no
-        # idempotency keys).
+        """Create the engagement exactly once. Where leadtui_op_id is unique on this object type,
+        a batch upsert on it (a retry updates what the first try made); elsewhere the record is
+        looked up by its op id first, then created with its association in one request, and a
+        create whose outcome is unknown is looked up again (allowing for the search index's lag)
+        before it is ever sent again. HubSpot has no idempotency keys."""
+        if self._op_id_unique(object_type):
+            crm_id = self._upsert(object_type, props, op_id)
+            self._associate(object_type, crm_id, lead_crm_id)
+            return PushResult(crm_id)
+        existing = self._find_by_op_id(object_type, op_id, waits=(0.0,))
+        if existing:
+            self._associate(object_type, existing, lead_crm_id)
+            return PushResult(existing)
+        body = {
+            "properties": props,
+            "associations": [
+                {
+                    "to": {"id": lead_crm_id},
+                    "types": [
+                        {
+                            "associationCategory": "HUBSPOT_DEFINED",
+                            "associationTypeId": TO_CONTACT_TYPE[object_type],
+                        }
+                    ],
+                }
+            ],
+        }
+        for _ in range(self.http.retry.attempts):
+            try:
+                reply = self.http.call(
+                    "POST", f"/crm/v3/objects/{object_type}", json=body, unsafe=True
+                )
+            except OutcomeUnknown:
+                found = self._find_by_op_id(object_type, op_id, waits=LOOKUP_WAITS)
+                if found:
+                    self._associate(object_type, found, lead_crm_id)
+                    return PushResult(found)
+                continue  # not there after the index caught up: it never landed
+            crm_id = str((reply or {}).get("id") or "")
+            if not crm_id:
+                raise SyncError(f"HubSpot did not create the {object_type[:-1]}: {reply}")
+            return PushResult(crm_id)
+        raise CrmUnavailable(
+            f"The CRM kept failing to create a {object_type[:-1]}; it stays in the outbox."
+        )
+
+    def _op_id_unique(self, object_type: str) -> bool:
+        if object_type not in self._op_unique:
+            found = setup_.read_property(self.http, object_type, setup_.OP_ID)
+            if found is None:
+                raise SyncError(
+                    f"HubSpot has no {setup_.OP_ID} property on {object_type} yet; run "
+                    "`leadtui setup` once (it creates leadtui's properties)."
+                )
+            self._op_unique[object_type] = bool(found.get("hasUniqueValue"))
+        return self._op_unique[object_type]
+
+    def _upsert(self, object_type: str, props: dict[str, Any], op_id: str) -> str:
         reply = self.http.call(
             "POST",
             f"/crm/v3/objects/{object_type}/batch/upsert",
-            json={"inputs": [{"idProperty": "leadtui_op_id", "id": op_id, "properties": props}]},
+            json={"inputs": [{"idProperty": setup_.OP_ID, "id": op_id, "properties": props}]},
         )
         results = (reply or {}).get("results") or []
         if not results or not isinstance(results[0], Mapping) or not results[0].get("id"):
             errors = (reply or {}).get("errors") or []
             detail = errors[0].get("message") if errors and isinstance(errors[0], Mapping) else ""
             raise SyncError(f"HubSpot did not create the {object_type[:-1]}: {detail or reply}")
-        crm_id = str(results[0]["id"])
+        return str(results[0]["id"])
+
+    def _associate(self, object_type: str, crm_id: str, lead_crm_id: str) -> None:
         self.http.call(
             "PUT",
             f"/crm/v4/objects/{object_type}/{crm_id}/associations/default/contacts/{lead_crm_id}",
         )
-        return PushResult(crm_id)
+
+    def _find_by_op_id(self, object_type: str, op_id: str, waits: Sequence[float]) -> str | None:
+        """The id of the record this op made, if search shows one; asked once per wait."""
+        body = {
+            "filterGroups": [{"filters": [_filter(setup_.OP_ID, "EQ", op_id)]}],
+            "properties": [setup_.OP_ID],
+            "limit": 1,
+        }
+        for wait in waits:
+            if wait:
+                self.sleep(wait)
+            reply = self.http.call(
+                "POST", f"/crm/v3/objects/{object_type}/search", json=body, search=True
+            )
+            results = (reply or {}).get("results") or []
+            if results and isinstance(results[0], Mapping) and results[0].get("id"):
+                return str(results[0]["id"])
+        return None
 
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
         props: dict[str, Any] = {}
@@ -362,6 +509,15 @@ class HubSpotAdapter:
             props["hs_email_bad_address"] = "true" if fields["email_bad"] else "false"
         # Snoozes, bad-phone flags and deal values have no contact property in HubSpot: they
         # stay leadtui's (deals are created by the convert push, a later step).
+        if "lifecyclestage" in props:
+            # Lifecycle stages move forward only: a backward value is ignored unless the
+            # property is cleared first, in its own request (RESEARCH.md; HubSpot's contacts
+            # guide). Clearing first is harmless when the move is forward.
+            self.http.call(
+                "PATCH",
+                f"/crm/v3/objects/contacts/{lead_crm_id}",
+                json={"properties": {"lifecyclestage": ""}},
+            )
         if props:
             self.http.call(
                 "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from leadtui.domain.models import Channel, Event, EventKind, Outcome
@@ -79,20 +79,29 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
 
 
 def _associations(http: Http, to_type: str, ids: list[str]) -> dict[str, list[str]]:
-    reply = http.call(
-        "POST",
-        f"/crm/v4/associations/contacts/{to_type}/batch/read",
-        json={"inputs": [{"id": i} for i in ids]},
-    )
+    """Each contact's associated records of `to_type`, every page of them: a v4 batch-read
+    result pages per record (`paging.next.after`), resent as {"id", "after"} until done
+    (developers.hubspot.com/docs/api/crm/associations)."""
     found: dict[str, list[str]] = defaultdict(list)
-    for result in (reply or {}).get("results") or []:
-        if not isinstance(result, Mapping):
-            continue
-        source = result.get("from")
-        contact = str(source.get("id")) if isinstance(source, Mapping) else ""
-        for target in result.get("to") or []:
-            if isinstance(target, Mapping) and target.get("toObjectId") is not None:
-                found[contact].append(str(target["toObjectId"]))
+    inputs: list[dict[str, str]] = [{"id": i} for i in ids]
+    while inputs:
+        reply = http.call(
+            "POST", f"/crm/v4/associations/contacts/{to_type}/batch/read", json={"inputs": inputs}
+        )
+        inputs = []
+        for result in (reply or {}).get("results") or []:
+            if not isinstance(result, Mapping):
+                continue
+            source = result.get("from")
+            contact = str(source.get("id")) if isinstance(source, Mapping) else ""
+            for target in result.get("to") or []:
+                if isinstance(target, Mapping) and target.get("toObjectId") is not None:
+                    found[contact].append(str(target["toObjectId"]))
+            paging = result.get("paging")
+            nxt = paging.get("next") if isinstance(paging, Mapping) else None
+            after = nxt.get("after") if isinstance(nxt, Mapping) else None
+            if contact and after:
+                inputs.append({"id": contact, "after": str(after)})
     return found
 
 
@@ -106,19 +115,24 @@ def _batch_read(http: Http, object_type: str, ids: list[str]) -> list[Mapping[st
     return [r for r in (reply or {}).get("results") or [] if isinstance(r, Mapping)]
 
 
-def _events(http: Http, contact_id: str) -> list[Mapping[str, Any]]:
-    found: list[Mapping[str, Any]] = []
+def event_stream(http: Http, since_ms: int | None) -> dict[str, list[Mapping[str, Any]]]:
+    """Every contact's web events since `since_ms` (None: all), by contact id: one paged stream
+    per pull. The events API's parameters are all optional (developers.hubspot.com/docs/
+    api-reference/latest/events/retrieve-events/get-events), so no request per contact."""
+    found: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     after: str | None = None
     while True:
-        params: dict[str, Any] = {
-            "objectType": "contact",
-            "objectId": contact_id,
-            "limit": EVENTS_PAGE,
-        }
+        params: dict[str, Any] = {"objectType": "contact", "limit": EVENTS_PAGE}
+        if since_ms is not None:
+            # A date-time, as the SDK sends it (EventsApi.get_page(occurred_after=datetime)).
+            moment = datetime.fromtimestamp(since_ms / 1000, tz=UTC)
+            params["occurredAfter"] = moment.isoformat().replace("+00:00", "Z")
         if after:
             params["after"] = after
         reply = http.call("GET", "/events/v3/events", params=params) or {}
-        found.extend(r for r in reply.get("results") or [] if isinstance(r, Mapping))
+        for item in reply.get("results") or []:
+            if isinstance(item, Mapping) and item.get("objectId") is not None:
+                found[str(item["objectId"])].append(item)
         paging = reply.get("paging") or {}
         after = (paging.get("next") or {}).get("after") if isinstance(paging, Mapping) else None
         if not after:
@@ -131,15 +145,16 @@ def fetch_activity(
     ids: list[str],
     owner_emails: Mapping[str, str],
     skipped: list[Skipped],
+    events: Mapping[str, list[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Activity]:
-    """Deals, touches, notes and web events for these contacts, by contact id."""
+    """Deals, touches and notes for these contacts, by contact id, with their web events taken
+    from the pull's event stream (`events`, when the account has the events API)."""
     types = (*ENGAGEMENT_TYPES, "deals")
     assoc_jobs = [
         (t, pool.submit(_associations, http, t, chunk))
         for t in types
         for chunk in _chunks(ids, ASSOC_BATCH)
     ]
-    event_jobs = [(i, pool.submit(_events, http, i)) for i in ids]
     links: dict[str, dict[str, list[str]]] = defaultdict(dict)  # type -> contact -> targets
     for object_type, job in assoc_jobs:
         links[object_type].update(job.result())
@@ -164,8 +179,8 @@ def fetch_activity(
                 linked = records.get((object_type, target))
                 if linked is not None:
                     _add(activity, object_type, linked, owner_emails, skipped)
-    for contact, fetched in event_jobs:
-        for item in fetched.result():
+    for contact in ids:
+        for item in (events or {}).get(contact, ()):
             try:
                 event = event_from_json(item)
             except hm.BadRecord as exc:

@@ -13,13 +13,33 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from leadtui.domain.models import Channel, Lead, LeadStatus, Outcome, Touch
+from leadtui.domain.models import Channel, Event, EventKind, Lead, LeadStatus, Outcome, Touch
+from sync.protocol import PulledEvent
 
 
 class BadRecord(ValueError):
     """A record leadtui cannot use; the message says which field and why."""
 
 
+# The contact's analytics and conversion summary, kept by every portal whatever its tier
+# (knowledge.hubspot.com/properties/hubspots-default-contact-properties): the context a rep gets
+# where the events API (Enterprise only) is not available.
+SUMMARY_PROPERTIES = (
+    "hs_analytics_num_page_views",
+    "hs_analytics_num_visits",
+    "hs_analytics_first_url",
+    "hs_analytics_last_url",
+    "hs_analytics_last_visit_timestamp",
+    "first_conversion_event_name",
+    "first_conversion_date",
+    "recent_conversion_event_name",
+    "recent_conversion_date",
+    "num_conversion_events",
+    "hs_email_last_email_name",
+    "hs_email_last_open_date",
+    "hs_email_last_click_date",
+)
+SUMMARY_PREFIX = "summary:"  # crm ids of events made from the summary, not the events API
 CONTACT_PROPERTIES = (
     "firstname",
     "lastname",
@@ -39,12 +59,21 @@ CONTACT_PROPERTIES = (
     "hs_lead_status",
     "hs_analytics_source",
     "hs_analytics_source_data_1",
+    *SUMMARY_PROPERTIES,
     "hs_email_bad_address",
-    "first_conversion_date",
     "leadtui_problem",
     "leadtui_timeline",
 )
-DEAL_PROPERTIES = ("amount", "dealstage", "closedate", "createdate", "hs_lastmodifieddate")
+DEAL_PROPERTIES = (
+    "amount",
+    "dealstage",
+    "pipeline",
+    "hs_is_closed_won",
+    "hs_is_closed",
+    "closedate",
+    "createdate",
+    "hs_lastmodifieddate",
+)
 _ENGAGEMENT_COMMON = ("hs_timestamp", "hubspot_owner_id", "leadtui_outcome", "leadtui_op_id")
 ENGAGEMENT_PROPERTIES: dict[str, tuple[str, ...]] = {
     "calls": (*_ENGAGEMENT_COMMON, "hs_call_disposition", "hs_call_body", "hs_call_title"),
@@ -247,6 +276,56 @@ def _iso(value: Any) -> datetime | None:
     return when({"v": value}, "v")
 
 
+def _deal_state(props: Mapping[str, Any]) -> str:
+    """ "closedwon", "closedlost" or "open" in any pipeline: hs_is_closed_won and hs_is_closed
+    hold everywhere (developers.hubspot.com/docs/api/crm/pipelines); the stage ids closedwon and
+    closedlost exist in the default pipeline only, so they are a fallback for old replies."""
+    won, closed = text(props, "hs_is_closed_won").lower(), text(props, "hs_is_closed").lower()
+    if won or closed:
+        if won == "true":
+            return "closedwon"
+        return "closedlost" if closed == "true" else "open"
+    stage = text(props, "dealstage")
+    return stage if stage in ("closedwon", "closedlost") else "open"
+
+
+def summary_events(record: Mapping[str, Any]) -> list[PulledEvent]:
+    """Events made from the contact's analytics summary: last page seen, first and most recent
+    conversion, last marketing email open and click. Their crm ids carry the date, so a later
+    conversion adds an event rather than replacing the earlier one."""
+    props = record.get("properties")
+    if not isinstance(props, Mapping):
+        return []
+    crm_id = str(record.get("id") or "")
+    found: list[PulledEvent] = []
+
+    def add(kind: EventKind, at_prop: str, url: str, title: str) -> None:
+        at = when(props, at_prop)
+        if at is not None and (url or title):
+            key = f"{SUMMARY_PREFIX}{crm_id}:{at_prop}:{int(at.timestamp())}"
+            found.append(PulledEvent(key, Event(kind, at, url, title)))
+
+    add(
+        EventKind.PAGE_VIEW,
+        "hs_analytics_last_visit_timestamp",
+        text(props, "hs_analytics_last_url"),
+        "Last page seen",
+    )
+    for prefix in ("first", "recent"):
+        add(
+            EventKind.FORM_SUBMISSION,
+            f"{prefix}_conversion_date",
+            "",
+            text(props, f"{prefix}_conversion_event_name"),
+        )
+    email = text(props, "hs_email_last_email_name") or "Marketing email"
+    add(EventKind.EMAIL_OPEN, "hs_email_last_open_date", "", email)
+    add(EventKind.EMAIL_CLICK, "hs_email_last_click_date", "", email)
+    # The first and recent conversion are often the same one.
+    unique = {(e.event.kind, e.event.occurred_at, e.event.title): e for e in found}
+    return list(unique.values())
+
+
 def apply_deals(lead: Lead, deals: list[Mapping[str, Any]]) -> Lead:
     """The lead's opportunity and outcome from its deals: the first deal opened the opportunity;
     a won deal wins; else an open deal keeps it converted; else all lost means lost."""
@@ -258,7 +337,7 @@ def apply_deals(lead: Lead, deals: list[Mapping[str, Any]]) -> Lead:
         opened = when(props, "createdate") or _iso(deal.get("createdAt"))
         if opened is None:
             continue
-        parsed.append((opened, text(props, "dealstage"), when(props, "closedate"), props))
+        parsed.append((opened, _deal_state(props), when(props, "closedate"), props))
     if not parsed:
         return lead
     parsed.sort(key=lambda item: item[0])

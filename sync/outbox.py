@@ -7,23 +7,27 @@ for the next round rather than overtaking it.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, func, type_coerce, update
 from sqlmodel import Session, col, select
 
 from leadtui.domain.models import Channel, Outcome, Touch
-from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow
+from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow, table_of
 from leadtui.workspace import Workspace
 from sync.engine import Progress
-from sync.http import RequestError
+from sync.http import RequestError, ServerError
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
 
 MAX_ATTEMPTS = 8  # then the operation is "dead" and shown to the rep, never silently dropped
+# Changes the CRM answered 5xx for (after every retry) in one round before the round stops pushing:
+# one such change is likely this change's problem, several in a row the CRM's.
+SERVER_ERRORS_PER_ROUND = 2
 
 
 @dataclass(slots=True)
@@ -31,6 +35,7 @@ class PushReport:
     done: int = 0
     failed: int = 0
     dead: int = 0
+    server_errors: list[int] = field(default_factory=list)  # op ids counted for a 5xx this round
 
 
 def pending_count(session: Session) -> int:
@@ -52,12 +57,12 @@ def push_outbox(
 ) -> PushReport:
     """Push pending ops (only these kinds, if given) in order; CrmUnavailable stops the round."""
     report = PushReport()
+    set_aside_damaged(ws, now)
     with ws.session() as session:
-        query = select(OutboxRow).where(OutboxRow.state == "pending")
+        query = select(OutboxRow.id).where(OutboxRow.state == "pending")
         if kinds is not None:
             query = query.where(col(OutboxRow.kind).in_(list(kinds)))
-        ops = list(session.exec(query.order_by(col(OutboxRow.id))))
-        op_ids = [op.id for op in ops]
+        op_ids = list(session.exec(query.order_by(col(OutboxRow.id))))
         if not op_ids:
             return report
         # A held field change (waiting on a conflict) keeps the lead's later field changes back
@@ -85,6 +90,19 @@ def push_outbox(
                 _send(session, adapter, op)
             except AuthError:
                 raise
+            except ServerError as exc:
+                # The CRM answers, but 5xx to this change after every retry: count the attempt,
+                # so a change it can never take ends as a rejected change with its answer instead
+                # of blocking every round, and go on with the other leads' changes and the pull.
+                # (The caller refunds these when the pull finds the whole CRM down.)
+                _failed(op, exc, now, report, permanent=False)
+                report.server_errors.append(op_id)
+                blocked.add(op.lead_id)
+                session.add(op)
+                session.commit()
+                if len(report.server_errors) >= SERVER_ERRORS_PER_ROUND:
+                    break
+                continue
             except CrmUnavailable as exc:
                 # The CRM or the network is down: not this op's fault, so no attempt is counted
                 # (an offline afternoon must not kill changes); stop the round, all stay pending.
@@ -93,15 +111,7 @@ def push_outbox(
                 session.commit()
                 raise
             except SyncError as exc:
-                op.attempts += 1
-                op.last_error = str(exc)[:500]
-                permanent = isinstance(exc, RequestError) and exc.status < 500
-                if permanent or op.attempts >= MAX_ATTEMPTS:
-                    op.state = "dead"
-                    report.dead += 1
-                else:
-                    op.next_attempt_at = _retry_at(now, op.attempts)
-                    report.failed += 1
+                _failed(op, exc, now, report, isinstance(exc, RequestError) and exc.status < 500)
                 blocked.add(op.lead_id)
             else:
                 op.state = "done"
@@ -112,6 +122,68 @@ def push_outbox(
         if progress:
             progress(Progress("push", message=f"{report.done} pushed, {report.failed} failed"))
     return report
+
+
+def _failed(
+    op: OutboxRow, exc: Exception, now: datetime, report: PushReport, permanent: bool
+) -> None:
+    """Count a failed attempt; past the retry budget (or refused for good) it is rejected."""
+    op.attempts += 1
+    op.last_error = str(exc)[:500]
+    if permanent or op.attempts >= MAX_ATTEMPTS:
+        op.state = "dead"
+        report.dead += 1
+    else:
+        op.next_attempt_at = _retry_at(now, op.attempts)
+        report.failed += 1
+
+
+def refund(ws: Workspace, op_ids: Collection[int]) -> None:
+    """Take back attempts counted for 5xx answers in a round that then found the whole CRM
+    failing: an outage is not the changes' fault, and must not use up their retry budget."""
+    if not op_ids:
+        return
+    with ws.session() as session:
+        for op_id in op_ids:
+            op = session.get(OutboxRow, op_id)
+            if op is None or op.attempts == 0:
+                continue
+            op.attempts -= 1
+            if op.state == "dead":
+                op.state = "pending"
+            session.add(op)
+
+
+def set_aside_damaged(ws: Workspace, now: datetime) -> int:
+    """Outbox rows whose stored JSON cannot be read (a damaged file, a hand edit) become rejected
+    changes that keep the damaged text, with a sentence; the other changes go on."""
+    outbox = table_of(OutboxRow)
+    with ws.session() as session:
+        conn = session.connection()
+        rows = conn.execute(
+            select(outbox.c.id, type_coerce(outbox.c.payload, String)).where(
+                outbox.c.state.in_(["pending", "held"])
+            )
+        ).all()
+        damaged = []
+        for op_id, raw in rows:
+            try:
+                json.loads(raw) if raw is not None else None
+            except ValueError:
+                damaged.append((op_id, raw))
+        for op_id, raw in damaged:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == op_id)
+                .values(
+                    payload={"damaged": raw},
+                    state="dead",
+                    last_error="Its stored data is damaged (not valid JSON), so it cannot be "
+                    "sent; redo the change by hand and discard this one.",
+                    next_attempt_at=None,
+                )
+            )
+    return len(damaged)
 
 
 def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:

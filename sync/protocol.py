@@ -39,6 +39,16 @@ class Capabilities:
 
 
 @dataclass(frozen=True, slots=True)
+class Feature:
+    """One capability leadtui uses, as the CRM offers it to this token."""
+
+    name: str  # contacts_read, contacts_write, owners, calls, emails, notes, meetings,
+    # deals, web_activity, custom_properties (an adapter may add its own)
+    available: bool
+    why: str = ""  # when not available: the missing scope/tier/ability and how to add it
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """Who the token belongs to, as far as the CRM says."""
 
@@ -95,6 +105,9 @@ class PullPage:
     cursor: str  # opaque to the engine; pass it back to `pull` next time
     skipped: tuple[Skipped, ...] = ()
     requests: int = 0  # HTTP requests this page took, for progress reports
+    # CRM ids found deleted during this pull, archived with the page: a CRM without a list of
+    # deleted records (BottleCRM hard-deletes) learns of them only by listing everything.
+    archived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +144,9 @@ class CrmAdapter(Protocol):
 
     def archived(self, scope: Scope) -> Iterator[list[str]]:
         """CRM ids of archived (deleted) records, in batches: a modified-date cursor never sees
-        them, so they are reconciled through this separate channel."""
+        them, so they are reconciled through this separate channel. An adapter that finds
+        deletions while pulling (a full listing) reports them in `PullPage.archived` instead
+        and yields nothing here."""
         ...
 
     def create_touch(self, lead_crm_id: str, touch: Touch, op_id: str) -> PushResult:
@@ -142,6 +157,14 @@ class CrmAdapter(Protocol):
 
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
         """Write these Lead fields (leadtui names and values) to the CRM record."""
+        ...
+
+    def features(self) -> list[Feature]:
+        """Read-only probe of the CRM: what this token and account can do."""
+        ...
+
+    def setup(self) -> list[str]:
+        """Create what leadtui needs in the CRM; idempotent; one line per thing it did."""
         ...
 
     def close(self) -> None: ...

@@ -16,7 +16,10 @@ GROUP = "leadtui.adapters"
 # leadtui's own adapters, as pyproject.toml registers them: used when running from a checkout
 # that was never pip-installed (no metadata, so no entry points). An installed entry point of
 # the same name wins.
-BUILTIN = {"hubspot": "sync.hubspot:HubSpotAdapter"}
+BUILTIN = {
+    "hubspot": "sync.hubspot:HubSpotAdapter",
+    "bottlecrm": "sync.bottlecrm:BottleCrmAdapter",
+}
 
 
 class UnknownAdapter(SyncError):

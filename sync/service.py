@@ -22,15 +22,18 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from leadtui.store.engine import StoreError
 from leadtui.store.tables import ConflictRow, LeadRow, OutboxRow, SyncCursor
 from leadtui.workspace import Workspace
 from sync import cache
 from sync.engine import ProgressFn, SyncEngine
-from sync.outbox import push_outbox
+from sync.outbox import push_outbox, refund
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
 CREATES = ("create_touch", "create_note")
+# What an adapter's mapping raises on a reply of the wrong shape.
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, UnicodeError)
 
 LAST_SYNC = "service:last_sync_at"  # value: ISO time of the last round that reached the CRM
 LAST_ERROR = "service:last_error"  # value: the last round's error sentence, "" when it went well
@@ -47,6 +50,8 @@ class SyncResult:
     conflicts: int = 0
     new_lead_ids: list[int] = field(default_factory=list)
     error: str | None = None  # one sentence for the rep; never the token
+    skipped: list[str] = field(default_factory=list)  # "<crm id>: why", records not stored
+    notices: list[str] = field(default_factory=list)  # optional features off, one sentence each
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,19 +122,44 @@ class SyncService:
             before = self._max_lead_id()
             # New records first: they cannot conflict, and the pull then sees them as ours.
             created = push_outbox(self.ws, adapter, now, self.progress, kinds=CREATES)
-            pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
+            try:
+                pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
+            except CrmUnavailable:
+                refund(self.ws, created.server_errors)  # the CRM is down, not those changes
+                raise
             result.pulled = pulled.leads
+            result.skipped = [f"{s.crm_id}: {s.reason}" for s in pulled.skipped]
             # Field changes only after the pull's three-way merge, so one the CRM changed too
             # is held as a conflict instead of being pushed over the CRM's value.
             updated = push_outbox(self.ws, adapter, now, self.progress)
             result.pushed = created.done + updated.done
             result.new_lead_ids = self._lead_ids_after(before)
+            result.notices = list(getattr(adapter, "notices", ()))
         except CrmUnavailable as exc:
             result.online, result.error = False, str(exc)
         except AuthError as exc:
             result.error = str(exc)
         except SyncError as exc:
             result.error = str(exc)
+        except StoreError as exc:
+            # The cache is locked by another program past the busy timeout, or the disk is full:
+            # this round stops with that sentence and the next one tries again.
+            result.error = str(exc)
+        except MALFORMED as exc:
+            # A reply of the wrong shape (a list where an object belongs, a number for a name...)
+            # that the adapter's mapping did not expect: not worth dying for.
+            result.error = (
+                f"The CRM sent a reply leadtui cannot read ({type(exc).__name__}); "
+                "the sync tries again next round."
+            )
+        try:
+            self._record(result, now)
+        except StoreError as exc:
+            result.error = result.error or str(exc)
+        return result
+
+    def _record(self, result: SyncResult, now: datetime) -> None:
+        """Counts into the result, the round's outcome into the cache (for other processes)."""
         with self.ws.session() as session:
             result.pending, result.dead, _held, result.conflicts = counts(session)
             conn = session.connection()
@@ -137,7 +167,6 @@ class SyncService:
                 cache.write_cursor(conn, LAST_SYNC, now.isoformat(), now)
             cache.write_cursor(conn, LAST_ERROR, result.error or "", now)
             cache.write_cursor(conn, ONLINE, "1" if result.online else "0", now)
-        return result
 
     def _max_lead_id(self) -> int:
         with self.ws.session() as session:

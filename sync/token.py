@@ -41,11 +41,27 @@ def _keyring() -> object:
     return keyring
 
 
+def check_token(token: str, where: str) -> str:
+    """The token as an HTTP header can carry it, or TokenError naming what is wrong with it
+    (a token pasted with a line break would otherwise fail as if the CRM were offline)."""
+    if "\n" in token or "\r" in token:
+        raise TokenError(
+            f"The CRM token {where} contains a line break; set it again on one line "
+            f"(`leadtui login`, or {TOKEN_ENV})."
+        )
+    if any(not ch.isprintable() or ch.isspace() for ch in token):
+        raise TokenError(
+            f"The CRM token {where} contains a space or a control character; set it again "
+            f"exactly as the CRM shows it (`leadtui login`, or {TOKEN_ENV})."
+        )
+    return token
+
+
 def get_token(base_url: str) -> str:
     """The token for this CRM, or TokenError saying how to provide one."""
     env = os.environ.get(TOKEN_ENV, "").strip()
     if env:
-        return env
+        return check_token(env, f"in {TOKEN_ENV}")
     keyring = _keyring()
     try:
         value = keyring.get_password(SERVICE, base_url)  # type: ignore[attr-defined]
@@ -56,18 +72,28 @@ def get_token(base_url: str) -> str:
         ) from exc
     if not value:
         raise TokenError(f"No CRM token for {base_url}; run `leadtui login` or set {TOKEN_ENV}.")
-    return str(value)
+    return check_token(str(value).strip(), "in the OS keyring")
 
 
 def store_token(base_url: str, token: str) -> None:
     """Keep the token in the OS keyring under service "leadtui", username = base_url."""
     if not token.strip():
         raise TokenError("An empty token was given; nothing was stored.")
+    token = check_token(token.strip(), "given")
     keyring = _keyring()
     try:
-        keyring.set_password(SERVICE, base_url, token.strip())  # type: ignore[attr-defined]
+        keyring.set_password(SERVICE, base_url, token)  # type: ignore[attr-defined]
+        kept = keyring.get_password(SERVICE, base_url)  # type: ignore[attr-defined]
     except Exception as exc:
         raise TokenError(
             f"The OS keyring refused the token ({type(exc).__name__}); unlock it and try again, "
             f"or set {TOKEN_ENV}."
         ) from exc
+    if kept != token:
+        # Some backends (a Secret Service without a default collection, a null backend under
+        # another name) accept a secret and keep nothing: only reading it back tells.
+        raise TokenError(
+            f"The OS keyring ({type(keyring.get_keyring()).__name__}) accepted the token but did "  # type: ignore[attr-defined]
+            f"not keep it; unlock or repair the keyring and run `leadtui login` again, or set "
+            f"{TOKEN_ENV}."
+        )

@@ -29,3 +29,19 @@ def workspace_dir(seeded_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("LEADTUI_CONFIG", raising=False)
     monkeypatch.delenv("LEADTUI_CRM_TOKEN", raising=False)
     return folder
+
+
+def set_up_portal(sandbox: object) -> list[str]:
+    """Run leadtui's own setup against a sandbox (creates leadtui's properties), as a user would
+    with `leadtui setup`; returns what it did."""
+    from sync.hubspot import HubSpotAdapter
+    from sync.sandbox import RunningSandbox
+
+    assert isinstance(sandbox, RunningSandbox)
+    adapter = HubSpotAdapter.from_config(
+        sandbox.base_url, sandbox.token, timeout_seconds=10.0, rate_limited=False
+    )
+    try:
+        return adapter.setup()
+    finally:
+        adapter.close()

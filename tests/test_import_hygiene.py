@@ -90,3 +90,17 @@ def test_queue_json_never_imports_textual(workspace_dir: Path) -> None:
     )
     assert "json" in loaded
     assert loaded & {"textual", "widgets", "httpx"} == set()
+
+
+def test_the_app_shell_imports_nothing_heavy_before_its_first_frame() -> None:
+    # The ORM, the validator, phone numbers, holidays and HTTP load after the first frame
+    # (bench/paint.py measures it): importing the app and its first screen must not pull them.
+    code = (
+        "import sys, leadtui.app, leadtui.screens.queue_screen; "
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.strip().split(","))
+    assert "textual" in loaded
+    assert loaded & (HEAVY - {"textual"} | {"email_validator"}) == set()

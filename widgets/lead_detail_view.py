@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from leadtui.domain.contact import ContactCheck
 from leadtui.domain.models import CadenceTemplate, Enrolment, Event, EventKind, Lead, Touch
 from leadtui.domain.scoring import ScoreLine
 from leadtui.domain.speed_to_lead import SpeedToLead
 from widgets.cadence_progress import CadenceProgress
 from widgets.queue_row import countdown, span
 from widgets.safe_text import clean
+
+if TYPE_CHECKING:  # phone-number checks load after the first frame, with the first detail
+    from leadtui.domain.contact import ContactCheck
 
 TIMELINE_LIMIT = 40
 

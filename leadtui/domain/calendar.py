@@ -18,8 +18,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_lib
-
 _DAY = timedelta(days=1)
 # A calendar has at least one workday, so a working window is never more than a week and a few
 # holidays away; this bound only guards against looping forever on a pathological calendar.
@@ -44,6 +42,8 @@ _HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 def as_utc(moment: datetime) -> datetime:
     """The same instant in UTC; a naive datetime is a bug upstream, so it is refused."""
+    if moment.tzinfo is UTC:
+        return moment  # what the cache hands back: the common case, and called in every loop
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"datetime {moment.isoformat()} has no time zone; use an aware datetime")
     return moment.astimezone(UTC)
@@ -96,6 +96,8 @@ def _check_hours(start: time, end: time) -> None:
 def _holiday_dates(country: str, year: int) -> frozenset[date]:
     # Building a holidays object costs milliseconds per year; calendars ask for the same few
     # years over and over, so one frozen set per (country, year) is kept.
+    import holidays as holidays_lib  # a tenth of a second: only calendars that use it pay
+
     with warnings.catch_warnings():
         # Outside the years a country's rules cover, the package warns and returns nothing;
         # no holidays is the right reading for a calendar, so the warning is noise.
@@ -107,6 +109,8 @@ def _holiday_dates(country: str, year: int) -> frozenset[date]:
 def _known_country(country: str) -> bool:
     # Checked on every calendar built, and `in_zone` builds one per prospect zone: building a
     # holidays object each time was a third of the time a 100,000-lead pull spent deriving.
+    import holidays as holidays_lib
+
     try:
         holidays_lib.country_holidays(country)
     except NotImplementedError:

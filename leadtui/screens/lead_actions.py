@@ -17,13 +17,13 @@ from textual.worker import Worker, WorkerState
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
-from leadtui.workspace import ActionError, Workspace
 from widgets.too_small import MIN_HEIGHT, MIN_WIDTH
 
 if TYPE_CHECKING:
     from leadtui.app import LeadTuiApp
+    from leadtui.workspace import Workspace
 
-Action = Callable[[Workspace, datetime], int]
+Action = Callable[["Workspace", datetime], int]
 
 
 def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | None]]:
@@ -171,6 +171,8 @@ class LeadScreen(Screen[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        from leadtui.workspace import ActionError  # loaded by the action that failed
+
         if isinstance(error, ActionError):
             self.notify(str(error), severity="warning", markup=False)
         else:

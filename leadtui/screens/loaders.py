@@ -10,17 +10,21 @@ import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from leadtui import views
-from leadtui.domain import contact
 from leadtui.domain.models import LeadStatus, SpeedToLeadState
 from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
-from leadtui.domain.scoring import score_lead
-from leadtui.store import queries
-from leadtui.store.convert import event_from_row, lead_from_row
-from leadtui.workspace import Workspace
-from widgets.lead_detail_view import LeadDetail, NoteItem
+from leadtui.lead_views import LeadView
 from widgets.queue_row import QueueRow
+
+# The ORM, the views over it and the contact checks (phone numbers) are imported by the functions
+# that use them, in worker threads: none of it is needed for the first frame (bench/paint.py).
+if TYPE_CHECKING:
+    from leadtui.light_queue import LightStart
+    from leadtui.rules import Rules
+    from leadtui.store import queries
+    from leadtui.workspace import Workspace
+    from widgets.lead_detail_view import LeadDetail
 
 FIRST_PAGE = 60  # rows fetched with the order, so the first paint needs no second round trip
 _EPOCH = datetime(1970, 1, 1).astimezone()
@@ -66,11 +70,11 @@ def entry(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> Queu
 
 
 def order(
-    ws: Workspace, index: dict[int, queries.QueueIndexRow], now: datetime
+    rules: Rules, index: dict[int, queries.QueueIndexRow], now: datetime
 ) -> tuple[list[int], datetime | None, list[tuple[float, int]]]:
     """The queue order at `now`, when it next changes without new data, and the open windows."""
-    at_risk = timedelta(minutes=ws.rules.policy.at_risk_minutes)
-    day_end = ws.end_of_day(now)
+    at_risk = timedelta(minutes=rules.policy.at_risk_minutes)
+    day_end = rules.end_of_day(now)
     entries = [entry(row, now, at_risk) for row in index.values()]
     ordered = [e.lead_id for e in order_queue(entries, now, day_end)]
     # Every moment at which a lead changes group or turns at-risk with no new data: a window
@@ -94,9 +98,11 @@ def order(
 
 
 def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> QueueSnapshot:
+    from leadtui.store import queries
+
     with ws.session() as session:
         index = {row.lead_id: row for row in queries.queue_index(session, ws.me or None)}
-    ordered, next_change, windows = order(ws, index, now)
+    ordered, next_change, windows = order(ws.rules, index, now)
     snapshot = QueueSnapshot(index, ordered, now, next_change, windows)
     snapshot.rows = load_rows(ws, ordered[:first_page], now)
     with ws.session() as session:
@@ -109,19 +115,40 @@ def load_first_page(ws: Workspace, now: datetime, limit: int = FIRST_PAGE) -> Qu
     """The most urgent screenful: what the first paint needs, in milliseconds even at 100,000
     leads (candidates found through indexes, ordered by the domain). `load_queue` follows with
     the whole order."""
+    from leadtui.store import queries
+
     owner = ws.me or None
     with ws.session() as session:
         ids = queries.queue_candidates(session, owner, now, ws.end_of_day(now), limit)
         index = {row.lead_id: row for row in queries.queue_index(session, owner, ids)}
-    top = order(ws, index, now)[0][:limit]
+    top = order(ws.rules, index, now)[0][:limit]
     snapshot = QueueSnapshot({}, top, now, None, partial=True)
     snapshot.rows = load_rows(ws, top, now)
     return snapshot
 
 
+def load_first_page_light(
+    start: LightStart, now: datetime, limit: int = FIRST_PAGE
+) -> QueueSnapshot | None:
+    """`load_first_page` before the workspace is open: plain sqlite3 and the remembered config
+    (leadtui.light_queue), so the first frame does not wait for the ORM. None: no light path."""
+    from leadtui import light_queue
+
+    index = light_queue.first_index(start, now, limit)
+    if index is None:
+        return None
+    top = order(start.rules, index, now)[0][:limit]
+    views = light_queue.views_of(start, top, now)
+    if views is None:
+        return None
+    snapshot = QueueSnapshot({}, top, now, None, partial=True)
+    snapshot.rows = {lead_id: queue_row(view) for lead_id, view in views.items()}
+    return snapshot
+
+
 def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnapshot:
     """The same leads re-ordered at a later moment (no database work)."""
-    ordered, next_change, windows = order(ws, snapshot.index, now)
+    ordered, next_change, windows = order(ws.rules, snapshot.index, now)
     return QueueSnapshot(
         snapshot.index,
         ordered,
@@ -143,8 +170,12 @@ def wall_clock_left(deadline: datetime, now: datetime) -> float:
 def seconds_left(ws: Workspace) -> SecondsLeft:
     """(deadline, now) -> seconds left on a speed-to-lead window, as the SLA policy counts them:
     working time only when `business_hours_only`, else wall-clock time."""
-    if ws.rules.policy.business_hours_only:
-        calendar = ws.rules.calendar
+    return seconds_left_by(ws.rules)
+
+
+def seconds_left_by(rules: Rules) -> SecondsLeft:
+    if rules.policy.business_hours_only:
+        calendar = rules.calendar
 
         def working(deadline: datetime, now: datetime) -> float:
             if deadline <= now:
@@ -199,7 +230,7 @@ def urgency(ws: Workspace, snapshot: QueueSnapshot, lead_id: int, now: datetime)
     return urgency_of(entry(snapshot.index[lead_id], now, at_risk), now, ws.end_of_day(now))
 
 
-def queue_row(view: views.LeadView) -> QueueRow:
+def queue_row(view: LeadView) -> QueueRow:
     lead = view.lead
     enrolment = view.enrolment
     step = view.next_step
@@ -227,12 +258,21 @@ def queue_row(view: views.LeadView) -> QueueRow:
 
 
 def load_rows(ws: Workspace, lead_ids: list[int], now: datetime) -> dict[int, QueueRow]:
+    from leadtui import views
+
     with ws.session() as session:
         found = views.views_for(ws, session, lead_ids, now)
     return {lead_id: queue_row(view) for lead_id, view in found.items()}
 
 
 def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None:
+    from leadtui import views
+    from leadtui.domain import contact
+    from leadtui.domain.scoring import score_lead
+    from leadtui.store import queries
+    from leadtui.store.convert import event_from_row, lead_from_row
+    from widgets.lead_detail_view import LeadDetail, NoteItem
+
     region = (ws.config.calendar.holidays or "").upper()
     with ws.session() as session:
         view = views.lead_view(ws, session, lead_id, now)
@@ -268,6 +308,8 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
 def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = None) -> set[int]:
     """Leads whose name, company or email contains `text`, case-insensitively; in memory once
     the full queue is loaded (milliseconds at 100k), else in the database."""
+    from leadtui.store import queries
+
     if snapshot is not None and snapshot.texts:
         needle = text.lower()
         return {lead_id for lead_id, haystack in snapshot.texts if needle in haystack}
@@ -276,11 +318,15 @@ def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = Non
 
 
 def matching_fields(ws: Workspace, band: str | None, source: str | None) -> set[int]:
+    from leadtui.store import queries
+
     with ws.session() as session:
         return queries.lead_ids_where(session, ws.me or None, band=band, source=source)
 
 
 def sources(ws: Workspace) -> list[str]:
+    from leadtui.store import queries
+
     with ws.session() as session:
         return queries.sources(session)
 

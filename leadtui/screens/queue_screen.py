@@ -52,10 +52,10 @@ class QueueScreen(QueueFilters):
         self._left: loaders.SecondsLeft = loaders.wall_clock_left
 
     def compose(self) -> ComposeResult:
-        ws = self.tui.workspace
-        risk = ws.rules.policy.at_risk_minutes if ws else 15
-        if ws is not None:
-            self._left = loaders.seconds_left(ws)
+        rules = self.tui.rules  # before the workspace opens, the light path's (same config)
+        risk = rules.policy.at_risk_minutes if rules else 15
+        if rules is not None:
+            self._left = loaders.seconds_left_by(rules)
         yield Static(id="status", markup=False)
         # The filter box and the detail pane are mounted when first needed: fewer widgets to
         # build and style before the first paint.
@@ -107,6 +107,7 @@ class QueueScreen(QueueFilters):
     def reload(self, lead_id: int | None = None) -> None:
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:
+            self._first_page_light()
             return
         if self._reload_timer is not None:
             self._reload_timer.stop()
@@ -137,6 +138,26 @@ class QueueScreen(QueueFilters):
             name="Loading the queue",
         )
 
+    def _first_page_light(self) -> None:
+        """The first page with plain sqlite3 while the workspace is not open yet (the app opens
+        it once this page is painted); without a light path, open it now."""
+        start, clock, app = self.tui.light, self.tui.clock, self.tui
+        if start is None or self.snapshot is not None:
+            app.open_workspace()
+            return
+        page = max(self.size.height, 20)
+
+        def work() -> None:
+            snapshot = loaders.load_first_page_light(start, clock(), page)
+            if snapshot is None:
+                app.call_from_thread(app.open_workspace)
+            else:
+                self.post_message(QueueLoaded(snapshot))
+
+        self.run_worker(
+            work, thread=True, group="queue", exit_on_error=False, name="Loading the first page"
+        )
+
     # -- data back from workers -------------------------------------------------------
 
     def on_queue_loaded(self, message: QueueLoaded) -> None:
@@ -155,7 +176,9 @@ class QueueScreen(QueueFilters):
             self._last_tick = message.snapshot.loaded_at
         self._show_status()
         if message.snapshot.partial:
-            self.call_after_refresh(self.reload)
+            # The rest of the order; on the light path the workspace opens first (it reloads).
+            more = self.reload if self.tui.workspace is not None else self.tui.open_workspace
+            self.call_after_refresh(more)
         if not self.first_paint_done:
             self.first_paint_done = True
             self.call_after_refresh(
@@ -251,19 +274,19 @@ class QueueScreen(QueueFilters):
         )
 
     def _show_status(self) -> None:
-        snapshot, ws = self.snapshot, self.tui.workspace
-        if snapshot is None or ws is None:
+        snapshot, rules = self.snapshot, self.tui.rules
+        if snapshot is None or rules is None:
             return
         now = self.tui.clock().timestamp()
         open_windows = [d for d, _ in snapshot.windows if d >= now]
         at_risk = len(
             loaders.at_risk_ids(
-                snapshot, ws.rules.policy.at_risk_minutes, self.tui.clock(), self._left
+                snapshot, rules.policy.at_risk_minutes, self.tui.clock(), self._left
             )
         )
         text = Text()
         text.append(" leadtui ", style="bold reverse")
-        text.append(f"  {clean(ws.me) or 'everyone'}")
+        text.append(f"  {clean(self.tui.me) or 'everyone'}")
         if snapshot.partial:
             text.append("  ·  loading the rest of the queue…", style="italic")
         else:

@@ -8,6 +8,7 @@ Offline is a result like any other: the loop keeps probing at the same pace.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.timer import Timer
 
-from leadtui.screens.outbox_loaders import lead_names
-from leadtui.workspace import Workspace
-
 if TYPE_CHECKING:
     from textual.app import App
+
+    from leadtui.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,10 @@ class SyncLoop:
         service: Any,
         clock: Callable[[], datetime],
         interval: float,
+        *,
+        stall_seconds: float | None = None,
+        renew: Callable[[Any], Any] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._app = app
         self._ws = workspace
@@ -96,6 +100,17 @@ class SyncLoop:
         self.interval = interval
         self._timer: Timer | None = None
         self.view = SyncView(enabled=True, interval=int(interval))
+        # A run that shows no sign of life (no progress, no result) for `stall_seconds` is
+        # abandoned: `renew(old service)` gives a fresh one (the app closes the old adapter) and
+        # syncing goes on. Every request has a total deadline (sync/http.py), so this is the net
+        # under whatever else might hang; it must outlast a slow but working run.
+        self.stall_seconds = stall_seconds
+        self._renew = renew
+        self._monotonic = monotonic
+        self._generation = 0  # a run's result counts only if no newer run replaced it
+        self._last_sign = monotonic()
+        self._watchdog: Timer | None = None
+        self.abandoned = 0
 
     @property
     def running(self) -> bool:
@@ -110,22 +125,59 @@ class SyncLoop:
             self._timer = None
         self.view = _replace(self.view, running=True)
         service, ws, clock, app = self._service, self._ws, self._clock, self._app
+        self._generation += 1
+        generation = self._generation
+        self.progressed()
+        if self.stall_seconds is not None and self._watchdog is None:
+            every = max(min(self.stall_seconds / 4, 30.0), 0.05)
+            self._watchdog = app.set_interval(every, self.check_stalled, name="sync watchdog")
 
         def work() -> None:
             try:
                 result = service.run_once(clock())
                 new_ids = list(getattr(result, "new_lead_ids", None) or [])
+                from leadtui.screens.outbox_loaders import lead_names
+
                 names = lead_names(ws, new_ids) if new_ids else {}
             except Exception as error:  # a bug or a lost cache: shown, and the loop goes on
-                app.post_message(SyncFailed(error))
+                if generation == self._generation:
+                    app.post_message(SyncFailed(error))
                 return
-            app.post_message(SyncDone(SyncOutcome(result, clock(), names)))
+            if generation == self._generation:  # else the run was abandoned as stuck
+                app.post_message(SyncDone(SyncOutcome(result, clock(), names)))
 
         # A daemon thread rather than a Textual thread worker: those run in the default executor,
         # which the interpreter joins at exit, so quitting during a long first pull would hang
         # until it finished. Killing a run mid-way is safe: each pulled page is one transaction,
         # and an outbox push is idempotent (sync/engine.py, sync/outbox.py).
         threading.Thread(target=work, name="leadtui-sync", daemon=True).start()
+
+    def progressed(self) -> None:
+        """A sign of life from the run under way (a page pulled, an op pushed)."""
+        self._last_sign = self._monotonic()
+
+    def check_stalled(self) -> bool:
+        """Abandon a run silent for longer than `stall_seconds` and start a fresh one."""
+        if not self.view.running or self.stall_seconds is None:
+            return False
+        silent = self._monotonic() - self._last_sign
+        if silent <= self.stall_seconds:
+            return False
+        self.abandoned += 1
+        self._generation += 1  # whatever the stuck run returns one day is ignored
+        if self._renew is not None:
+            self._service = self._renew(self._service)
+        minutes = max(1, round(silent / 60))
+        self.view = _replace(
+            self.view,
+            running=False,
+            first=False,
+            online=False,
+            error=f"a sync run hung for {minutes} min with no reply; it was dropped and "
+            "syncing goes on",
+        )
+        self.run_now()
+        return True
 
     def landed(self, outcome: SyncOutcome) -> SyncView:
         """A run finished: new view, next run armed."""
@@ -166,6 +218,9 @@ class SyncLoop:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
 
 
 def _replace(view: SyncView, **changes: Any) -> SyncView:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadtui.domain.models import (
     Channel,
@@ -16,7 +16,9 @@ from leadtui.domain.models import (
     StepRecord,
     Touch,
 )
-from leadtui.store.tables import EnrolmentRow, EventRow, LeadRow, TouchRow
+
+if TYPE_CHECKING:  # only annotations: the light read path converts without the ORM loaded
+    from leadtui.store.tables import EnrolmentRow, EventRow, LeadRow, TouchRow
 
 # The lead fields that are plain copies between the row and the domain object.
 LEAD_FIELDS = (

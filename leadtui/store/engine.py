@@ -90,6 +90,11 @@ def explain(exc: BaseException, where: str) -> StoreError:
             f"The cache at {where} is damaged or not a leadtui database; move it aside "
             "and run `leadtui sync` (or `leadtui demo`) to rebuild it. Nothing was changed."
         )
+    if "disk is full" in message or "no space" in message or "disk i/o" in message:
+        return StoreError(
+            f"The disk holding the cache at {where} is full (or failing); free some space "
+            "and try again. Nothing was lost: the change was not written."
+        )
     if "readonly" in message or "read-only" in message or "permission" in message:
         return StoreError(
             f"The cache at {where} is read-only; make it writable by you "
@@ -211,7 +216,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except (OperationalError, DatabaseError) as exc:
+    except (OperationalError, DatabaseError, sqlite3.Error) as exc:
+        # sqlite3.Error too: bulk writes go through the driver directly (sync/cache.py).
         session.rollback()
         raise explain(exc, where) from exc
     except BaseException:

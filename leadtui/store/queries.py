@@ -24,6 +24,9 @@ from leadtui.domain.models import (
     Touch,
 )
 from leadtui.store.convert import enrolment_from_mapping, lead_from_mapping
+from leadtui.store.light import ContextSummary as ContextSummary  # re-exported for views
+from leadtui.store.light import QueueIndexRow as QueueIndexRow
+from leadtui.store.light import summarise_context
 from leadtui.store.tables import (
     ConflictRow,
     EnrolmentRow,
@@ -99,20 +102,10 @@ def notes_for(session: Session, lead_id: int) -> list[NoteRow]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ContextSummary:
-    page_views: int
-    downloads: list[str]
-    last_page: str
-
-
 def context_summaries(
     session: Session, lead_ids: Sequence[int] | None
 ) -> dict[int, ContextSummary]:
-    """Page-view counts, download titles and the last page viewed, per lead, in two queries."""
-    counts: dict[int, int] = defaultdict(int)
-    last: dict[int, str] = {}
-    downloads: dict[int, list[str]] = defaultdict(list)
+    """Page-view counts, download titles and the last page viewed, per lead, in one query."""
     query = (
         select(EventRow.lead_id, EventRow.kind, EventRow.url, EventRow.title)
         .where(col(EventRow.kind).in_([EventKind.PAGE_VIEW.value, EventKind.DOWNLOAD.value]))
@@ -120,28 +113,7 @@ def context_summaries(
     )
     if lead_ids is not None:
         query = query.where(col(EventRow.lead_id).in_(lead_ids))
-    for lead_id, kind, url, title in session.exec(query):
-        if kind == EventKind.PAGE_VIEW.value:
-            counts[lead_id] += 1
-            last[lead_id] = url
-        else:
-            downloads[lead_id].append(title or url)
-    ids = set(counts) | set(downloads)
-    return {i: ContextSummary(counts.get(i, 0), downloads.get(i, []), last.get(i, "")) for i in ids}
-
-
-@dataclass(frozen=True, slots=True)
-class QueueIndexRow:
-    """The few columns ordering the queue needs; the rest is fetched for visible rows only."""
-
-    lead_id: int
-    score: int
-    status: str
-    stl_deadline: datetime | None
-    first_touch_at: datetime | None
-    snoozed_until: datetime | None
-    due_at: datetime | None
-    paused: bool
+    return summarise_context(session.exec(query))
 
 
 def queue_index(

@@ -17,6 +17,7 @@ from sync.sandbox.schema import (
     singular,
 )
 from sync.sandbox.table import Record
+from sync.sandbox.webevents import EVENT_TYPES
 from sync.sandbox.webevents import to_json as event_json
 
 __all__ = ["HubSpotApi", "Query", "Reply"]
@@ -78,11 +79,15 @@ class HubSpotApi(ObjectEndpoints):
                         }
                     )
                     continue
+                # Each result pages on its own: "paging.next.after" per record, resent as
+                # {"id", "after"} (developers.hubspot.com/docs/api/crm/associations, v4 batch
+                # read; the SDK's PublicAssociationMultiWithLabel carries its own paging).
+                size = self.crm.portal.association_page
                 start = params.offset(item.get("after"))
-                page = targets[start : start + MAX_ASSOCIATIONS_PAGE]
+                page = targets[start : start + size]
                 result: dict[str, Any] = {"from": {"id": raw_id}, "to": page}
-                if start + MAX_ASSOCIATIONS_PAGE < len(targets):
-                    nxt = str(start + MAX_ASSOCIATIONS_PAGE)
+                if start + size < len(targets):
+                    nxt = str(start + size)
                     result["paging"] = {"next": {"after": nxt, "link": None}}
                 results.append(result)
         return self._batch_reply(results, errs, 200)
@@ -139,8 +144,13 @@ class HubSpotApi(ObjectEndpoints):
         limit = params.limit(params.one(query, "limit"), 100, 500)
         start = params.offset(params.one(query, "after"))
         email = (params.one(query, "email") or "").lower()
+        if not self.crm.portal.owners_read:
+            raise errors.missing_scopes("crm.objects.owners.read")
         with self.crm.lock:
-            owners = [] if params.flag(query, "archived") else list(self.crm.owners)
+            # archived=true lists only the deactivated users' owners, as HubSpot does
+            # (developers.hubspot.com/docs/api/crm/owners).
+            archived = params.flag(query, "archived")
+            owners = list(self.crm.archived_owners if archived else self.crm.owners)
         if email:
             owners = [o for o in owners if o["email"].lower() == email]
         page = owners[start : start + limit]
@@ -151,40 +161,59 @@ class HubSpotApi(ObjectEndpoints):
 
     def owner(self, raw_id: str) -> Reply:
         with self.crm.lock:
-            found = next((o for o in self.crm.owners if o["id"] == raw_id), None)
+            everyone = [*self.crm.owners, *self.crm.archived_owners]
+            found = next((o for o in everyone if o["id"] == raw_id), None)
         if found is None:
             raise errors.not_found(raw_id)
         return Reply(200, found)
 
     def events(self, query: Query, path: str) -> Reply:
-        kind = (params.one(query, "objectType") or "").lower()
+        """`GET /events/v3/events`: every parameter optional (developers.hubspot.com/docs/
+        api-reference/latest/events/retrieve-events/get-events), so one paged stream of all
+        contacts' events since `occurredAfter` is a valid query. Enterprise only."""
+        if not self.crm.portal.enterprise:
+            raise errors.tier_required("events API")
+        kind = (params.one(query, "objectType") or "contact").lower()
         if kind not in ("contact", "contacts", "0-1"):
             raise errors.validation(
                 "objectType must be contact: the sandbox keeps web activity for contacts only"
             )
         limit = params.limit(params.one(query, "limit"), 100, MAX_EVENTS_LIMIT)
         start = params.offset(params.one(query, "after"))
-        with self.crm.lock:
-            contact = self._event_contact(query)
-            events = list(enumerate(self.crm.events.get(contact.id, []))) if contact else []
         event_type = params.one(query, "eventType")
         low = params.time_param(query, "occurredAfter")
         high = params.time_param(query, "occurredBefore")
-        chosen = [
-            (seq, e)
-            for seq, e in events
-            if (not event_type or e.event_type == event_type)
-            and (low is None or e.occurred_ms > low)
-            and (high is None or e.occurred_ms < high)
-        ]
+        with self.crm.lock:
+            contact = self._event_contact(query)
+            if contact is not None:
+                pools = [(contact.id, self.crm.events.get(contact.id, []))]
+            elif params.one(query, "objectId") or params.one(query, "objectProperty.email"):
+                pools = []
+            else:
+                live = self.crm.table("contacts")
+                pools = [(c, e) for c, e in self.crm.events.items() if live.get(c) is not None]
+            chosen = [
+                (e.occurred_ms, c, seq, e)
+                for c, events in pools
+                for seq, e in enumerate(events)
+                if (not event_type or e.event_type == event_type)
+                and (low is None or e.occurred_ms > low)
+                and (high is None or e.occurred_ms < high)
+            ]
         sort = params.one(query, "sort") or "-occurredAt"
-        chosen.sort(key=lambda pair: (pair[1].occurred_ms, pair[0]), reverse=sort.startswith("-"))
+        chosen.sort(key=lambda item: item[:3], reverse=sort.startswith("-"))
         page = chosen[start : start + limit]
-        results = [event_json(contact.id, seq, e) for seq, e in page] if contact else []
+        results = [event_json(c, seq, e) for _, c, seq, e in page]
         more = start + limit < len(chosen)
         return Reply(
             200, {"results": results, **params.paging(str(start + limit) if more else None, path)}
         )
+
+    def event_types(self) -> Reply:
+        """`GET /events/v3/events/event-types`: every type, used or not (event-analytics guide)."""
+        if not self.crm.portal.enterprise:
+            raise errors.tier_required("events API")
+        return Reply(200, {"eventTypes": sorted(set(EVENT_TYPES.values()))})
 
     def _event_contact(self, query: Query) -> Record | None:
         raw_id = params.one(query, "objectId")
@@ -193,7 +222,7 @@ class HubSpotApi(ObjectEndpoints):
             return self._find("contacts", raw_id, None)
         if email:
             return self._find("contacts", email, "email")
-        raise errors.validation("give objectId or objectProperty.email")
+        return None
 
     def list_properties(self, object_type: str) -> Reply:
         with self.crm.lock:
@@ -223,15 +252,36 @@ class HubSpotApi(ObjectEndpoints):
         options = body.get("options") or []
         if not isinstance(options, list):
             raise errors.validation("options must be a list")
+        # Creating a property needs crm.schemas.{object}.write (private app scopes).
+        if not self.crm.portal.schema_write:
+            raise errors.missing_scopes(f"crm.schemas.{object_type}.write")
+        unique = bool(body.get("hasUniqueValue", False))
+        if unique and not self.crm.portal.allows_unique(object_type):
+            # portal.UNIQUE_OBJECT_TYPES: the properties guide lists where unique values work.
+            raise errors.validation(
+                f"hasUniqueValue is not supported for {singular(object_type)} properties; "
+                "unique values are available on contacts, companies, deals, tickets and custom "
+                "objects"
+            )
+        group = body.get("groupName")
+        # groupName is required and must name an existing group (the properties API's
+        # create schema marks it required; a property lives in exactly one group).
+        if not isinstance(group, str) or group not in self.crm.groups[object_type]:
+            raise errors.validation(
+                f"groupName {group!r} is not a property group of {singular(object_type)}; "
+                "create it first with POST /crm/v3/properties/{objectType}/groups"
+            )
+        if not body.get("label") or not body.get("fieldType"):
+            raise errors.validation("label and fieldType are required")
         with self.crm.transaction():
             prop = PropertyDef(
                 name=name,
                 type=_PROPERTY_TYPES[kind],
                 options=tuple(str(o.get("value")) for o in options if isinstance(o, dict)),
-                unique=bool(body.get("hasUniqueValue", False)),
+                unique=unique,
                 hubspot_defined=False,
                 label=str(body.get("label") or ""),
-                group=str(body.get("groupName") or ""),
+                group=group,
                 created_ms=self.crm.now_ms(),
             )
             if name in self.crm.properties[object_type]:
@@ -252,3 +302,27 @@ class HubSpotApi(ObjectEndpoints):
                 )
             self.crm.delete_property(object_type, name)
         return Reply(204)
+
+    def list_groups(self, object_type: str) -> Reply:
+        with self.crm.lock:
+            groups = list(self.crm.groups[object_type].values())
+        return Reply(200, {"results": groups})
+
+    def create_group(self, object_type: str, body: dict[str, Any]) -> Reply:
+        """`POST /crm/v3/properties/{objectType}/groups` (developers.hubspot.com/docs/api/crm/
+        properties, "Create a property group"): name and label required; 409 if it exists."""
+        name, label = body.get("name"), body.get("label")
+        if not isinstance(name, str) or not _PROPERTY_NAME.match(name) or not label:
+            raise errors.validation("name (a-z, 0-9, _) and label are required")
+        if not self.crm.portal.schema_write:
+            raise errors.missing_scopes(f"crm.schemas.{object_type}.write")
+        with self.crm.lock:
+            if name in self.crm.groups[object_type]:
+                raise errors.ApiError(
+                    409, "OBJECT_ALREADY_EXISTS", f"Property group {name} already exists."
+                )
+            order = body.get("displayOrder")
+            group = self.crm.add_group(
+                object_type, name, str(label), order if isinstance(order, int) else -1
+            )
+        return Reply(201, group)

@@ -21,6 +21,7 @@ from leadtui.demo import DemoData, generate, new_inbound
 from leadtui.domain.models import EventKind, Owner
 from sync.sandbox import errors
 from sync.sandbox.persistence import AssocRow, Snapshot, Store
+from sync.sandbox.portal import Portal
 from sync.sandbox.schema import (
     ENGAGEMENT_TYPES,
     OBJECT_TYPE_IDS,
@@ -28,8 +29,10 @@ from sync.sandbox.schema import (
     PropertyDef,
     association_label,
     created_prop,
+    deal_closed,
     default_properties,
     dt_to_ms,
+    lifecycle_backward,
     modified_prop,
     ms_to_iso,
     normalize,
@@ -97,8 +100,10 @@ class SandboxCRM:
         clock: Callable[[], datetime] | None = None,
         store: Store | None = None,
         seed: int = 0,
+        portal: Portal | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.portal = portal or Portal()
         self.clock = clock or SandboxClock()
         self.seed = seed
         self._store = store
@@ -106,7 +111,16 @@ class SandboxCRM:
         self.properties = default_properties(PORTAL_CREATED_MS)
         self.tables = {t: ObjectTable(t, self._unique_props(t)) for t in OBJECT_TYPE_IDS}
         self.owners: list[dict[str, Any]] = []
+        # Deactivated users' owners: `GET /crm/v3/owners?archived=true` lists them
+        # (developers.hubspot.com/docs/api/crm/owners); their ids stay on old records.
+        self.archived_owners: list[dict[str, Any]] = []
         self.owner_models: list[Owner] = []
+        # Property groups by object type (developers.hubspot.com/docs/api/crm/properties,
+        # "Property groups"): every object starts with its "{object}information" group.
+        self.groups: dict[str, dict[str, dict[str, Any]]] = {
+            t: {f"{singular(t)}information": _group(f"{singular(t)}information", 0)}
+            for t in OBJECT_TYPE_IDS
+        }
         # (from type, to type) -> from id -> to ids; both directions are kept. Tuples, not sets:
         # most records have one or two associations and a big demo has hundreds of thousands.
         self._links: dict[tuple[str, str], dict[int, tuple[int, ...]]] = {}
@@ -128,12 +142,13 @@ class SandboxCRM:
         now: datetime | None = None,
         db: str | Path | None = None,
         clock: Callable[[], datetime] | None = None,
+        portal: Portal | None = None,
     ) -> SandboxCRM:
         """A portal seeded from `leadtui.demo` (same seed and now: same data and ids), or the one
         already in the `db` file."""
         store = Store(db) if db else None
         clock = clock or SandboxClock(now)
-        crm = cls(clock=clock, store=store, seed=seed)
+        crm = cls(clock=clock, store=store, seed=seed, portal=portal)
         if store is not None and store.is_seeded():
             crm._restore(store.load())
         else:
@@ -178,10 +193,13 @@ class SandboxCRM:
         for from_type, from_id, to_type, to_id in snap.associations:
             self._link_memory(from_type, from_id, to_type, to_id)
         self.events = snap.events
-        self.owners = snap.owners
+        self.owners = [o for o in snap.owners if not o.get("archived")]
+        self.archived_owners = [o for o in snap.owners if o.get("archived")]
         self.owner_models = [
-            Owner(o["email"], o["firstName"], o["lastName"], o["id"]) for o in snap.owners
+            Owner(o["email"], o["firstName"], o["lastName"], o["id"]) for o in self.owners
         ]
+        for object_type, groups in (snap.meta.get("groups") or {}).items():
+            self.groups.setdefault(object_type, {}).update(groups)
         self.next_ids = dict(snap.meta["next_ids"])
         state = snap.meta["rng"]
         self._rng.setstate((state[0], tuple(state[1]), state[2]))
@@ -210,6 +228,7 @@ class SandboxCRM:
                 "next_ids": self.next_ids,
                 "rng": self._rng.getstate(),
                 "last_ms": self._last_ms,
+                "groups": self.groups,
             }
         self._store.write(
             records=[(t, r) for (t, _), r in dirty.records.items()],
@@ -235,6 +254,25 @@ class SandboxCRM:
 
     def owner_ids(self) -> dict[str, str]:
         return {o["email"]: o["id"] for o in self.owners}
+
+    def deactivate_owner(self, email: str) -> str:
+        """The user leaves the company: their owner is archived, their records keep its id."""
+        with self.transaction():
+            found = next(o for o in self.owners if o["email"].lower() == email.lower())
+            self.owners.remove(found)
+            found = {**found, "archived": True, "updatedAt": ms_to_iso(self.now_ms())}
+            self.archived_owners.append(found)
+            self.owner_models = [m for m in self.owner_models if m.email != found["email"]]
+            if self._store is not None:
+                self._store.write(owners=[found])
+            return str(found["id"])
+
+    def add_group(self, object_type: str, name: str, label: str, order: int) -> dict[str, Any]:
+        with self.transaction():
+            group = _group(name, order, label)
+            self.groups[object_type][name] = group
+            self._dirty.meta = True
+            return group
 
     def table(self, object_type: str) -> ObjectTable:
         return self.tables[object_type]
@@ -340,6 +378,17 @@ class SandboxCRM:
                     )
                 raise errors.ApiError(409, "CONFLICT", message)
 
+    def forward_only(
+        self, object_type: str, record: Record, values: dict[str, str | None]
+    ) -> dict[str, str | None]:
+        """An API write's values less a backward lifecycle stage, which HubSpot ignores silently
+        (see schema.lifecycle_backward); clearing it ("" or null) is always allowed."""
+        if object_type != "contacts" or "lifecyclestage" not in values:
+            return values
+        if lifecycle_backward(record.props.get("lifecyclestage"), values["lifecyclestage"]):
+            return {k: v for k, v in values.items() if k != "lifecyclestage"}
+        return values
+
     def insert(self, object_type: str, values: dict[str, str | None]) -> Record:
         """Create a record from checked values (call inside a transaction)."""
         self.check_required(object_type, values)
@@ -347,6 +396,7 @@ class SandboxCRM:
         now = self.now_ms()
         record_id = self._next_id(object_type)
         props = {k: v for k, v in values.items() if v is not None}
+        _derive(object_type, props)
         props.setdefault(created_prop(object_type), ms_to_iso(now))
         props[modified_prop(object_type)] = ms_to_iso(now)
         props["hs_object_id"] = str(record_id)
@@ -371,6 +421,10 @@ class SandboxCRM:
         ):
             changes["hubspot_owner_assigneddate"] = ms_to_iso(now)
         changes[modified_prop(object_type)] = ms_to_iso(now)
+        if object_type == "deals":
+            merged = {**record.props, **changes}
+            _derive(object_type, merged)
+            changes |= {k: merged[k] for k in ("hs_is_closed", "hs_is_closed_won")}
         self.tables[object_type].update(record, changes, now)
         self._dirty.records[(object_type, record.id)] = record
         return True
@@ -435,6 +489,7 @@ class SandboxCRM:
             props.setdefault(created_prop(obj.object_type), ms_to_iso(obj.created_ms))
             props[modified_prop(obj.object_type)] = ms_to_iso(obj.updated_ms)
             props["hs_object_id"] = str(record_id)
+            _derive(obj.object_type, props)
             record = Record(record_id, props, obj.created_ms, obj.updated_ms)
             if batches is None:
                 self.tables[obj.object_type].insert(record)
@@ -502,7 +557,15 @@ class SandboxCRM:
             if self._store is not None:
                 self._dirty.events.append((record.id, len(events) - 1, visit))
             views = int(record.props.get("hs_analytics_num_page_views") or 0) + 1
-            self.modify("contacts", record, {"hs_analytics_num_page_views": str(views)})
+            visits = int(record.props.get("hs_analytics_num_visits") or 0) + 1
+            # The summary every portal keeps (the events API itself needs Enterprise).
+            summary: dict[str, str | None] = {
+                "hs_analytics_num_page_views": str(views),
+                "hs_analytics_num_visits": str(visits),
+                "hs_analytics_last_url": url,
+                "hs_analytics_last_visit_timestamp": ms_to_iso(now),
+            }
+            self.modify("contacts", record, summary)
             return str(record.id)
 
     def edit(self, object_type: str, record_id: int | str, props: dict[str, Any]) -> dict[str, Any]:
@@ -580,3 +643,22 @@ class SandboxCRM:
         if record is None:
             raise KeyError(f"no live {singular(object_type)} {record_id}")
         return record
+
+
+def _group(name: str, order: int, label: str = "") -> dict[str, Any]:
+    """A property group as `GET /crm/v3/properties/{objectType}/groups` returns it."""
+    return {
+        "name": name,
+        "label": label or name.replace("_", " ").capitalize(),
+        "displayOrder": order,
+        "archived": False,
+    }
+
+
+def _derive(object_type: str, props: dict[str, Any]) -> None:
+    """Calculated properties HubSpot keeps up to date itself (deals: closed, closed won)."""
+    if object_type != "deals":
+        return
+    closed, won = deal_closed(props.get("pipeline"), props.get("dealstage"))
+    props["hs_is_closed"] = "true" if closed else "false"
+    props["hs_is_closed_won"] = "true" if won else "false"

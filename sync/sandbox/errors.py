@@ -134,3 +134,51 @@ def server_error(status: int) -> dict[str, Any]:
         "correlationId": correlation_id(),
         "category": "INTERNAL_ERROR" if status == 500 else "SERVICE_UNAVAILABLE",
     }
+
+
+SCOPES_MESSAGE = (
+    "This app hasn't been granted all required scopes to make this call. Read more about "
+    "required scopes here: https://developers.hubspot.com/scopes."
+)
+DAILY_MESSAGE = "You have reached your daily limit."
+
+
+def missing_scopes(*scopes: str) -> ApiError:
+    """HubSpot's 403 for a token without a scope: the shape quoted in HubSpot's own SDK issues
+    (github.com/HubSpot/hubspot-api-nodejs/issues/268), with the scopes that would do."""
+    return ApiError(
+        403,
+        "MISSING_SCOPES",
+        SCOPES_MESSAGE,
+        errors=[
+            {
+                "message": "One or more of the following scopes are required.",
+                "context": {"requiredGranularScopes": list(scopes)},
+            }
+        ],
+        links={"scopes": "https://developers.hubspot.com/scopes"},
+    )
+
+
+def tier_required(api: str) -> ApiError:
+    """A 403 for an API the account's subscription does not include. HubSpot documents the tier
+    (developers.hubspot.com/docs/guides/api/analytics-and-events/event-analytics: Enterprise);
+    the wording of its refusal is not published, so this message is the sandbox's own."""
+    return ApiError(
+        403,
+        "MISSING_SCOPES",
+        f"This account does not have access to the {api}: it needs a Marketing, Sales, Service "
+        "or Content Hub Enterprise subscription.",
+    )
+
+
+def daily_limited() -> dict[str, Any]:
+    """The daily quota's 429 (developers.hubspot.com/docs/guides/apps/api-usage/usage-details):
+    policyName DAILY; retrying before midnight in the account's time zone cannot help."""
+    return {
+        "status": "error",
+        "message": DAILY_MESSAGE,
+        "errorType": "RATE_LIMIT",
+        "correlationId": correlation_id(),
+        "policyName": "DAILY",
+    }

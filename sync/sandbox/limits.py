@@ -18,6 +18,9 @@ class RateLimits:
     window_seconds: float = 10.0
     search_requests: int = 5
     search_window_seconds: float = 1.0
+    # Requests a day (developers.hubspot.com/docs/guides/apps/api-usage/usage-details: 250,000
+    # for a Professional account's private apps); counted from when the sandbox started.
+    daily: int = 250_000
 
 
 class RollingWindow:
@@ -49,6 +52,16 @@ class RateLimiter:
         self.limits = limits
         self.general = RollingWindow(limits.requests, limits.window_seconds)
         self.search = RollingWindow(limits.search_requests, limits.search_window_seconds)
+        self._daily_used = 0
+        self._daily_lock = threading.Lock()
+
+    def take_daily(self) -> bool:
+        """Count one request against the daily quota; False once it is used up."""
+        with self._daily_lock:
+            if self._daily_used >= self.limits.daily:
+                return False
+            self._daily_used += 1
+            return True
 
     def headers(self, remaining: int) -> dict[str, str]:
         """HubSpot's rate-limit headers, sent on every reply so clients can pace themselves."""

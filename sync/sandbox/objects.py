@@ -106,7 +106,7 @@ class ObjectEndpoints:
             if record is None:
                 raise errors.not_found(raw_id)
             values = self.crm.check_props(object_type, body.get("properties", {}))
-            self.crm.modify(object_type, record, values)
+            self.crm.modify(object_type, record, self.crm.forward_only(object_type, record, values))
             return Reply(200, self.crm.record_json(object_type, record, tuple(values)))
 
     def archive_object(self, object_type: str, raw_id: str) -> Reply:
@@ -235,7 +235,8 @@ class ObjectEndpoints:
                     if record is None:
                         raise errors.not_found(raw_id)
                     values = self.crm.check_props(object_type, item.get("properties", {}))
-                    self.crm.modify(object_type, record, values)
+                    kept = self.crm.forward_only(object_type, record, values)
+                    self.crm.modify(object_type, record, kept)
                 except errors.ApiError as failed:
                     errs.append(_with_trace(failed, item, raw_id))
                     continue
@@ -269,7 +270,8 @@ class ObjectEndpoints:
                         values[id_property] = raw_id
                         record = self.crm.insert(object_type, values)
                     else:
-                        self.crm.modify(object_type, record, values)
+                        kept = self.crm.forward_only(object_type, record, values)
+                        self.crm.modify(object_type, record, kept)
                 except errors.ApiError as failed:
                     errs.append(_with_trace(failed, item, str(raw_id)))
                     continue

@@ -19,6 +19,7 @@ from sync.sandbox.api import HubSpotApi
 from sync.sandbox.crm import SandboxCRM
 from sync.sandbox.faults import Faults
 from sync.sandbox.limits import RateLimiter, RateLimits
+from sync.sandbox.portal import Portal
 from sync.sandbox.server import SandboxHTTPServer
 
 DEFAULT_LIMITS = RateLimits()
@@ -76,14 +77,17 @@ def start_sandbox(
     now: datetime | None = None,
     inbound_every: float | None = None,
     crm: SandboxCRM | None = None,
+    portal: Portal | None = None,
 ) -> RunningSandbox:
     """Seed (or load `db`, or use `crm`) and serve on host:port (0: a free port).
 
     rate_limit=None turns rate limiting off (benchmarks); inbound_every adds a new inbound lead
     every so many seconds, as a live website would, and every second time a nurtured contact
-    looks at the pricing page again (a lead that comes back, leadtui.domain.recycle).
+    looks at the pricing page again (a lead that comes back, leadtui.domain.recycle). `portal`
+    says what kind of HubSpot account it plays (default: not Enterprise, unique values only where
+    HubSpot documents them).
     """
-    crm = crm or SandboxCRM.open(seed=seed, leads=leads, reps=reps, now=now, db=db)
+    crm = crm or SandboxCRM.open(seed=seed, leads=leads, reps=reps, now=now, db=db, portal=portal)
     token = token or f"pat-na1-{uuid.uuid4()}"
     faults = Faults()
     limiter = RateLimiter(rate_limit) if rate_limit is not None else None
@@ -139,6 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         help="invent a new inbound lead this often",
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="for benchmarks")
+    parser.add_argument(
+        "--enterprise",
+        action="store_true",
+        help="an Enterprise account: the web-activity events API answers",
+    )
+    parser.add_argument(
+        "--unique-on-engagements",
+        action="store_true",
+        help="allow unique-value properties on calls, emails, meetings, notes, communications",
+    )
     args = parser.parse_args(argv)
     if args.leads < 0 or args.reps < 1:
         print("leadtui sandbox: --leads must be 0 or more and --reps 1 or more.", file=sys.stderr)
@@ -154,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
             db=args.db,
             rate_limit=None if args.no_rate_limit else DEFAULT_LIMITS,
             inbound_every=args.inbound_every,
+            portal=Portal(
+                enterprise=args.enterprise, unique_on_engagements=args.unique_on_engagements
+            ),
         )
     except sqlite3.Error as failed:
         print(

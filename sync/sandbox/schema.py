@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from leadtui.domain.models import Outcome
-
 # HubSpot's account ("portal") id appears in custom event names (pe{portal}_...).
 PORTAL_ID = 20_451_977
 
@@ -208,6 +206,40 @@ DEAL_STAGES = (
     "closedlost",
 )
 
+# A portal may add pipelines with stage ids of its own (developers.hubspot.com/docs/api/crm/
+# pipelines): numeric ids, so "closedwon" means nothing there. pipeline -> stage -> (closed, won).
+DEAL_PIPELINES: dict[str, dict[str, tuple[bool, bool]]] = {
+    "default": {s: (s.startswith("closed"), s == "closedwon") for s in DEAL_STAGES},
+    "31415926": {  # "Enterprise sales", a custom pipeline
+        "31415927": (False, False),  # Discovery
+        "31415928": (False, False),  # Proposal
+        "31415929": (True, True),  # Signed
+        "31415930": (True, False),  # Walked away
+    },
+}
+CUSTOM_STAGES = tuple(DEAL_PIPELINES["31415926"])
+
+
+def deal_closed(pipeline: str | None, stage: str | None) -> tuple[bool, bool]:
+    """(hs_is_closed, hs_is_closed_won) of a deal in this pipeline and stage."""
+    for stages in ([DEAL_PIPELINES.get(pipeline or "default", {})], DEAL_PIPELINES.values()):
+        for found in stages:
+            if stage in found:
+                return found[stage or ""]
+    return (False, False)
+
+
+# Lifecycle stages move forward only through the API: "a contact's lifecycle stage can only be
+# set forward ... to move it backward, clear the existing value first" (knowledge.hubspot.com/
+# records/use-lifecycle-stages and the contacts API guide, developers.hubspot.com/docs/api/crm/
+# contacts). A backward value is ignored without an error.
+def lifecycle_backward(current: str | None, wanted: str | None) -> bool:
+    if not current or not wanted:
+        return False
+    order = {s: i for i, s in enumerate(LIFECYCLE_STAGES)}
+    return order.get(wanted, 99) < order.get(current, -1)
+
+
 S, N, D, E, B = (
     PropType.STRING,
     PropType.NUMBER,
@@ -229,12 +261,10 @@ _ENGAGEMENT_COMMON = (
     _p("hs_createdate", D, read_only=True),
     _p("hs_lastmodifieddate", D, read_only=True),
     _p("hubspot_owner_id", E),
-    # leadtui's own properties (created by `leadtui doctor`; the sandbox starts with them):
-    # a unique operation id, so a retried create is an upsert and never a duplicate, and the
-    # touch outcome in leadtui's own words, which HubSpot's fields can only approximate.
-    _p("leadtui_op_id", unique=True, hubspot_defined=False),
-    _p("leadtui_outcome", E, *[str(o) for o in Outcome], hubspot_defined=False),
 )
+# A fresh portal has HubSpot's default properties only (developers.hubspot.com/docs/api/crm/
+# properties, "Default properties"): leadtui's own (leadtui_op_id, leadtui_outcome) exist only
+# after `leadtui setup` creates them through the properties API.
 
 _CONTACT = (
     *_COMMON,
@@ -260,14 +290,25 @@ _CONTACT = (
     _p("hs_analytics_source_data_2", read_only=True),
     _p("hs_analytics_num_page_views", N, read_only=True),
     _p("hs_analytics_num_visits", N, read_only=True),
-    _p("recent_conversion_event_name", read_only=True),
-    # "First conversion date" / "Recent conversion date": HubSpot's default contact properties
-    # for form submissions, https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
+    # Analytics and conversion properties every portal keeps, whatever its tier
+    # (knowledge.hubspot.com/properties/hubspots-default-contact-properties): what the web-events
+    # API shows one by one on Enterprise, summed up on the contact.
+    _p("hs_analytics_first_url", read_only=True),
+    _p("hs_analytics_last_url", read_only=True),
+    _p("hs_analytics_last_visit_timestamp", D, read_only=True),
+    _p("first_conversion_event_name", read_only=True),
     _p("first_conversion_date", D, read_only=True),
+    _p("recent_conversion_event_name", read_only=True),
     _p("recent_conversion_date", D, read_only=True),
     _p("num_conversion_events", N, read_only=True),
+    _p("num_unique_conversion_events", N, read_only=True),
+    _p("hs_email_last_email_name", read_only=True),
+    _p("hs_email_last_open_date", D, read_only=True),
+    _p("hs_email_last_click_date", D, read_only=True),
     _p("notes_last_updated", D, read_only=True),
     _p("hs_email_bad_address", B),
+    # Not HubSpot's: the demo company's own form fields, which its marketing team created for
+    # its demo-request form (every portal with custom form questions has some).
     _p("leadtui_problem", hubspot_defined=False, label="What problem are you trying to solve?"),
     _p("leadtui_timeline", hubspot_defined=False, label="When do you need a solution?"),
 )
@@ -275,13 +316,17 @@ _DEAL = (
     *_COMMON,
     _p("dealname"),
     _p("amount", N),
-    _p("dealstage", E, *DEAL_STAGES),
-    _p("pipeline", E, "default"),
+    _p("dealstage", E, *DEAL_STAGES, *CUSTOM_STAGES),
+    _p("pipeline", E, *DEAL_PIPELINES),
     _p("closedate", D),
     _p("createdate", D),
     _p("hs_lastmodifieddate", D, read_only=True),
     _p("hubspot_owner_id", E),
-    _p("leadtui_op_id", unique=True, hubspot_defined=False),
+    # Calculated from the stage's metadata in any pipeline (developers.hubspot.com/docs/api/crm/
+    # pipelines: a stage's isClosed and probability 1.0 = won): the way to tell won and lost
+    # deals apart outside the default pipeline, whose stage ids are the only ones HubSpot fixes.
+    _p("hs_is_closed_won", B, read_only=True),
+    _p("hs_is_closed", B, read_only=True),
 )
 _CALL = (
     *_ENGAGEMENT_COMMON,

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from leadtui.demo import DemoLead
-from leadtui.domain.models import Channel, Event, Lead, LeadStatus, Outcome, Owner, Touch
+from leadtui.domain.models import Channel, Lead, LeadStatus, Outcome, Owner, Touch
 from sync.sandbox.schema import CALL_DISPOSITIONS, EMPLOYEE_RANGES, dt_to_ms, ms_to_iso
 from sync.sandbox.webevents import EVENT_TYPES, WebEvent
+
+CUSTOM_PIPELINE = "31415926"
 
 # Contact ids are the demo lead ids shifted, so a mix-up of local and CRM ids shows in tests.
 CONTACT_ID_OFFSET = 150
@@ -206,7 +208,21 @@ def contact_props(
         (e for e in demo.events if e.kind.value in ("form_submission", "download")),
         key=lambda e: e.occurred_at,
     )
+    # The demo's downloads before its lead form were anonymous: the form made the contact (its
+    # createdate), so that form is the first conversion, where marketing's handoff time starts.
+    forms = [e for e in conversions if e.kind.value == "form_submission"] or conversions
     touch_times = [e.props["hs_timestamp"] for e in engagements if "hs_timestamp" in e.props]
+    page_views.sort(key=lambda e: e.occurred_at)
+    opens = [e.occurred_at for e in demo.events if e.kind.value == "email_open"]
+    clicks = [e.occurred_at for e in demo.events if e.kind.value == "email_click"]
+    mails = sorted(
+        (e for e in demo.events if e.kind.value in ("email_open", "email_click")),
+        key=lambda e: e.occurred_at,
+    )
+
+    def iso(moment: datetime | None) -> str:
+        return ms_to_iso(dt_to_ms(moment)) if moment else ""
+
     return _clean(
         {
             "firstname": first,
@@ -230,25 +246,27 @@ def contact_props(
             "hs_analytics_source_data_1": lead.source,
             "hs_analytics_num_page_views": str(len(page_views)),
             "hs_analytics_num_visits": str(len({e.occurred_at.date() for e in page_views})),
+            # The analytics summary HubSpot keeps on every contact, whatever the tier.
+            "hs_analytics_first_url": page_views[0].url if page_views else "",
+            "hs_analytics_last_url": page_views[-1].url if page_views else "",
+            "hs_analytics_last_visit_timestamp": iso(
+                page_views[-1].occurred_at if page_views else None
+            ),
+            "first_conversion_event_name": forms[0].title if forms else "",
+            "first_conversion_date": iso(forms[0].occurred_at if forms else None),
             "recent_conversion_event_name": conversions[-1].title if conversions else "",
+            "recent_conversion_date": iso(conversions[-1].occurred_at if conversions else None),
             "num_conversion_events": str(len(conversions)),
-            "first_conversion_date": _conversion_date(lead.form_submitted_at, conversions, 0),
-            "recent_conversion_date": _conversion_date(lead.form_submitted_at, conversions, -1),
+            "num_unique_conversion_events": str(len({c.title for c in conversions})),
+            "hs_email_last_email_name": mails[-1].title if mails else "",
+            "hs_email_last_open_date": iso(max(opens) if opens else None),
+            "hs_email_last_click_date": iso(max(clicks) if clicks else None),
             "notes_last_updated": max(touch_times) if touch_times else "",
             "hs_email_bad_address": "true" if lead.email_bad else "",
             "leadtui_problem": lead.form_problem,
             "leadtui_timeline": lead.form_timeline,
         }
     )
-
-
-def _conversion_date(form_at: datetime | None, conversions: list[Event], which: int) -> str:
-    """HubSpot's first (which=0) or recent (-1) conversion date. The demo's lead form is its
-    first conversion (downloads before it were anonymous); recent is the latest of them all."""
-    if which == 0 and form_at is not None:
-        return ms_to_iso(dt_to_ms(form_at))
-    moments = sorted([*([form_at] if form_at else []), *(e.occurred_at for e in conversions)])
-    return ms_to_iso(dt_to_ms(moments[which])) if moments else ""
 
 
 def touch_records(
@@ -331,21 +349,28 @@ def _disqualified_note(
 def _deal(lead: Lead, owner_ids: dict[str, str]) -> SeedObject:
     assert lead.opportunity_at is not None
     opened = dt_to_ms(lead.opportunity_at)
+    # Every third deal runs in the portal's custom pipeline, whose stage ids are numbers: only
+    # hs_is_closed_won / hs_is_closed tell won from lost there (schema.DEAL_PIPELINES).
+    custom = lead.id % 3 == 0
     if lead.status is LeadStatus.WON:
         stage, closes = "closedwon", lead.won_at or lead.closed_at
     elif lead.status is LeadStatus.LOST:
         stage, closes = "closedlost", lead.closed_at
     else:
         stage, closes = "appointmentscheduled", lead.opportunity_at + timedelta(days=45)
+    pipeline = "default"
+    if custom:
+        pipeline = CUSTOM_PIPELINE
+        stage = {"closedwon": "31415929", "closedlost": "31415930"}.get(stage, "31415927")
     closes_ms = dt_to_ms(closes) if closes else opened
     props = {
         "dealname": f"{lead.company or lead.name} - {lead.name}",
         "amount": f"{lead.deal_value:.0f}" if lead.deal_value is not None else "",
         "dealstage": stage,
-        "pipeline": "default",
+        "pipeline": pipeline,
         "createdate": ms_to_iso(opened),
         "closedate": ms_to_iso(closes_ms),
         "hubspot_owner_id": owner_ids.get(lead.owner, ""),
     }
-    updated = closes_ms if stage.startswith("closed") else opened
+    updated = closes_ms if lead.status in (LeadStatus.WON, LeadStatus.LOST) else opened
     return SeedObject("deals", _clean(props), opened, updated)

@@ -55,6 +55,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ),
         ("GET", rf"/crm/v4/objects/(?P<type>[^/]+)/{_ID}/associations/(?P<to>[^/]+)", "linked"),
         ("GET", r"/events/v3/events/?", "events"),
+        ("GET", r"/events/v3/events/event-types/?", "event_types"),
+        ("GET", r"/crm/v3/properties/(?P<type>[^/]+)/groups/?", "groups"),
+        ("POST", r"/crm/v3/properties/(?P<type>[^/]+)/groups/?", "group_create"),
         ("GET", r"/crm/v3/properties/(?P<type>[^/]+)/?", "properties"),
         ("POST", r"/crm/v3/properties/(?P<type>[^/]+)/?", "property_create"),
         ("GET", r"/crm/v3/properties/(?P<type>[^/]+)/(?P<name>[^/]+)", "property"),
@@ -73,6 +76,7 @@ _WRITES = {
     "link",
     "property_create",
     "property_delete",
+    "group_create",
 }
 
 
@@ -156,6 +160,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             "link": lambda: api.associate_one(kind, to, p["id"], p["to_id"]),
             "linked": lambda: api.association_list(kind, p["id"], to),
             "events": lambda: api.events(query, path),
+            "event_types": lambda: api.event_types(),
+            "groups": lambda: api.list_groups(kind),
+            "group_create": lambda: api.create_group(kind, body),
             "properties": lambda: api.list_properties(kind),
             "property_create": lambda: api.create_property(kind, body),
             "property": lambda: api.get_property(kind, p["name"]),
@@ -271,6 +278,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 429, errors.rate_limited(route.name == "search"), headers
         if server.limiter is None:
             return None
+        if not server.limiter.take_daily():
+            return 429, errors.daily_limited(), {}
         if route.name == "search":
             allowed, _ = server.limiter.search.acquire()
             if not allowed:

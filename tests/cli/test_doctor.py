@@ -5,15 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from leadtui.cli import main
+from sync.sandbox import start_sandbox
+from tests.conftest import set_up_portal
 
 
 def test_healthy_workspace_with_env_token(workspace_dir: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("LEADTUI_CRM_TOKEN", "pat-secret-123")
-    code = main(["doctor"])
+    with start_sandbox(leads=3, reps=1, token="pat-secret-123", rate_limit=None) as crm:
+        set_up_portal(crm)
+        config = workspace_dir / "config.toml"
+        text = config.read_text()
+        assert 'base_url = "https://api.hubapi.com"' in text
+        config.write_text(text.replace("https://api.hubapi.com", crm.base_url))
+        monkeypatch.setenv("LEADTUI_CRM_TOKEN", "pat-secret-123")
+        code = main(["doctor"])
     out = capsys.readouterr().out
     assert code == 0, out
-    for name in ("config:", "data dir:", "cache:", "token:", "user:"):
+    for name in ("config:", "data dir:", "cache:", "token:", "user:", "crm: reached"):
         assert name in out
+    # Web activity is optional: off on a plain portal, and said so, yet doctor passes.
+    assert "ok   crm web activity (events API): off:" in out and "Enterprise" in out
     assert "pat-secret-123" not in out
 
 

@@ -9,15 +9,17 @@ import httpx
 import pytest
 
 from sync.sandbox import start_sandbox
-from tests.sandbox.conftest import NOW, TOKEN, client_for, iso_to_ms
+from tests.conftest import set_up_portal
+from tests.sandbox.conftest import NOW, READY, TOKEN, client_for, iso_to_ms
 from tests.sandbox.test_batch import upsert_call
 
 
 def test_restart_from_the_file_keeps_writes_archives_and_ids(tmp_path: Path) -> None:
     db = tmp_path / "sandbox.db"
     with start_sandbox(
-        seed=5, leads=20, reps=2, token=TOKEN, now=NOW, db=db, rate_limit=None
+        seed=5, leads=20, reps=2, token=TOKEN, now=NOW, db=db, rate_limit=None, portal=READY
     ) as sb:
+        set_up_portal(sb)
         with client_for(sb) as client:
             made = client.post(
                 "/crm/v3/objects/contacts",

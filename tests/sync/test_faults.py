@@ -59,15 +59,15 @@ def test_a_429_burst_without_retry_after_backs_off_exponentially_with_jitter(
 
 
 def test_the_client_budget_keeps_under_the_crm_rate_limit(tmp_path: Path) -> None:
-    limits = RateLimits(requests=20, window_seconds=1.0, search_requests=3)
+    limits = RateLimits(requests=8, window_seconds=1.0, search_requests=3)
     with start_sandbox(seed=3, leads=12, reps=2, now=NOW, rate_limit=limits) as box:
         ws = make_workspace(tmp_path / "ws", box.base_url)
         adapter = make_adapter(box)
-        adapter.http.budget = Budget(18, 1.0)
+        adapter.http.budget = Budget(7, 1.0)
         adapter.http.search_budget = Budget(2, 1.0)
         try:
             report = SyncEngine(ws, adapter).pull(NOW)
-            assert report.completed and report.requests > 20
+            assert report.completed and report.requests > 8
             assert adapter.http.retries == 0  # never a single 429
         finally:
             adapter.close()
@@ -75,7 +75,7 @@ def test_the_client_budget_keeps_under_the_crm_rate_limit(tmp_path: Path) -> Non
 
 
 def test_without_a_budget_the_crm_rate_limit_is_retried_through(tmp_path: Path) -> None:
-    limits = RateLimits(requests=20, window_seconds=0.5, search_requests=3)
+    limits = RateLimits(requests=6, window_seconds=0.5, search_requests=3)
     with start_sandbox(seed=3, leads=12, reps=2, now=NOW, rate_limit=limits) as box:
         ws = make_workspace(tmp_path / "ws", box.base_url)
         adapter = make_adapter(box, retry=None)

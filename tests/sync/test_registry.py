@@ -34,6 +34,8 @@ class FakeAdapter:
     def create_touch(self, lead_crm_id, touch, op_id): return PushResult("1")
     def create_note(self, lead_crm_id, body, at, op_id): return PushResult("1")
     def update_lead(self, lead_crm_id, fields): return PushResult(lead_crm_id)
+    def features(self): return []
+    def setup(self): return []
     def close(self): pass
 """
 

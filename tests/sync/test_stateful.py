@@ -35,7 +35,7 @@ from sync.http import RetryPolicy
 from sync.hubspot_map import HUBSPOT_STATUS_OF, lead_status
 from sync.sandbox import RunningSandbox, start_sandbox
 from sync.service import SyncResult, SyncService
-from tests.conftest import NOW
+from tests.conftest import NOW, set_up_portal
 from tests.sync.conftest import make_adapter, make_workspace
 
 EXAMPLES = int(os.environ.get("LEADTUI_STATEFUL_EXAMPLES", "40"))
@@ -55,6 +55,9 @@ class OfflineSync(RuleBasedStateMachine):
         self.sandbox: RunningSandbox = start_sandbox(
             seed=3, leads=LEADS, reps=1, now=NOW, rate_limit=None
         )
+        # A plain portal (no unique values on engagements) set up by `leadtui setup`: creates
+        # are exactly-once through the op-id lookup, the harder of the two paths.
+        set_up_portal(self.sandbox)
         self.step = 0
         self.online = True
         self.local_touch_ops: set[str] = set()  # guarantee 1: every touch the rep logged

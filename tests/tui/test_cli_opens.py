@@ -16,9 +16,25 @@ from tests.conftest import NOW
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
-    def run(workspace: Any, clock: Any, where: str = "", adapter_factory: Any = None) -> int:
+    def run(
+        workspace: Any,
+        clock: Any,
+        where: str = "",
+        adapter_factory: Any = None,
+        *,
+        light: Any = None,
+        opener: Any = None,
+    ) -> int:
+        if opener is not None:  # the light path: the app opens the workspace after first paint
+            workspace, adapter_factory = opener()
         calls.append(
-            {"workspace": workspace, "now": clock(), "where": where, "adapter": adapter_factory}
+            {
+                "workspace": workspace,
+                "now": clock(),
+                "where": where,
+                "adapter": adapter_factory,
+                "light": light,
+            }
         )
         if workspace is not None:
             workspace.close()
@@ -97,3 +113,16 @@ def _no_token(base_url: str) -> str:
     from sync.token import TokenError
 
     raise TokenError("no token")
+
+
+def test_a_second_opening_paints_from_the_light_path(
+    opened: list[dict[str, Any]], tui_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(tui_dir))
+    monkeypatch.setenv("LEADTUI_CRM_TOKEN", "pat-test")
+    assert main(["--now", NOW.isoformat()]) == 0  # validates the config and remembers it
+    assert main(["--now", NOW.isoformat()]) == 0
+    first, second = opened
+    assert first["light"] is None
+    assert second["light"] is not None and second["light"].me == second["workspace"].me
+    assert second["workspace"] is not None and second["adapter"] is not None

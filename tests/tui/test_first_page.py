@@ -39,3 +39,25 @@ def test_text_filter_in_memory_matches_the_database(workspace: Workspace, text: 
     queue = set(snapshot.order)
     in_memory = loaders.matching_text(workspace, text, snapshot) & queue
     assert in_memory == loaders.matching_text(workspace, text) & queue
+
+
+@pytest.mark.parametrize("limit", [3, 20, 500])
+@pytest.mark.parametrize(
+    "later", [timedelta(0), timedelta(minutes=50), timedelta(hours=3), timedelta(days=2)]
+)
+def test_the_light_first_page_is_the_full_paths(
+    workspace: Workspace, later: timedelta, limit: int
+) -> None:
+    from leadtui.config import load
+    from leadtui.light_queue import light_start
+
+    assert workspace.locations is not None
+    load(workspace.locations.config_path, remember_in=workspace.locations.data_dir)
+    start = light_start(workspace.locations, explicit_config=False)
+    assert start is not None
+    now = NOW + later
+    light = loaders.load_first_page_light(start, now, limit=limit)
+    full = loaders.load_first_page(workspace, now, limit=limit)
+    assert light is not None and light.partial
+    assert light.order == full.order and light.order
+    assert light.rows == full.rows

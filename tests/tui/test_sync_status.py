@@ -21,7 +21,7 @@ from leadtui.workspace import Workspace
 from sync.http import RetryPolicy
 from sync.hubspot import HubSpotAdapter
 from sync.sandbox import RunningSandbox, start_sandbox
-from tests.conftest import NOW
+from tests.conftest import NOW, set_up_portal
 from tests.tui.conftest import FrozenClock, loaded, settle
 from widgets.sync_status import SyncStatusLine
 
@@ -31,6 +31,7 @@ SEED, REPS = 11, 1  # one rep: every lead the sandbox invents is in this rep's q
 @pytest.fixture
 def sandbox() -> Iterator[RunningSandbox]:
     with start_sandbox(seed=SEED, leads=20, reps=REPS, now=NOW, rate_limit=None) as running:
+        set_up_portal(running)
         yield running
 
 

@@ -1,0 +1,72 @@
+"""The domain rules a workspace's configuration makes: calendar, SLA policy, scoring, cadences.
+
+Plain domain objects (no database, no validator), so the light read path builds them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+
+from leadtui.domain import cadence as cadences
+from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
+from leadtui.domain.models import CadenceTemplate
+from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason, reasons_from_config
+from leadtui.domain.recycle import RecyclePolicy, policy_from_config
+from leadtui.domain.scoring import ScoringRules
+from leadtui.domain.speed_to_lead import SlaPolicy
+
+if TYPE_CHECKING:
+    from leadtui.config import Config
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything the domain needs from configuration, built once."""
+
+    calendar: BusinessCalendar
+    policy: SlaPolicy
+    scoring: ScoringRules
+    templates: dict[str, CadenceTemplate]
+    abandon_after_days: int
+    recycle: RecyclePolicy = field(default_factory=RecyclePolicy)  # leads that come back
+    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS
+
+    @classmethod
+    def from_config(cls, config: Config, *, holidays: bool = True) -> Rules:
+        """`holidays=False` leaves public holidays out of the calendar: only for reads that do no
+        working-time arithmetic (wall-clock SLA), where they cannot change a figure and loading
+        the holidays package would cost more than the read itself."""
+        cal = config.calendar
+        start, end = parse_hours(cal.hours)
+        calendar = BusinessCalendar(
+            timezone=cal.timezone,
+            workdays=parse_workdays(cal.workdays),
+            start=start,
+            end=end,
+            holidays=None if cal.holidays == "none" or not holidays else cal.holidays,
+        )
+        policy = SlaPolicy(
+            window_minutes=config.sla.speed_to_lead_minutes,
+            at_risk_minutes=config.sla.at_risk_minutes,
+            business_hours_only=config.sla.business_hours_only,
+        )
+        templates = dict(cadences.DEFAULT_TEMPLATES)
+        templates.update(cadences.templates_from_mapping(config.cadences))
+        return cls(
+            calendar=calendar,
+            policy=policy,
+            scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
+            templates=templates,
+            abandon_after_days=config.sla.abandon_after_days,
+            # From the raw tables, not Config's properties: the light path's remembered config
+            # (leadtui.checked_config) has the values only.
+            recycle=policy_from_config(config.recycle),
+            reasons=reasons_from_config(config.disqualify.get("reasons")),
+        )
+
+    def end_of_day(self, now: datetime) -> datetime:
+        """The last second of `now`'s day in the rep's zone (what "due today" runs up to)."""
+        local = now.astimezone(self.calendar.zone)
+        return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
