@@ -105,11 +105,10 @@ def reasons_text(sources: Sequence[GroupMetrics]) -> Text:
     for m in sources:
         text.append(f"{clean(m.key)}: ", style="bold")
         if m.disqualify_reasons:
-            text.append(
-                " · ".join(
-                    f"{clean(r.label)} {r.count} ({r.pct:.0f}%)" for r in m.disqualify_reasons
-                )
-            )
+            top = m.disqualify_reasons[:TOP_REASONS]
+            shares = [f"{_short(r.label)} {r.count} ({r.pct:.0f}%)" for r in top]
+            more = len(m.disqualify_reasons) - len(top)
+            text.append(" · ".join(shares) + (f" · {more} more" if more > 0 else ""))
         else:
             text.append("none disqualified", style="dim")
         if m.recycled:

@@ -94,3 +94,28 @@ def test_marketing_tab_snapshot_80x24(snap_compare: Any, app: LeadTuiApp) -> Non
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_reasons_read_short_the_top_three_and_how_many_more() -> None:
+    from leadtui.domain.metrics import GroupMetrics, ReasonShare
+    from leadtui.screens.marketing_tab import reasons_text
+
+    shares = tuple(
+        ReasonShare(key, label, count, pct)
+        for key, label, count, pct in (
+            ("no_response", "No response", 5, 50.0),
+            ("not_a_fit", "Not a fit (size, industry, use case)", 2, 20.0),
+            ("student", "Student or job seeker", 1, 10.0),
+            ("duplicate", "Duplicate lead", 1, 10.0),
+            ("competitor", "Competitor or vendor", 1, 10.0),
+        )
+    )
+    m = GroupMetrics(
+        "events", 20, None, None, 0, 0, 0.0, None, 0.0, 0.0, None, None, 0, 0, None,
+        disqualified=10, disqualify_reasons=shares, recycled=2, recycled_opportunities=1,
+    )  # fmt: skip
+    line = str(reasons_text([m])).splitlines()[1]
+    assert line == (
+        "events: No response 5 (50%) · Not a fit 2 (20%) · Student or job seeker 1 (10%)"
+        " · 2 more  ↺ 2 back: 1 opp., 0 won (0)"
+    )
