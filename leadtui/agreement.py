@@ -251,16 +251,17 @@ def _by_source(ws: Workspace, figures: Figures) -> list[str]:
     ]
     for m in figures.sources:
         top = m.disqualify_reasons[0] if m.disqualify_reasons else None
+        label = _cell(top.label.split(" (", 1)[0]) if top else ""
         cells = [
             _cell(m.key),
             str(m.leads),
             _pct(m.accepted_pct),
             _pct(m.rejected_pct),
-            f"{top.reason} ({_pct(top.pct)})" if top else "-",
+            f"{label} ({_pct(top.pct)})" if top else "-",
             _pct(m.bad_phone_pct),
             _pct(m.bad_email_pct),
-            _minutes(m.median_handoff_minutes),
-            _minutes(m.p90_handoff_minutes),
+            _duration(m.median_handoff_minutes),
+            _duration(m.p90_handoff_minutes),
             _money(m.revenue_per_lead),
         ]
         if money:
@@ -286,6 +287,13 @@ def _share(part: int, whole: int) -> float | None:
 
 def _minutes(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} min"
+
+
+def _duration(minutes: float | None) -> str:
+    """Handoffs run from minutes (web forms) to days (badge scans)."""
+    if minutes is None:
+        return "-"
+    return f"{minutes:.1f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
 def _money(value: float | None) -> str:

@@ -19,6 +19,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return capsys.readouterr().out
 
 
+def hours_or_minutes(minutes: float) -> str:
+    return f"{minutes:.1f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
 def table_rows(markdown: str, heading: str) -> dict[str, list[str]]:
     section = markdown.split(heading, 1)[1].split("\n## ", 1)[0]
     rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
@@ -40,11 +44,11 @@ def test_the_agreements_figures_are_the_reports(shop_dir: Path, capsys) -> None:
             str(r["leads"]),
             f"{r['accepted_pct']:.1f}%",
             f"{r['rejected_pct']:.1f}%",
-            f"{top['reason']} ({top['pct']:.1f}%)",
+            f"{top['label'].split(' (')[0]} ({top['pct']:.1f}%)",
             f"{r['bad_phone_pct']:.1f}%",
             f"{r['bad_email_pct']:.1f}%",
-            f"{r['median_handoff_minutes']:.1f} min",
-            f"{r['p90_handoff_minutes']:.1f} min",
+            hours_or_minutes(r["median_handoff_minutes"]),
+            hours_or_minutes(r["p90_handoff_minutes"]),
             f"{r['revenue_per_lead']:,.2f}",
         ]
         if "cost_per_opportunity" in r:
