@@ -41,10 +41,10 @@ class RunningSandbox:
 
 
 @contextmanager
-def sandbox_process(contacts: int, seed: int) -> Iterator[RunningSandbox]:
+def sandbox_process(contacts: int, seed: int, reps: int = 8) -> Iterator[RunningSandbox]:
     """The sandbox in its own process, as HubSpot is on its own machines: in this process its
     JSON encoding would compete with the clients for one interpreter lock and measure that."""
-    command = [sys.executable, "-m", "sync.sandbox", "--leads", str(contacts), "--reps", "8"]
+    command = [sys.executable, "-m", "sync.sandbox", "--leads", str(contacts), "--reps", str(reps)]
     command += ["--seed", str(seed), "--no-rate-limit"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
@@ -150,36 +150,49 @@ def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def run(contacts: int = 100_000, activity_contacts: int = 5_000, seed: int = 3) -> dict[str, Any]:
+GOAL = 0.8  # issue 15: the first pull, cache written and figures derived, vs the bare loop
+
+
+def run(
+    contacts: int = 100_000, activity_contacts: int = 5_000, seed: int = 3, *, full: bool = True
+) -> dict[str, Any]:
+    """`full=False` (make bench) runs only what the goal compares: the pull with derived figures
+    against the bare loops; no SDK, no pull without figures, no activity."""
     figures: dict[str, Any] = {"contacts": contacts}
+    names = ["leadtui_with_refresh", "bare_list", "bare_search"]
     with sandbox_process(contacts, seed) as box:
-        with tempfile.TemporaryDirectory() as tmp:
-            took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), False, False)
-        figures["leadtui"] = {"seconds": round(took, 2), "records": pulled, **extra}
+        if full:
+            with tempfile.TemporaryDirectory() as tmp:
+                took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), False, False)
+            figures["leadtui"] = {"seconds": round(took, 2), "records": pulled, **extra}
         with tempfile.TemporaryDirectory() as tmp:
             took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), False, True)
         figures["leadtui_with_refresh"] = {"seconds": round(took, 2), "records": pulled, **extra}
-        took, count = _timed(_sdk, box)
-        figures["sdk_get_all"] = {"seconds": round(took, 2), "records": count}
+        if full:
+            took, count = _timed(_sdk, box)
+            figures["sdk_get_all"] = {"seconds": round(took, 2), "records": count}
+            names += ["leadtui", "sdk_get_all"]
         took, count = _timed(_bare_list, box)
         figures["bare_list"] = {"seconds": round(took, 2), "records": count}
         took, count = _timed(_bare_search, box)
         figures["bare_search"] = {"seconds": round(took, 2), "records": count}
-    for name in ("leadtui", "leadtui_with_refresh", "sdk_get_all", "bare_list", "bare_search"):
+    for name in names:
         entry = figures[name]
         entry["records_per_second"] = round(entry["records"] / entry["seconds"], 1)
-    ours = figures["leadtui"]["records_per_second"]
     ceiling = max(
         figures["bare_list"]["records_per_second"], figures["bare_search"]["records_per_second"]
     )
-    figures["vs_sdk"] = round(ours / figures["sdk_get_all"]["records_per_second"], 2)
-    figures["vs_bare_loop"] = round(ours / ceiling, 2)
     with_refresh = figures["leadtui_with_refresh"]["records_per_second"]
-    figures["with_refresh_vs_sdk"] = round(
-        with_refresh / figures["sdk_get_all"]["records_per_second"], 2
-    )
     figures["with_refresh_vs_bare_loop"] = round(with_refresh / ceiling, 2)
-    if activity_contacts:
+    figures["goal"] = GOAL
+    figures["met"] = figures["with_refresh_vs_bare_loop"] >= GOAL
+    if full:
+        ours = figures["leadtui"]["records_per_second"]
+        sdk = figures["sdk_get_all"]["records_per_second"]
+        figures["vs_sdk"] = round(ours / sdk, 2)
+        figures["vs_bare_loop"] = round(ours / ceiling, 2)
+        figures["with_refresh_vs_sdk"] = round(with_refresh / sdk, 2)
+    if activity_contacts and full:
         # With deals, engagements and web events: many more calls per contact (see README).
         with sandbox_process(activity_contacts, seed) as box, tempfile.TemporaryDirectory() as tmp:
             took, (pulled, extra) = _timed(_leadtui, box, Path(tmp), True, True)
@@ -207,9 +220,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Sync throughput against the sandbox CRM.")
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--activity-contacts", type=int, default=5_000)
+    parser.add_argument(
+        "--goals-only", action="store_true", help="only the pull the goal compares (make bench)"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.contacts, args.activity_contacts), indent=2))
+    figures = run(args.contacts, args.activity_contacts, full=not args.goals_only)
+    report(figures)
     return 0
+
+
+def report(figures: dict[str, Any]) -> None:
+    ours = figures["leadtui_with_refresh"]
+    bare = max(
+        figures["bare_list"]["records_per_second"], figures["bare_search"]["records_per_second"]
+    )
+    mark = "met" if figures["met"] else "NOT MET"
+    print(
+        f"  first pull of {figures['contacts']:,} contacts with the cache written and figures"
+        f" derived: {ours['records_per_second']:,.0f}/s ({ours['seconds']:.0f} s), the bare httpx"
+        f" loop {bare:,.0f}/s = {figures['with_refresh_vs_bare_loop']}x   goal >= {GOAL}x   {mark}"
+    )
+    if "vs_sdk" in figures:
+        print(
+            f"  without derived figures: {figures['vs_bare_loop']}x the bare loop;"
+            f" {figures['vs_sdk']}x the SDK's get_all"
+        )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from widgets.sync_status import SyncStatusLine
 if TYPE_CHECKING:  # the ORM is imported after the first frame, not before (bench/paint.py)
     from leadtui.light_queue import LightStart
     from leadtui.rules import Rules
+    from leadtui.screens.team_watch import TeamChanged, TeamWatch
     from leadtui.workspace import Workspace
 
 Clock = Callable[[], datetime]
@@ -88,6 +89,7 @@ class LeadTuiApp(App[None]):
         *,
         where: str = "",
         adapter_factory: AdapterFactory | None = None,
+        board: bool = False,
         light: LightStart | None = None,
         opener: Opener | None = None,
     ) -> None:
@@ -95,6 +97,7 @@ class LeadTuiApp(App[None]):
         the queue's first page is read with plain sqlite3 (leadtui.light_queue) while `opener`
         waits, and runs in a thread once that page is painted (bench/paint.py)."""
         super().__init__()
+        self._board_first = board
         self.workspace = workspace
         self.clock = clock
         self.light = light if workspace is None else None
@@ -103,6 +106,8 @@ class LeadTuiApp(App[None]):
         self._where = where
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
+        self.team: TeamWatch | None = None  # on a team database instead of `sync`
+        self.team_offline: SyncView | None = None  # on the rep's offline copy of one
         self._service: Any = None
         self._adapters: list[Any] = []
 
@@ -132,7 +137,7 @@ class LeadTuiApp(App[None]):
         if self.workspace is None:
             return  # the queue screen calls open_workspace once its first page is painted
         self._start_sync(self.workspace)
-        if self.workspace.config.user.role == "manager":
+        if self.workspace.config.user.role == "manager" or self._board_first:
             # A manager opens on the team's SLA board; escape goes back to the queue below it.
             from leadtui.screens.manager import ManagerScreen
 
@@ -186,6 +191,25 @@ class LeadTuiApp(App[None]):
     # -- sync ------------------------------------------------------------------------------
 
     def _start_sync(self, ws: Workspace) -> None:
+        if ws.is_team:
+            # The team's one sync talks to the CRM; this app listens for what it writes.
+            from leadtui.screens.team_watch import TeamWatch
+
+            self.team = TeamWatch(self, ws)
+            self.team.start()
+            self._show_sync()
+            return
+        if ws.offline_copy:
+            self.team_offline = SyncView(
+                enabled=True,
+                first=False,
+                online=False,
+                team=True,
+                error="the team database cannot be reached: working on your offline copy; "
+                "restart leadtui when it is back to catch up",
+            )
+            self._show_sync()
+            return
         if self._adapter_factory is None:
             return  # no CRM token: the cache is all there is, and the status line stays hidden
         from sync.service import SyncService
@@ -229,6 +253,10 @@ class LeadTuiApp(App[None]):
     @property
     def sync_view(self) -> SyncView:
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
+        if self.team is not None:
+            return self.team.view
+        if self.team_offline is not None:
+            return self.team_offline
         return self.sync.view if self.sync is not None else SyncView()
 
     def notify(
@@ -278,19 +306,34 @@ class LeadTuiApp(App[None]):
         self.sync.landed(message.outcome)
         self._show_sync()
         result, names = message.outcome.result, message.outcome.new_leads
-        if names:
-            shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
-            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-            self.notify(
-                f"{shown}{more}: the speed-to-lead clock is running.",
-                title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
-                markup=False,
-                timeout=8,
-            )
+        self._announce(names)
+        self._reload_screens(bool(names or result.pulled or result.pushed))
+
+    def on_team_changed(self, message: TeamChanged) -> None:
+        """The team database changed (NOTIFY): new status; screens read again if rows moved."""
+        if self.team is None:
+            return
+        self.team.view = message.view
+        self._show_sync()
+        self._announce(message.new_leads)
+        self._reload_screens(message.rows_changed)
+
+    def _announce(self, names: dict[int, str]) -> None:
+        if not names:
+            return
+        shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        self.notify(
+            f"{shown}{more}: the speed-to-lead clock is running.",
+            title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
+            markup=False,
+            timeout=8,
+        )
+
+    def _reload_screens(self, changed: bool) -> None:
         from leadtui.screens.conflicts import ConflictsScreen
         from leadtui.screens.manager import ManagerScreen
 
-        changed = bool(names or result.pulled or result.pushed)
         for screen in self.screen_stack:
             # Screens read the cache again: new leads and CRM changes show without waiting for
             # their own reload timers. The conflicts screen always does: its counts may move.
@@ -305,6 +348,13 @@ class LeadTuiApp(App[None]):
             self._show_sync()
 
     def action_sync_now(self) -> None:
+        if self.team is not None:
+            self.notify(
+                "This is a team workspace: the team's sync talks to the CRM, "
+                f"every {self.team.view.interval} s.",
+                markup=False,
+            )
+            return
         if self.sync is None:
             self.notify("Sync is off: no CRM token (run `leadtui login`).", markup=False)
             return
@@ -323,6 +373,8 @@ class LeadTuiApp(App[None]):
     def close_sync(self) -> None:
         """Stop syncing, without waiting for a run under way (SyncService.close would wait for
         its lock); what a cut run leaves is safe, see SyncLoop.run_now."""
+        if self.team is not None:
+            self.team.stop()
         if self.sync is not None:
             self.sync.stop()
         if self._service is None:
@@ -350,9 +402,16 @@ def run(
     *,
     light: LightStart | None = None,
     opener: Opener | None = None,
+    board: bool = False,
 ) -> int:
     app = LeadTuiApp(
-        workspace, clock, where=where, adapter_factory=adapter_factory, light=light, opener=opener
+        workspace,
+        clock,
+        where=where,
+        adapter_factory=adapter_factory,
+        light=light,
+        opener=opener,
+        board=board,
     )
     try:
         app.run()

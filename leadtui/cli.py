@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO-TIME",
         help="pretend it is this time (reproducible reports and scripts)",
     )
+    parser.add_argument(
+        "--board", action="store_true", help="open on the team's SLA board, whatever your role"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="seed a demo workspace and open it")
@@ -101,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--status", action="store_true", help="list pending, dead and conflicted changes"
     )
+    sync.add_argument(
+        "--team",
+        action="store_true",
+        help="the team's one sync on a team database: every rep's leads and outbox",
+    )
 
     sandbox = commands.add_parser("sandbox", help="run the sandbox CRM in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -120,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
+
+    commands.add_parser(
+        "offline",
+        help="on a team database: catch up your offline copy, then refresh it with your leads",
+    )
+
+    serve = commands.add_parser(
+        "serve", help="the app (the SLA board first) in a browser, behind a login token"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
     return parser
 
 
@@ -146,7 +165,15 @@ def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
     locations = _locations(args)
     config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
+    if config.store.is_team:
+        from leadtui.offline import open_for_rep
+
+        return open_for_rep(config, locations, _say)
     return Workspace.open(config, locations)
+
+
+def _say(line: str) -> None:
+    print(f"leadtui: {line}", file=sys.stderr)
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
@@ -337,7 +364,8 @@ def _open_tui(
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
     fixed = _parse_when(args.now, "--now") if args.now else None
     clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
-    light = None if adapter_factory else _light_start(locations, explicit)
+    board = bool(getattr(args, "board", False))  # the board opens on the full path
+    light = None if adapter_factory or board else _light_start(locations, explicit)
     if light is not None:
         # The first frame comes from plain sqlite3 and the config as last validated; the ORM,
         # the validator and the sync adapter load in a thread after it (bench/paint.py).
@@ -351,7 +379,14 @@ def _open_tui(
     from leadtui.workspace import Workspace
 
     workspace = None
-    if locations.database.exists() or explicit:
+    config = _config(locations, explicit) if locations.config_path.exists() or explicit else None
+    if config is not None and config.store.is_team:
+        # A rep on the team database: the team's sync talks to the CRM, never this app.
+        from leadtui.offline import open_for_rep
+
+        workspace = open_for_rep(config, locations, _say)
+        adapter_factory = None
+    elif locations.database.exists() or explicit:
         config = _config(locations, explicit)
         workspace = Workspace.open(config, locations)
         adapter_factory = adapter_factory or _configured_adapter(config)
@@ -362,7 +397,13 @@ def _open_tui(
         adapter_factory = adapter_factory or _configured_adapter(config)
         if adapter_factory is not None:
             workspace = Workspace.open(config, locations)
-    return run(workspace, clock, where=str(locations.data_dir), adapter_factory=adapter_factory)
+    return run(
+        workspace,
+        clock,
+        where=str(locations.data_dir),
+        adapter_factory=adapter_factory,
+        board=board,
+    )
 
 
 def _light_start(locations: Locations, explicit: bool) -> Any:
@@ -397,9 +438,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     locations = _locations(args)
     problems = 0
+
     for check in run_checks(locations, explicit_config=bool(args.config)):
         mark = "ok " if check.ok else "FIX"
-        print(clean(f"{mark}  {check.name}: {check.detail}"))
+        print(clean(f"{mark}  {check.name}: {check.detail}"))  # CRM replies may be in it
         problems += not check.ok
     return EXIT_OK if problems == 0 else EXIT_ERROR
 
@@ -411,9 +453,46 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         if args.status:
             return run_status(ws)
-        return run_sync(ws, now=_now(args) if args.now else None, watch=args.watch)
+        now = _now(args) if args.now else None
+        return run_sync(ws, now=now, watch=args.watch, team=args.team)
     finally:
         ws.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from leadtui.serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"--port {args.port} is not a port; give 1-65535, or 0 for a free one.")
+    # Each browser tab runs the app on the same workspace as this command was given.
+    passthrough: list[str] = []
+    for flag, value in (("--config", args.config), ("--data-dir", args.data_dir)):
+        if value:
+            passthrough += [flag, str(Path(value).expanduser().resolve())]
+    if args.now:
+        passthrough += ["--now", args.now]
+    _config(_locations(args), explicit=bool(args.config))  # a bad config says so here, once
+    try:
+        return serve(args.host, args.port, passthrough)
+    except OSError as exc:
+        raise CliError(f"Cannot listen on {args.host}:{args.port}: {exc.strerror}.") from exc
+
+
+def cmd_offline(args: argparse.Namespace) -> int:
+    from leadtui.offline import copy_path, refresh_copy
+
+    ws = _workspace(args)
+    try:
+        if not ws.config.store.is_team:
+            raise CliError("An offline copy is for a team workspace; set [store] url first.")
+        if ws.offline_copy:
+            raise CliError("The team database cannot be reached; your copy is as it was.")
+        path = copy_path(_locations(args).data_dir)
+        leads = refresh_copy(ws, path)
+    finally:
+        ws.close()
+    print(f"Your offline copy holds your {leads} leads: {path}.", file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -449,6 +528,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
+    "serve": cmd_serve,
+    "offline": cmd_offline,
     "setup": cmd_setup,
 }
 

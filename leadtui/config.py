@@ -44,8 +44,8 @@ class UserConfig(_Section):
 class CrmConfig(_Section):
     adapter: str = "hubspot"
     base_url: str = "https://api.hubapi.com"
-    sync_interval_seconds: int = Field(default=10, ge=2, le=3600)
-    timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    sync_interval_seconds: int = Field(default=10, strict=True, ge=2, le=3600)
+    timeout_seconds: float = Field(default=15.0, strict=True, gt=0, le=300)
 
     @field_validator("base_url")
     @classmethod
@@ -56,10 +56,10 @@ class CrmConfig(_Section):
 
 
 class SlaConfig(_Section):
-    speed_to_lead_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
-    at_risk_minutes: int = Field(default=15, ge=0, le=24 * 60)
+    speed_to_lead_minutes: int = Field(default=60, strict=True, ge=1, le=7 * 24 * 60)
+    at_risk_minutes: int = Field(default=15, strict=True, ge=0, le=24 * 60)
     business_hours_only: bool = False
-    abandon_after_days: int = Field(default=14, ge=1, le=365)
+    abandon_after_days: int = Field(default=14, strict=True, ge=1, le=365)
 
 
 class CalendarConfig(_Section):
@@ -107,9 +107,40 @@ class CalendarConfig(_Section):
         return value.upper()
 
 
+STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
+
+
+class StoreConfig(_Section):
+    # Empty: the SQLite file leadtui.db in the data dir (one rep). A PostgreSQL URL: a team
+    # workspace shared by every rep and the team's one sync. A password is better kept in
+    # ~/.pgpass or PGPASSWORD than here (libpq reads both).
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith(("postgresql://", "postgres://")):
+            # The plain libpq form names no driver; leadtui's is psycopg 3.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if value and not value.startswith(STORE_SCHEMES):
+            raise ValueError(
+                "must be empty (the SQLite file in the data dir) or a PostgreSQL URL such as "
+                '"postgresql+psycopg://rep@db.example/leadtui"'
+            )
+        if value.startswith("postgresql+psycopg://") and len(value) <= len(STORE_SCHEMES[1]):
+            raise ValueError('needs a host, as in "postgresql+psycopg://rep@db.example/leadtui"')
+        return value
+
+    @property
+    def is_team(self) -> bool:
+        return self.url.startswith("postgresql")
+
+
 class Config(_Section):
     user: UserConfig = UserConfig()
     crm: CrmConfig = CrmConfig()
+    store: StoreConfig = StoreConfig()
     sla: SlaConfig = SlaConfig()
     calendar: CalendarConfig = CalendarConfig()
     scoring: dict[str, Any] = Field(default_factory=dict)
@@ -165,10 +196,16 @@ def load(path: Path, *, required: bool = False, remember_in: Path | None = None)
 
 
 def parse(raw: str, where: str = "config.toml") -> Config:
+    raw = raw.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save it
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}.") from exc
+    except RecursionError:
+        raise ConfigError(
+            f"{where}: values are nested too deeply (arrays or tables inside each other "
+            "thousands of levels down); no setting needs that, so remove the nesting."
+        ) from None
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -56,10 +56,12 @@ def _check_cache(locations: Locations, config: Config | None) -> Check:
     from leadtui.store.engine import StoreError, open_engine, session_scope, sqlite_url
     from leadtui.store.queries import outbox_counts
 
-    if not locations.database.exists():
+    team = config is not None and config.store.is_team
+    if not team and not locations.database.exists():
         return Check("cache", True, "none yet; `leadtui sync` or `leadtui demo` makes one")
+    url = config.store.url if config is not None and team else sqlite_url(locations.database)
     try:
-        engine = open_engine(sqlite_url(locations.database))
+        engine = open_engine(url)
     except StoreError as exc:
         return Check("cache", False, str(exc))
     try:
@@ -70,7 +72,8 @@ def _check_cache(locations: Locations, config: Config | None) -> Check:
     pending, dead = counts.get("pending", 0), counts.get("dead", 0)
     if dead:
         return Check("cache", False, f"{dead} change(s) the CRM refused; review them in the app")
-    return Check("cache", True, f"{locations.database} ({pending} change(s) waiting to sync)")
+    where = "the team database" if team else str(locations.database)
+    return Check("cache", True, f"{where} ({pending} change(s) waiting to sync)")
 
 
 def _check_keyring(config: Config | None) -> Check:

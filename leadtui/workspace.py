@@ -46,7 +46,13 @@ from leadtui.store.convert import (
     enrolment_values,
     lead_from_row,
 )
-from leadtui.store.engine import open_engine, session_scope, sqlite_url
+from leadtui.store.engine import (
+    is_team,
+    open_engine,
+    session_scope,
+    sqlite_url,
+    take_write_lock,
+)
 from leadtui.store.tables import (
     ConflictRow,
     EnrolmentRow,
@@ -73,11 +79,17 @@ class Workspace:
         self.locations = locations
         self.rules = Rules.from_config(config)
         self.spend = config.spend_entries  # [[spend]]: money by source in the report
+        self.offline_copy = False  # a rep's copy of the team database (leadtui.offline)
 
     @classmethod
     def open(cls, config: Config, locations: Locations, url: str | None = None) -> Workspace:
-        engine = open_engine(url or sqlite_url(locations.database))
+        engine = open_engine(url or config.store.url or sqlite_url(locations.database))
         return cls(config, engine, locations)
+
+    @property
+    def is_team(self) -> bool:
+        """A shared team database: reps act here, and only the team's sync talks to the CRM."""
+        return is_team(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -242,7 +254,16 @@ class Workspace:
     # -- rep actions (each one transaction with its outbox row) ---------------------------
 
     def _lead_row(self, session: Session, ref: str | int) -> LeadRow:
-        row = queries.find_lead(session, str(ref))
+        take_write_lock(session)
+        found = queries.find_lead(session, str(ref))
+        # Locked until the action commits (SELECT ... FOR UPDATE; SQLite, one writer at a time,
+        # needs no lock): two reps or a rep and the team sync acting on one lead take turns, so
+        # neither decides on a status the other has just changed.
+        row = (
+            session.get(LeadRow, found.id, with_for_update=True, populate_existing=True)
+            if found is not None
+            else None
+        )
         if row is None or row.archived:
             raise ActionError(f"No lead {ref!s} in the cache; give its id, CRM id or email.")
         return row
@@ -476,7 +497,10 @@ class Workspace:
             session.add(op)
 
     def _op(self, session: Session, op_id: str, state: str) -> OutboxRow:
-        op = session.exec(select(OutboxRow).where(OutboxRow.op_id == op_id)).first()
+        take_write_lock(session)
+        op = session.exec(
+            select(OutboxRow).where(OutboxRow.op_id == op_id).with_for_update()
+        ).first()
         if op is None or op.state != state:
             raise ActionError(f"No {state} change {op_id} in the outbox.")
         return op
@@ -490,7 +514,8 @@ class Workspace:
         if keep not in ("local", "remote"):
             raise ActionError('Keep "local" (your value) or "remote" (the CRM\'s).')
         with self.session() as session:
-            conflict = session.get(ConflictRow, conflict_id)
+            take_write_lock(session)
+            conflict = session.get(ConflictRow, conflict_id, with_for_update=True)
             if conflict is None or conflict.resolved_at is not None:
                 raise ActionError(f"No open conflict {conflict_id}.")
             row = self._lead_row(session, conflict.lead_id)

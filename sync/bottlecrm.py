@@ -169,11 +169,8 @@ class BottleCrmAdapter:
                 "does not read opportunities, so won and lost stay in leadtui.",
             ),
             Feature("web_activity", False, f"{missing} page views, downloads or webinar records."),
-            Feature(
-                "custom_properties",
-                False,
-                "not needed: leadtui's op ids ride in a marker line of the interaction or comment.",
-            ),
+            # BottleCRM has custom fields; leadtui needs none (its op ids ride in a marker line).
+            Feature("custom_properties", True),
             Feature(
                 "incremental_pull",
                 False,
@@ -216,15 +213,18 @@ class BottleCrmAdapter:
                 mark = [bm.fingerprint(record), bm.contact_mark(record)]
                 seen[crm_id] = mark
                 if known.get(crm_id) != mark:
-                    changed.append((record, known.get(crm_id, ["", ""])[1] != mark[1]))
-            leads, skipped = self._assemble(changed)
+                    # Touches are outbound interactions, and BottleCRM keeps the latest one's
+                    # time on the lead: none means there is nothing to read.
+                    moved = known.get(crm_id, ["", ""])[1] != mark[1]
+                    changed.append((record, moved and bool(record.get("last_outbound_at"))))
+            leads, skipped = self._assemble(changed, scope)
             yield PullPage(tuple(leads), "", tuple(skipped), requests=self.http.requests - counted)
             counted = self.http.requests
             if not more:
                 break
             offset += PAGE
         vanished = [i for i in known if i not in seen]
-        leads, gone, skipped = self._vanished(vanished, seen, scope)
+        leads, gone, skipped = self._vanished(vanished, known, seen, scope)
         yield PullPage(
             tuple(leads),
             _encode(seen),
@@ -234,7 +234,11 @@ class BottleCrmAdapter:
         )
 
     def _vanished(
-        self, crm_ids: list[str], seen: dict[str, list[str]], scope: Scope
+        self,
+        crm_ids: list[str],
+        known: dict[str, list[str]],
+        seen: dict[str, list[str]],
+        scope: Scope,
     ) -> tuple[list[PulledLead], list[str], list[Skipped]]:
         """Tell deleted leads from converted ones (never listed) and from leads that moved."""
         changed, gone = [], []
@@ -247,15 +251,17 @@ class BottleCrmAdapter:
             if not isinstance(record, Mapping):
                 gone.append(crm_id)
                 continue
-            in_scope = not scope.owner_email or (
-                bm.owner_email(record).lower() == scope.owner_email.lower()
-            )
+            owner = bm.owner_email(record, scope.owner_email or "")
+            in_scope = not scope.owner_email or owner.lower() == scope.owner_email.lower()
             if bm.text(record, "status") != "converted" and in_scope:
                 # Still listed (it moved while the list was paged): remember it as seen. One
                 # given to another owner is yielded once, with its new owner, and forgotten.
-                seen[crm_id] = [bm.fingerprint(record), bm.contact_mark(record)]
+                mark = [bm.fingerprint(record), bm.contact_mark(record)]
+                seen[crm_id] = mark
+                if mark == known.get(crm_id):
+                    continue
             changed.append((record, True))
-        leads, skipped = self._assemble(changed)
+        leads, skipped = self._assemble(changed, scope)
         return leads, gone, skipped
 
     def _detail(self, crm_id: str) -> Mapping[str, Any] | None:
@@ -268,7 +274,7 @@ class BottleCrmAdapter:
         return reply if isinstance(reply, Mapping) else None
 
     def _assemble(
-        self, changed: list[tuple[Mapping[str, Any], bool]]
+        self, changed: list[tuple[Mapping[str, Any], bool]], scope: Scope
     ) -> tuple[list[PulledLead], list[Skipped]]:
         """Map the changed leads and read their comments (and interactions when their contact
         times moved): two requests a lead, run side by side on a small pool."""
@@ -277,7 +283,7 @@ class BottleCrmAdapter:
         for record, contacted in changed:
             crm_id = bm.text(record, "id") or "?"
             try:
-                mapped.append((record, bm.lead_of(record), contacted))
+                mapped.append((record, bm.lead_of(record, scope.owner_email or ""), contacted))
             except bm.BadRecord as exc:
                 skipped.append(Skipped(crm_id, f"lead {crm_id}: {exc}"))
         jobs = [

@@ -120,17 +120,22 @@ def contact_mark(record: Mapping[str, Any]) -> str:
     return "|".join(str(record.get(k) or "") for k in CONTACT_FIELDS)
 
 
-def owner_email(record: Mapping[str, Any]) -> str:
-    """The first assignee's email: BottleCRM assigns a lead to several users, leadtui to one."""
+def owner_email(record: Mapping[str, Any], prefer: str = "") -> str:
+    """BottleCRM assigns a lead to several users, leadtui to one: `prefer` (the rep whose leads
+    are pulled) when among them, else the first."""
+    emails = []
     for profile in record.get("assigned_to") or []:
         if isinstance(profile, Mapping):
             details = profile.get("user_details")
             if isinstance(details, Mapping) and isinstance(details.get("email"), str):
-                return str(details["email"])
-    return ""
+                emails.append(str(details["email"]))
+    for email in emails:
+        if prefer and email.lower() == prefer.lower():
+            return email
+    return emails[0] if emails else ""
 
 
-def lead_of(record: Mapping[str, Any]) -> Lead:
+def lead_of(record: Mapping[str, Any], prefer_owner: str = "") -> Lead:
     crm_id = text(record, "id")
     created = when(record, "created_at")
     if not crm_id or created is None:
@@ -144,7 +149,7 @@ def lead_of(record: Mapping[str, Any]) -> Lead:
         id=0,
         name=name or text(record, "title") or text(record, "email"),
         email=text(record, "email"),
-        owner=owner_email(record),
+        owner=owner_email(record, prefer_owner),
         source=text(record, "source"),
         status=status,
         created_at=created,

@@ -167,8 +167,16 @@ def write_cursor(conn: Connection, name: str, value: str, now: datetime) -> None
 def _ids_by_crm_id(conn: Connection, crm_ids: Sequence[str]) -> dict[str, int]:
     lead = table_of(LeadRow)
     found: dict[str, int] = {}
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     for start in range(0, len(crm_ids), _CHUNK):
-        chunk = crm_ids[start : start + _CHUNK]
+        chunk = list(crm_ids[start : start + _CHUNK])
+        if raw is not None:
+            # Once a page: plain SQL on the driver, not a freshly compiled expanding IN.
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                raw.execute(f"SELECT crm_id, id FROM lead WHERE crm_id IN ({marks})", chunk)
+            )
+            continue
         for crm_id, lead_id in conn.execute(
             select(lead.c.crm_id, lead.c.id).where(lead.c.crm_id.in_(chunk))
         ):
@@ -197,6 +205,17 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
         conn.exec_driver_sql("PRAGMA cache_size=-65536")
     by_crm = {p.lead.crm_id: p for p in pulled}  # the last copy of a record wins
     crm_ids = list(by_crm)
+    if conn.dialect.name == "postgresql":
+        # A team database: lock the page's leads (in id order) before reading their unpushed
+        # changes, so a rep's action on one of them has either committed (and is merged below)
+        # or waits for this page; never written over in between.
+        lead = table_of(LeadRow)
+        conn.execute(
+            select(lead.c.id)
+            .where(lead.c.crm_id.in_(crm_ids))
+            .order_by(lead.c.id)
+            .with_for_update()
+        ).all()
     # Only a cache with unpushed lead edits needs to know, before writing, which leads exist.
     existing = _ids_by_crm_id(conn, crm_ids) if _any_unpushed_updates(conn) else {}
     rows = []

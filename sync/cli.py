@@ -19,8 +19,9 @@ from leadtui.store.tables import ConflictRow, OutboxRow
 from leadtui.workspace import Workspace
 from sync import registry
 from sync.engine import Progress, wall_clock
-from sync.protocol import CrmAdapter
+from sync.protocol import CrmAdapter, Scope
 from sync.service import SyncResult, SyncService
+from sync.team import refuse_rep_sync, team_lock
 from sync.token import get_token, store_token
 
 EXIT_OK, EXIT_ERROR = 0, 1
@@ -77,11 +78,20 @@ def settled(result: SyncResult) -> bool:
     return result.online and result.error is None and quiet
 
 
-def run_sync(ws: Workspace, *, now: datetime | None, watch: bool) -> int:
+def run_sync(ws: Workspace, *, now: datetime | None, watch: bool, team: bool = False) -> int:
     """`leadtui sync`: push, pull, push field changes (sync.service). `--once` exits 0 only when
     nothing is pending, dead or conflicted; `--watch` runs a round every sync interval (the
-    next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0."""
-    service = SyncService(ws, lambda: open_adapter(ws), progress=_progress())
+    next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0.
+    `--team`: the team's one sync on a team database, for every rep (sync.team)."""
+    if not team:
+        refuse_rep_sync(ws)
+        return _rounds(ws, now=now, watch=watch)
+    with team_lock(ws, now or wall_clock()):
+        return _rounds(ws, now=now, watch=watch, scope=Scope(None))
+
+
+def _rounds(ws: Workspace, *, now: datetime | None, watch: bool, scope: Scope | None = None) -> int:
+    service = SyncService(ws, lambda: open_adapter(ws), progress=_progress(), scope=scope)
     failures = 0
     try:
         while True:
@@ -148,6 +158,8 @@ def run_status(ws: Workspace) -> int:
     line += f"{status.conflicts} conflicts; last sync {last}"
     if status.last_error:
         line += f"; last error: {status.last_error}"
+    if status.team_sync:
+        line += f"; the team's sync runs on {status.team_sync}"
     say(line)
     return EXIT_OK if not ops and not conflicts else EXIT_ERROR
 

@@ -8,6 +8,7 @@ because HubSpot limits it separately (RESEARCH.md).
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import random
 import threading
@@ -166,7 +167,11 @@ def _error_text(response: httpx.Response) -> tuple[str, str]:
     if not isinstance(body, dict):
         return "UNKNOWN", str(body)[:200]
     category = str(body.get("category") or body.get("errorType") or "UNKNOWN")
-    return category, str(body.get("message") or response.reason_phrase)[:500]
+    # HubSpot says `message`; Django REST framework CRMs (BottleCRM) `detail` or `errors`.
+    message = body.get("message") or body.get("detail") or body.get("errors")
+    if message and not isinstance(message, str):
+        message = json.dumps(message, ensure_ascii=False)
+    return category, str(message or response.reason_phrase)[:500]
 
 
 def _required_scopes(response: httpx.Response) -> tuple[str, ...]:

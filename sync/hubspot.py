@@ -8,7 +8,7 @@ not touch the modified date, so archived contacts are reconciled through their o
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -35,6 +35,8 @@ from sync.protocol import (
 
 SEARCH_LIMIT = 200  # HubSpot's most per search page
 SEARCH_CAP = 10_000  # results one search query can page through
+# Contacts whose activity is fetched together: v4 association batch reads take 1,000 inputs.
+ACTIVITY_BATCH = 1000
 # Re-read a little before the cursor: HubSpot's search index lags writes by a few seconds, and
 # a record written at the cursor's millisecond could otherwise be missed. Duplicates are cheap.
 OVERLAP_MS = 30_000
@@ -59,6 +61,9 @@ WEB_ACTIVITY_OFF = (
     "Web activity is off: this HubSpot account has no events API (it needs an Enterprise "
     "subscription), so leads show the contact's analytics summary instead."
 )
+
+
+Fresh = tuple[Mapping[str, Any], datetime | None]  # a record and its modified date
 
 
 def _ms(moment: datetime) -> int:
@@ -87,6 +92,7 @@ class HubSpotAdapter:
         self.web_activity: bool | None = None  # None until the events API answered once
         self.notices: list[str] = []  # optional features turned off, one sentence each
         self._op_unique: dict[str, bool] = {}  # object type -> leadtui_op_id is unique there
+        self._off_types: dict[str, str] = {}  # object types the token may not read -> scope
         self.sleep = http.sleep  # the wait between op-id lookups (tests may shorten it)
 
     @classmethod
@@ -203,8 +209,10 @@ class HubSpotAdapter:
         # the interpreter lock is the limit. The engine already writes while this maps.)
         counted = self.http.requests
         self._events = self._event_stream(since if previous is not None else None)
+        batch: list[tuple[list[Fresh], str]] = []
+        size = 0
         for results, _ in self._changed(since, owner_filter):
-            fresh: list[tuple[Mapping[str, Any], datetime | None]] = []
+            fresh: list[Fresh] = []
             for record in results:
                 crm_id = str(record.get("id") or "")
                 modified = hm.modified_of(record)
@@ -215,15 +223,37 @@ class HubSpotAdapter:
                     continue  # the overlap or a restart showed it again
                 seen[crm_id] = modified_ms or 0
                 fresh.append((record, modified))
-            leads, skipped = self._assemble(fresh, owner_emails)
             page_cursor = str(min(newest, start_ms)) if newest is not None else (cursor or "")
+            batch.append((fresh, page_cursor))
+            size += len(fresh)
+            if size >= ACTIVITY_BATCH or not self.activity:
+                yield from self._pages(batch, owner_emails, counted)
+                counted = self.http.requests
+                batch, size = [], 0
+        if batch:
+            yield from self._pages(batch, owner_emails, counted)
+
+    def _pages(
+        self,
+        batch: list[tuple[list[Fresh], str]],
+        owner_emails: Mapping[str, str],
+        counted: int,
+    ) -> Iterator[PullPage]:
+        """Several search pages' contacts get their activity together (one association read per
+        type for up to 1,000 contacts, fuller batch reads), then go out page by page, each with
+        its own cursor."""
+        everything = [item for fresh, _ in batch for item in fresh]
+        leads, skipped = self._assemble(everything, owner_emails)
+        by_id = {pulled.lead.crm_id: pulled for pulled in leads}
+        requests = self.http.requests - counted
+        for index, (fresh, page_cursor) in enumerate(batch):
+            ids = [str(record.get("id") or "") for record, _ in fresh]
             yield PullPage(
-                leads=tuple(leads),
+                leads=tuple(by_id[i] for i in ids if i in by_id),
                 cursor=page_cursor,
-                skipped=tuple(skipped),
-                requests=self.http.requests - counted,
+                skipped=tuple(skipped) if index == 0 else (),
+                requests=requests if index == 0 else 0,
             )
-            counted = self.http.requests
 
     def _changed(
         self, since: int, owner_id: str | None
@@ -316,9 +346,16 @@ class HubSpotAdapter:
         ids = [lead.crm_id for lead, _ in mapped]
         activity = self._activity(ids, owner_emails, skipped) if self.activity else {}
         leads = []
-        summaries = {}
-        if self.web_activity is not True:
-            summaries = {str(r.get("id")): hm.summary_events(r) for r, _ in records}
+        # The contact's analytics summary: all the context where the events API is missing, and
+        # the marketing email opens and clicks (which that API never has) everywhere.
+        summaries = {
+            str(r.get("id")): [
+                e
+                for e in hm.summary_events(r)
+                if self.web_activity is not True or e.event.kind in hm.SUMMARY_ONLY_KINDS
+            ]
+            for r, _ in records
+        }
         for lead, modified in mapped:
             found = activity.get(lead.crm_id)
             summary = tuple(summaries.get(lead.crm_id, ()))
@@ -342,7 +379,17 @@ class HubSpotAdapter:
     def _activity(
         self, ids: list[str], owner_emails: Mapping[str, str], skipped: list[Skipped]
     ) -> dict[str, Activity]:
-        return fetch_activity(self.http, self._pool, ids, owner_emails, skipped, self._events)
+        found = fetch_activity(
+            self.http, self._pool, ids, owner_emails, skipped, self._events, self._off_types
+        )
+        for object_type, why in self._off_types.items():
+            notice = (
+                f"{object_type.capitalize()} are off: the token may not read them "
+                f"(needs {why}); add the scope to the private app to sync them."
+            )
+            if notice not in self.notices:
+                self.notices.append(notice)
+        return found
 
     def _event_stream(self, since: int | None) -> dict[str, list[Mapping[str, Any]]]:
         """This pull's web events, one paged stream; {} when the account has no events API
@@ -403,6 +450,22 @@ class HubSpotAdapter:
         return self._upsert_engagement("notes", props, lead_crm_id, op_id)
 
     def _upsert_engagement(
+        self, object_type: str, props: dict[str, Any], lead_crm_id: str, op_id: str
+    ) -> PushResult:
+        try:
+            return self._create_once(object_type, props, lead_crm_id, op_id)
+        except Forbidden as exc:
+            # This change cannot land with this token; the others still can: rejected, with
+            # the scope to add, instead of stopping the whole round as a bad token would.
+            scopes = ", ".join(exc.scopes) or "a scope for them"
+            raise RequestError(
+                403,
+                "MISSING_SCOPES",
+                f"the token may not create {object_type} (needs {scopes}); add the scope to "
+                "the private app, then retry this change",
+            ) from None
+
+    def _create_once(
         self, object_type: str, props: dict[str, Any], lead_crm_id: str, op_id: str
     ) -> PushResult:
         """Create the engagement exactly once. Where leadtui_op_id is unique on this object type,
@@ -499,6 +562,24 @@ class HubSpotAdapter:
                 return str(results[0]["id"])
         return None
 
+    def read_fields(self, lead_crm_id: str, fields: Collection[str]) -> Mapping[str, Any]:
+        """The contact's current values of these fields (sync.protocol.FieldReader), in one
+        batch read, mapped exactly as the pull maps them."""
+        reply = self.http.call(
+            "POST",
+            "/crm/v3/objects/contacts/batch/read",
+            json={"properties": list(hm.CONTACT_PROPERTIES), "inputs": [{"id": lead_crm_id}]},
+        )
+        results = [r for r in (reply or {}).get("results") or [] if isinstance(r, Mapping)]
+        if not results:
+            return {}  # gone (archived): the push itself will say so
+        try:
+            lead = hm.contact_to_lead(results[0], self._owner_emails())
+        except hm.BadRecord:
+            return {}  # nothing to compare: the pull reports the damaged record
+        values = {name: getattr(lead, name) for name in fields if name in READ_BACK_FIELDS}
+        return {k: getattr(v, "value", v) for k, v in values.items()}  # enums as the cache has them
+
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
         props: dict[str, Any] = {}
         status = fields.get("status")
@@ -523,6 +604,10 @@ class HubSpotAdapter:
                 "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}
             )
         return PushResult(lead_crm_id)
+
+
+# Lead fields a contact keeps (update_lead writes them): the ones worth reading back.
+READ_BACK_FIELDS = frozenset({"status", "email_bad"})
 
 
 def _filter(name: str, operator: str, value: object) -> dict[str, Any]:

@@ -14,12 +14,14 @@ from typing import Any
 
 from leadtui.domain.models import Channel, Event, EventKind, Outcome
 from sync import hubspot_map as hm
-from sync.http import Http
+from sync.http import Forbidden, Http
 from sync.protocol import PulledEvent, PulledNote, PulledTouch, Skipped
 
 ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "communications", "notes")
 BATCH_READ = 100  # inputs per batch read (HubSpot's limit)
-ASSOC_BATCH = 100  # inputs per association batch read (the sandbox caps batches at 100)
+# Inputs per v4 association batch read: HubSpot takes up to 1,000 (its changelog, "Batch Read
+# Limit for HubSpot Associations API", 2025).
+ASSOC_BATCH = 1000
 EVENTS_PAGE = 100
 
 EVENT_KINDS: dict[str, EventKind] = {
@@ -146,10 +148,15 @@ def fetch_activity(
     owner_emails: Mapping[str, str],
     skipped: list[Skipped],
     events: Mapping[str, list[Mapping[str, Any]]] | None = None,
+    off: dict[str, str] | None = None,
 ) -> dict[str, Activity]:
     """Deals, touches and notes for these contacts, by contact id, with their web events taken
-    from the pull's event stream (`events`, when the account has the events API)."""
-    types = (*ENGAGEMENT_TYPES, "deals")
+    from the pull's event stream (`events`, when the account has the events API).
+
+    `off` (object type -> why) collects the types the token may not read (a 403): they are
+    left out, now and in later calls, and the rest still syncs."""
+    off = off if off is not None else {}
+    types = tuple(t for t in (*ENGAGEMENT_TYPES, "deals") if t not in off)
     assoc_jobs = [
         (t, pool.submit(_associations, http, t, chunk))
         for t in types
@@ -157,7 +164,11 @@ def fetch_activity(
     ]
     links: dict[str, dict[str, list[str]]] = defaultdict(dict)  # type -> contact -> targets
     for object_type, job in assoc_jobs:
-        links[object_type].update(job.result())
+        try:
+            links[object_type].update(job.result())
+        except Forbidden as exc:
+            off[object_type] = ", ".join(exc.scopes) or exc.detail
+    types = tuple(t for t in types if t not in off)
     read_jobs: list[tuple[str, Future[list[Mapping[str, Any]]]]] = []
     for object_type in types:
         targets = sorted({t for found in links[object_type].values() for t in found})
@@ -167,8 +178,14 @@ def fetch_activity(
         )
     records: dict[tuple[str, str], Mapping[str, Any]] = {}
     for object_type, read in read_jobs:
-        for record in read.result():
+        try:
+            found_records = read.result()
+        except Forbidden as exc:
+            off[object_type] = ", ".join(exc.scopes) or exc.detail
+            continue
+        for record in found_records:
             records[(object_type, str(record.get("id")))] = record
+    types = tuple(t for t in types if t not in off)
     out: dict[str, Activity] = {i: Activity() for i in ids}
     for object_type in types:
         for contact, targets in links[object_type].items():

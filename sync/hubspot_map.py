@@ -40,6 +40,9 @@ SUMMARY_PROPERTIES = (
     "hs_email_last_click_date",
 )
 SUMMARY_PREFIX = "summary:"  # crm ids of events made from the summary, not the events API
+# Marketing email opens and clicks are not in the events API (developers.hubspot.com/docs/guides/
+# api/analytics-and-events/event-analytics): the summary is their only source on every portal.
+SUMMARY_ONLY_KINDS = frozenset({EventKind.EMAIL_OPEN, EventKind.EMAIL_CLICK})
 CONTACT_PROPERTIES = (
     "firstname",
     "lastname",

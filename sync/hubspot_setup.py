@@ -103,7 +103,13 @@ def setup(http: Http) -> list[str]:
     done: list[str] = []
     for object_type in OP_ID_TYPES:
         names = wanted(object_type)
-        missing = [n for n in names if read_property(http, object_type, n) is None]
+        try:
+            missing = [n for n in names if read_property(http, object_type, n) is None]
+        except Forbidden as exc:
+            # The token may not use this object type at all: leadtui will not log it there.
+            scopes = ", ".join(exc.scopes) or "a scope for it"
+            done.append(f"skipped {object_type}: the token may not use them (needs {scopes})")
+            continue
         if not missing:
             continue
         groups = http.call("GET", f"/crm/v3/properties/{object_type}/groups") or {}
@@ -173,9 +179,16 @@ def features(http: Http) -> list[Feature]:
             "leadtui shows the contact's analytics summary instead",
         ),
     ]
-    missing = [
-        f"{t}.{n}" for t in OP_ID_TYPES for n in wanted(t) if read_property(http, t, n) is None
-    ]
+    missing = []
+    for object_type in OP_ID_TYPES:
+        try:
+            missing += [
+                f"{object_type}.{n}"
+                for n in wanted(object_type)
+                if read_property(http, object_type, n) is None
+            ]
+        except Forbidden:
+            continue  # that object type is reported off above
     if missing:
         found.append(
             Feature(

@@ -20,9 +20,10 @@ from sqlmodel import Session, col, select
 from leadtui.domain.models import Channel, Outcome, Touch
 from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow, table_of
 from leadtui.workspace import Workspace
+from sync import conflicts
 from sync.engine import Progress
 from sync.http import RequestError, ServerError
-from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
+from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, FieldReader, SyncError
 
 MAX_ATTEMPTS = 8  # then the operation is "dead" and shown to the rep, never silently dropped
 # Changes the CRM answered 5xx for (after every retry) in one round before the round stops pushing:
@@ -75,9 +76,10 @@ def push_outbox(
             ).all()
         )
     blocked: set[int] = set()
+    rechecked: set[int] = set()
     for op_id in op_ids:
         with ws.session() as session:
-            op = session.get(OutboxRow, op_id)
+            op = session.get(OutboxRow, op_id, with_for_update=True)
             if op is None or op.state != "pending" or op.lead_id in blocked:
                 continue
             first_held = held.get(op.lead_id)
@@ -87,6 +89,11 @@ def push_outbox(
                 blocked.add(op.lead_id)
                 continue
             try:
+                if op.kind == "update_lead" and op.lead_id not in rechecked:
+                    rechecked.add(op.lead_id)
+                    if not _still_unmoved(session, adapter, op, now):
+                        held.setdefault(op.lead_id, op_id)
+                        continue  # held as a conflict (or settled): nothing to write now
                 _send(session, adapter, op)
             except AuthError:
                 raise
@@ -184,6 +191,38 @@ def set_aside_damaged(ws: Workspace, now: datetime) -> int:
                 )
             )
     return len(damaged)
+
+
+def _still_unmoved(session: Session, adapter: CrmAdapter, op: OutboxRow, now: datetime) -> bool:
+    """Read the lead's record just before writing the fields the rep changed: when the CRM moved
+    one since the rep's base (an edit made after the pull), the pull's three-way merge
+    (sync.conflicts) raises the conflict and holds the op. The window an edit can slip through
+    shrinks from the whole pull to one request. True when the op is still to be sent."""
+    if not isinstance(adapter, FieldReader):
+        return True
+    lead = session.get(LeadRow, op.lead_id)
+    if lead is None or not lead.crm_id:
+        return True  # _send says what is wrong
+    conn = session.connection()
+    if not conflicts.leads_with_unpushed_updates(conn, [op.lead_id]):
+        return True
+    names = {
+        name
+        for row in conn.execute(
+            select(table_of(OutboxRow).c.payload).where(
+                table_of(OutboxRow).c.lead_id == op.lead_id,
+                table_of(OutboxRow).c.kind == "update_lead",
+                table_of(OutboxRow).c.state.in_(conflicts.UNPUSHED),
+            )
+        )
+        for name in ((row[0] or {}).get("fields") or {})
+    }
+    current = adapter.read_fields(lead.crm_id, sorted(names))
+    if not current:
+        return True
+    conflicts.reconcile(conn, {op.lead_id: dict(current)}, now)
+    session.refresh(op)
+    return op.state == "pending"
 
 
 def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:

@@ -7,7 +7,7 @@ owns the cache and the cursor; an adapter owns nothing but its HTTP client.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -168,6 +168,18 @@ class CrmAdapter(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class FieldReader(Protocol):
+    """An adapter that can read a record's current values just before the push writes them
+    (sync/outbox.py): a CRM edit made since the pull then becomes a conflict, not an overwrite.
+    Optional: an adapter without it is pushed to as before (the pull's merge alone guards)."""
+
+    def read_fields(self, lead_crm_id: str, fields: Collection[str]) -> Mapping[str, Any]:
+        """The record's current values of these Lead fields (leadtui names and values); a field
+        the CRM does not keep is left out."""
+        ...
 
 
 class AdapterFactory(Protocol):

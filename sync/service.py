@@ -28,7 +28,7 @@ from leadtui.workspace import Workspace
 from sync import cache
 from sync.engine import ProgressFn, SyncEngine
 from sync.outbox import push_outbox, refund
-from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, SyncError
+from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, Scope, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
 CREATES = ("create_touch", "create_note")
@@ -38,6 +38,7 @@ MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, Unicod
 LAST_SYNC = "service:last_sync_at"  # value: ISO time of the last round that reached the CRM
 LAST_ERROR = "service:last_error"  # value: the last round's error sentence, "" when it went well
 ONLINE = "service:online"  # value: "1" or "0", as the last round found the CRM
+TEAM_SYNC = "service:team"  # value: where the team's sync runs ("host pid N"); team databases
 
 
 @dataclass(slots=True)
@@ -63,6 +64,7 @@ class SyncStatus:
     last_sync_at: datetime | None
     last_error: str
     online: bool
+    team_sync: str = ""  # where the team's sync runs, once one has started on this database
 
 
 def counts(session: Session) -> tuple[int, int, int, int]:
@@ -93,10 +95,12 @@ class SyncService:
         adapter_factory: AdapterFactory,
         *,
         progress: ProgressFn | None = None,
+        scope: Scope | None = None,
     ) -> None:
         self.ws = workspace
         self.adapter_factory = adapter_factory
         self.progress = progress
+        self.scope = scope  # None: the configured user's (sync.engine.SyncEngine.scope)
         self._adapter: CrmAdapter | None = None
         self._lock = threading.Lock()
 
@@ -122,8 +126,9 @@ class SyncService:
             before = self._max_lead_id()
             # New records first: they cannot conflict, and the pull then sees them as ours.
             created = push_outbox(self.ws, adapter, now, self.progress, kinds=CREATES)
+            engine = SyncEngine(self.ws, adapter, progress=self.progress, scope=self.scope)
             try:
-                pulled = SyncEngine(self.ws, adapter, progress=self.progress).pull(now)
+                pulled = engine.pull(now)
             except CrmUnavailable:
                 refund(self.ws, created.server_errors)  # the CRM is down, not those changes
                 raise
@@ -178,23 +183,30 @@ class SyncService:
             return [int(i) for i in session.exec(query).all() if i is not None]
 
     def status(self) -> SyncStatus:
-        with self.ws.session() as session:
-            pending, dead, held, conflicts = counts(session)
-            values = {
-                row.name: row.value
-                for row in session.exec(
-                    select(SyncCursor).where(
-                        col(SyncCursor.name).in_([LAST_SYNC, LAST_ERROR, ONLINE])
-                    )
+        return read_status(self.ws)
+
+
+def read_status(ws: Workspace) -> SyncStatus:
+    """How sync stands, from the cache alone: what waits, and what the last round (this
+    process's, `sync --watch`'s or, on a team database, the team sync's) wrote down."""
+    with ws.session() as session:
+        pending, dead, held, conflicts = counts(session)
+        values = {
+            row.name: row.value
+            for row in session.exec(
+                select(SyncCursor).where(
+                    col(SyncCursor.name).in_([LAST_SYNC, LAST_ERROR, ONLINE, TEAM_SYNC])
                 )
-            }
-        last = values.get(LAST_SYNC)
-        return SyncStatus(
-            pending=pending,
-            dead=dead,
-            held=held,
-            conflicts=conflicts,
-            last_sync_at=datetime.fromisoformat(last) if last else None,
-            last_error=values.get(LAST_ERROR, ""),
-            online=values.get(ONLINE, "1") == "1",
-        )
+            )
+        }
+    last = values.get(LAST_SYNC)
+    return SyncStatus(
+        pending=pending,
+        dead=dead,
+        held=held,
+        conflicts=conflicts,
+        last_sync_at=datetime.fromisoformat(last) if last else None,
+        last_error=values.get(LAST_ERROR, ""),
+        online=values.get(ONLINE, "1") == "1",
+        team_sync=values.get(TEAM_SYNC, ""),
+    )

@@ -16,9 +16,9 @@ from tests.conftest import NOW
 
 
 @pytest.fixture
-def ws(workspace_dir: Path):
+def ws(workspace_dir: Path, seeded_store: str | None):
     locations = locate(None, str(workspace_dir))
-    workspace = Workspace.open(load(locations.config_path), locations)
+    workspace = Workspace.open(load(locations.config_path), locations, url=seeded_store)
     yield workspace
     workspace.close()
 

@@ -59,6 +59,7 @@ class LeadDetail:
     phone_check: ContactCheck
     now: datetime
     zone: tzinfo | None = None
+    context_source: str = ""  # where the events came from, said above the timeline
 
 
 def _when(moment: datetime, zone: tzinfo | None) -> str:
@@ -140,6 +141,8 @@ def timeline_text(d: LeadDetail) -> Text:
     if not d.events:
         return Text("No recorded behaviour.", style="dim")
     text = Text()
+    if d.context_source:
+        text.append(f"From {d.context_source}.\n", style="dim italic")
     events = sorted(d.events, key=lambda e: e.occurred_at, reverse=True)
     for n, event in enumerate(events[:TIMELINE_LIMIT]):
         if n:

@@ -156,6 +156,7 @@ class QueueTable(ScrollView, can_focus=True):
         # What each screen line showed when last painted, so a tick repaints only changes.
         self._painted: dict[int, tuple[object, ...]] = {}
         self._now = clock()
+        self._base_style: Style | None = None  # set for each paint by render_lines
 
     # -- data in -------------------------------------------------------------------------
 
@@ -193,13 +194,16 @@ class QueueTable(ScrollView, can_focus=True):
             self._wanted.discard(lead_id)
         while len(self._rows) > ROW_CACHE_SIZE:
             self._rows.popitem(last=False)
-        self._repaint_all()
+        shown = set(self.visible_lead_ids())
+        if any(lead_id in shown for lead_id in rows):  # prefetched rows need no repaint
+            self._repaint_all()
 
     def reset_rows(self, rows: dict[int, QueueRow]) -> None:
         """Replace the whole row cache (fresh rows for the screen; the rest fetched on demand)."""
         self._rows.clear()
         self._wanted.clear()
         self.put_rows(rows)
+        self._repaint_all()
 
     def forget(self, lead_ids: Iterable[int]) -> None:
         """Drop cached rows (after an action changed them) so they are fetched again."""
@@ -307,6 +311,32 @@ class QueueTable(ScrollView, can_focus=True):
 
     # -- painting ------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # One look-up of the widget's style a paint, not one a line: rich_style walks the
+        # widget's ancestors every time, the largest cost of painting a page of rows.
+        self._base_style = self.rich_style
+        strips = super().render_lines(crop)
+        self._prefetch()
+        return strips
+
+    def _prefetch(self) -> None:
+        """Ask for the rows a page above and a page below the screen too, so that moving or
+        paging paints from memory instead of waiting for the database."""
+        visible = self.visible_lead_ids()
+        if any(i not in self._rows for i in visible):
+            return  # the screen's own rows first; their arrival paints and comes back here
+        shown = max(self.size.height - 1, 1)
+        top = int(self.scroll_y)
+        near = self._order[max(top - shown, 0) : top + 2 * shown]
+        missing = [i for i in near if i not in self._rows and i not in self._wanted]
+        if missing:
+            self._wanted.update(missing)
+            self.post_message(self.RowsWanted(self, missing))
+
+    @property
+    def _base(self) -> Style:
+        return self._base_style if self._base_style is not None else self.rich_style
+
     def _index_at(self, y: int) -> int:
         return int(self.scroll_y) + y - 1
 
@@ -330,16 +360,16 @@ class QueueTable(ScrollView, can_focus=True):
         if not 0 <= index < len(self._order):
             self._painted[y] = ("blank",)
             if not self._order and y == 2 and self.loaded:
-                style = self.rich_style + self._part("queue-table--dim")
+                style = self._base + self._part("queue-table--dim")
                 return Strip([Segment(fit("  " + self.empty_text, width), style)], width)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         lead_id = self._order[index]
         key = self._key(index, lead_id)
         self._painted[y] = key
         row = self._rows.get(lead_id)
         if row is None:
             self._want(lead_id)
-            style = self.rich_style + self._part("queue-table--dim")
+            style = self._base + self._part("queue-table--dim")
             return Strip([Segment(fit("  …", width), style)], width)
         self._rows.move_to_end(lead_id)
         return self._row_strip(key[2], index == self.cursor, width)  # type: ignore[arg-type]
@@ -358,12 +388,12 @@ class QueueTable(ScrollView, can_focus=True):
         return self.get_component_rich_style(name, partial=True)
 
     def _header(self, width: int) -> Strip:
-        style = self.rich_style + self._part("queue-table--header")
+        style = self._base + self._part("queue-table--header")
         text = " ".join(fit(title, size) for title, _, size in layout(width))
         return Strip([Segment(fit(text, width), style)], width)
 
     def _row_strip(self, row_cells: Cells, selected: bool, width: int) -> Strip:
-        base = self.rich_style
+        base = self._base
         if selected:
             name = "queue-table--cursor" if self.has_focus else "queue-table--cursor-blurred"
             base = base + self._part(name)

@@ -27,10 +27,16 @@ def _count(n: int, noun: str) -> str:
 def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = "") -> Text:
     """The status line's text for a view (see leadtui.screens.sync_loop.SyncView)."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" sync ", style="bold reverse")
+    team = getattr(view, "team", False)
+    text.append(" team sync " if team else " sync ", style="bold reverse")
     if not view.enabled:
         text.append("  off")
         return text
+    if team and view.first:
+        text.append("  connecting to the team database…", style="italic")
+        return text
+    if team and view.online is None and view.error:
+        text.append(f"  ● {clean(view.error)[:90]}", style="bold yellow")
     if view.first and view.running:
         spin = SPINNER[frame % len(SPINNER)]
         if progress:
@@ -64,6 +70,9 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append(f"  ·  ✖ {view.dead} rejected", style="bold red")
     if view.conflicts or view.dead:
         text.append("  (C or click to resolve)", style="italic")
+    notice = getattr(view, "notice", "")
+    if notice:
+        text.append(f"  ·  {clean(notice)}", style="dim")
     return text
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from leadtui.domain.models import Band, Event, EventKind, Lead
@@ -415,9 +416,15 @@ def _fmt(number: float) -> str:
 def _first_word_in(words: Iterable[str], text: str) -> str | None:
     folded = text.casefold()
     for word in words:
-        if re.search(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", folded):
+        if _whole_word(word).search(folded):
             return word
     return None
+
+
+@lru_cache(maxsize=1024)
+def _whole_word(word: str) -> re.Pattern[str]:
+    # Compiled once per rule word: scoring runs for every lead of a pull.
+    return re.compile(rf"(?<!\w){re.escape(word.casefold())}(?!\w)")
 
 
 def _in_casefolded(value: str, allowed: Iterable[str]) -> bool:

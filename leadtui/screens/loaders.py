@@ -43,6 +43,20 @@ class QueueSnapshot:
     sources: list[str] = field(default_factory=list)
     partial: bool = False  # only the first page, ordered by the database; the rest follows
     texts: list[tuple[int, str]] = field(default_factory=list)  # for filtering as the rep types
+    _position: dict[int, int] | None = field(default=None, repr=False, compare=False)
+
+    def position(self) -> dict[int, int]:
+        """Each lead's place in `order` (made once per snapshot, on first use)."""
+        if self._position is None:
+            self._position = {lead_id: i for i, lead_id in enumerate(self.order)}
+        return self._position
+
+    def filtered(self, keep: set[int]) -> list[int]:
+        """`order` with only these leads: a few are sorted by place, many scanned in order."""
+        if len(keep) * 8 < len(self.order):
+            position = self.position()
+            return sorted((i for i in keep if i in position), key=position.__getitem__)
+        return [i for i in self.order if i in keep]
 
 
 def stl_state(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> SpeedToLeadState:
@@ -104,6 +118,7 @@ def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> Qu
         index = {row.lead_id: row for row in queries.queue_index(session, ws.me or None)}
     ordered, next_change, windows = order(ws.rules, index, now)
     snapshot = QueueSnapshot(index, ordered, now, next_change, windows)
+    snapshot.position()  # here in the worker, not on the first filter keystroke
     snapshot.rows = load_rows(ws, ordered[:first_page], now)
     with ws.session() as session:
         snapshot.sources = queries.sources(session)
@@ -149,7 +164,7 @@ def load_first_page_light(
 def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnapshot:
     """The same leads re-ordered at a later moment (no database work)."""
     ordered, next_change, windows = order(ws.rules, snapshot.index, now)
-    return QueueSnapshot(
+    later = QueueSnapshot(
         snapshot.index,
         ordered,
         now,
@@ -158,6 +173,8 @@ def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnaps
         sources=snapshot.sources,
         texts=snapshot.texts,
     )
+    later.position()
+    return later
 
 
 SecondsLeft = Callable[[datetime, datetime], float]
@@ -279,7 +296,9 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         row = session.get(queries.LeadRow, lead_id)
         if view is None or row is None:
             return None
-        events = [event_from_row(e) for e in queries.events_by_lead(session, [lead_id])[lead_id]]
+        event_rows = queries.events_by_lead(session, [lead_id])[lead_id]
+        events = [event_from_row(e) for e in event_rows]
+        source = context_source([e.crm_id or "" for e in event_rows])
         notes = tuple(
             NoteItem(n.created_at, n.body, n.by) for n in queries.notes_for(session, lead_id)
         )
@@ -302,7 +321,27 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         phone_check=contact.lead_phone_check(lead, region if region != "NONE" else None),
         now=now,
         zone=ws.rules.calendar.zone,
+        context_source=source,
     )
+
+
+# Events an adapter made from the contact's analytics summary carry this crm id prefix
+# (sync.hubspot_map.SUMMARY_PREFIX), the others came one by one from the CRM's events API.
+SUMMARY_PREFIX = "summary:"
+
+
+def context_source(crm_ids: list[str]) -> str:
+    """Where the lead's behaviour came from, for the rep to weigh it: "" when all local."""
+    summary = any(i.startswith(SUMMARY_PREFIX) for i in crm_ids)
+    events = any(i and not i.startswith(SUMMARY_PREFIX) for i in crm_ids)
+    if summary and events:
+        return (
+            "the CRM's web-activity events, with marketing email opens and clicks from the "
+            "contact's analytics summary"
+        )
+    if summary:
+        return "the contact's analytics summary in the CRM (no web-activity API on this account)"
+    return "the CRM's web-activity events" if events else ""
 
 
 def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = None) -> set[int]:
@@ -311,10 +350,14 @@ def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = Non
     from leadtui.store import queries
 
     if snapshot is not None and snapshot.texts:
-        needle = text.lower()
-        return {lead_id for lead_id, haystack in snapshot.texts if needle in haystack}
+        return {lead_id for lead_id, _ in narrow_text(snapshot.texts, text.lower())}
     with ws.session() as session:
         return queries.search_lead_ids(session, text, ws.me or None)
+
+
+def narrow_text(texts: list[tuple[int, str]], needle: str) -> list[tuple[int, str]]:
+    """The (lead id, lower-cased text) pairs whose text contains the lower-cased `needle`."""
+    return [pair for pair in texts if needle in pair[1]]
 
 
 def matching_fields(ws: Workspace, band: str | None, source: str | None) -> set[int]:

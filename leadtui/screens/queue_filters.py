@@ -49,6 +49,8 @@ class QueueFilters(LeadScreen):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._filters: dict[str, tuple[set[int], str]] = {}
+        # (the snapshot's texts, needle, its matches): typing on narrows the last matches.
+        self._last_match: tuple[object, str, list[tuple[int, str]]] | None = None
 
     @property
     def table(self) -> QueueTable:
@@ -68,8 +70,9 @@ class QueueFilters(LeadScreen):
         if self.snapshot is None:
             return
         order = self.snapshot.order
-        for ids, _ in self._filters.values():
-            order = [i for i in order if i in ids]
+        if self._filters:
+            smallest, *others = sorted((ids for ids, _ in self._filters.values()), key=len)
+            order = self.snapshot.filtered(smallest.intersection(*others) if others else smallest)
         self.table.set_order(order)
 
     async def action_filter_text(self) -> None:
@@ -86,6 +89,17 @@ class QueueFilters(LeadScreen):
             return
 
         snapshot = self.snapshot
+        if snapshot is not None and snapshot.texts:
+            # The whole queue's texts are in memory: match here, in the keystroke's own frame,
+            # without a thread's round trip; a longer needle searches the last matches only.
+            needle, texts = text.lower(), snapshot.texts
+            last = self._last_match
+            if last is not None and last[0] is texts and needle.startswith(last[1]):
+                texts = last[2]
+            found = loaders.narrow_text(texts, needle)
+            self._last_match = (snapshot.texts, needle, found)
+            self.on_filter_computed(FilterComputed("text", {i for i, _ in found}, f"“{text}”"))
+            return
 
         def work() -> None:
             found = loaders.matching_text(ws, text, snapshot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 
 from rich.text import Text
@@ -50,6 +51,7 @@ class QueueScreen(QueueFilters):
         self.first_paint_done = False
         self._had_lead = False
         self._left: loaders.SecondsLeft = loaders.wall_clock_left
+        self._status_shown = Text()
 
     def compose(self) -> ComposeResult:
         rules = self.tui.rules  # before the workspace opens, the light path's (same config)
@@ -278,7 +280,9 @@ class QueueScreen(QueueFilters):
         if snapshot is None or rules is None:
             return
         now = self.tui.clock().timestamp()
-        open_windows = [d for d, _ in snapshot.windows if d >= now]
+        # Windows are sorted by deadline: the open ones are a suffix (bisect, not a scan of
+        # thousands every second).
+        open_windows = len(snapshot.windows) - bisect.bisect_left(snapshot.windows, (now,))
         at_risk = len(
             loaders.at_risk_ids(
                 snapshot, rules.policy.at_risk_minutes, self.tui.clock(), self._left
@@ -290,7 +294,7 @@ class QueueScreen(QueueFilters):
         if snapshot.partial:
             text.append("  ·  loading the rest of the queue…", style="italic")
         else:
-            leads, windows = len(self.table.order), len(open_windows)
+            leads, windows = len(self.table.order), open_windows
             text.append(f"  ·  {leads} lead{'s' if leads != 1 else ''}")
             text.append(f"  ·  {windows} open window{'s' if windows != 1 else ''}")
         if at_risk:
@@ -298,7 +302,10 @@ class QueueScreen(QueueFilters):
         if self._filters:
             labels = ", ".join(label for _, label in self._filters.values())
             text.append(f"  ·  filter: {clean(labels)} (esc clears)", style="italic")
-        self.query_one("#status", Static).update(text)
+        if text != self._status_shown:
+            self._status_shown = text
+            # One line high whatever it says (app.tcss): no layout pass of the whole screen.
+            self.query_one("#status", Static).update(text, layout=False)
 
     # -- navigation and filters ---------------------------------------------------------
 

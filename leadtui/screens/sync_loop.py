@@ -37,6 +37,8 @@ class SyncView:
     conflicts: int = 0
     error: str = ""
     interval: int = 10
+    team: bool = False  # the team's sync on a team database (screens.team_watch), not ours
+    notice: str = ""  # an optional CRM feature that is off (e.g. web activity), one sentence
 
 
 @dataclass
@@ -195,6 +197,7 @@ class SyncLoop:
             conflicts=int(getattr(result, "conflicts", 0) or 0),
             error=str(getattr(result, "error", "") or ""),
             interval=self.view.interval,
+            notice=" ".join(getattr(result, "notices", ()) or ()),
         )
         self._arm()
         return self.view

@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, insert, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
-from leadtui.store import tables
+from leadtui.store import notify, tables
 from leadtui.store.tables import Meta
 
 Migration = Callable[[Any], None]  # receives a SQLAlchemy Connection inside a transaction
@@ -43,6 +43,7 @@ MIGRATIONS: list[Migration] = [
 ]
 
 LOCK_WAIT_SECONDS = 3
+SCHEMA_LOCK = 0x1EAD7A1  # pg_advisory_lock key: one opener creates or migrates at a time
 
 
 class StoreError(Exception):
@@ -80,6 +81,28 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 def explain(exc: BaseException, where: str) -> StoreError:
     """Turn a database failure into one actionable sentence."""
     message = str(getattr(exc, "orig", exc)).lower()
+    if "lock timeout" in message or "deadlock detected" in message:
+        return StoreError(
+            f"Another rep or the team sync is changing the same lead in {where}; try again."
+        )
+    if (
+        "connection refused" in message
+        or "could not connect" in message
+        or ("connection" in message and "failed" in message and "authentication" not in message)
+    ):
+        return StoreError(
+            f"Cannot reach the team database at {where}; check that it is running and that "
+            "[store] url names the right host and port."
+        )
+    if "password authentication failed" in message or "no password supplied" in message:
+        return StoreError(
+            f"The team database at {where} refused the login; check the user in [store] url "
+            "and its password in ~/.pgpass or PGPASSWORD."
+        )
+    if "database" in message and "does not exist" in message:
+        return StoreError(
+            f"The team database at {where} does not exist; create it (createdb) or fix [store] url."
+        )
     if "locked" in message or "busy" in message:
         return StoreError(
             f"The cache at {where} is locked by another program (another leadtui?); "
@@ -110,8 +133,13 @@ def explain(exc: BaseException, where: str) -> StoreError:
 def create_store_engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         _prepare_sqlite_file(Path(url.removeprefix("sqlite:///")))
+    options: dict[str, Any] = {"connect_args": _connect_args(url)}
+    if url.startswith("postgresql"):
+        # A team database is shared by a sync service and every rep's app: connections come
+        # and go (a server restart, an idle timeout), so check one before handing it out.
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
     try:
-        engine = create_engine(url, connect_args=_connect_args(url))
+        engine = create_engine(url, **options)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"Cannot use the database URL {_redact(url)}: {exc}.") from exc
     if engine.dialect.name == "sqlite":
@@ -123,7 +151,20 @@ def _connect_args(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Workers read and write from their own threads; each uses its own connection.
         return {"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS}
+    if url.startswith("postgresql"):
+        # libpq's connect_timeout; lock_timeout bounds how long one rep's action waits on a
+        # lead another holds (SELECT ... FOR UPDATE) before it says so instead of hanging.
+        return {
+            "connect_timeout": 5,
+            "application_name": "leadtui",
+            "options": f"-c lock_timeout={LOCK_WAIT_SECONDS * 1000}",
+        }
     return {}
+
+
+def is_team(engine: Engine) -> bool:
+    """A shared team database (PostgreSQL) rather than one rep's SQLite file."""
+    return engine.dialect.name == "postgresql"
 
 
 def _redact(url: str) -> str:
@@ -144,6 +185,10 @@ def open_engine(url: str, migrations: Sequence[Migration] | None = None) -> Engi
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
                 conn.exec_driver_sql("PRAGMA schema_version").fetchone()  # reads the header
         ensure_schema(engine, migrations if migrations is not None else MIGRATIONS)
+        if is_team(engine):
+            # Opening used two connections (the schema lock's and the check's); a team database
+            # serves many apps, so none is kept idle: each app holds only what it uses.
+            engine.dispose()
     except StoreError:
         engine.dispose()
         raise
@@ -158,23 +203,41 @@ def schema_version(engine: Engine) -> int | None:
         return None
     with engine.connect() as conn:
         row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
-    return int(row[0]) if row else None
+    if not row:
+        return None
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise StoreError(
+            f"The cache's schema version is not a number ({str(row[0])[:40]!r}), so it is "
+            "damaged or was not written by leadtui; move it aside and run `leadtui sync` "
+            "(or `leadtui demo`) to rebuild it. Nothing was changed."
+        ) from None
 
 
 def ensure_schema(engine: Engine, migrations: Sequence[Migration]) -> None:
+    if not is_team(engine):
+        _ensure_schema(engine, migrations)
+        return
+    # Every rep's app and the team sync open the team database at once: one of them creates or
+    # migrates the schema while the others wait on this lock (held by a connection of its own;
+    # PostgreSQL's DDL is transactional, so a failed migration leaves the old schema whole).
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+        try:
+            _ensure_schema(engine, migrations)
+            with engine.begin() as conn:
+                notify.install_triggers(conn)
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+            holder.commit()
+
+
+def _ensure_schema(engine: Engine, migrations: Sequence[Migration]) -> None:
     latest = 1 + len(migrations)
     found = schema_version(engine)
-    names = set(inspect(engine).get_table_names())
     if found is None:
-        if names & {"lead", "touch"}:
-            raise StoreError(
-                "The cache has leadtui tables but no schema version; it was not written by "
-                "leadtui. Move it aside and sync again."
-            )
-        SQLModel.metadata.create_all(engine, tables=_tables())
-        with Session(engine) as session:
-            session.add(Meta(key="schema_version", value=str(latest)))
-            session.commit()
+        _create_schema(engine, latest)
         return
     if found > latest:
         raise StoreError(
@@ -193,6 +256,32 @@ def ensure_schema(engine: Engine, migrations: Sequence[Migration]) -> None:
     SQLModel.metadata.create_all(engine, tables=_tables())
 
 
+def _create_schema(engine: Engine, latest: int) -> None:
+    """Create every table and record the version, once however many openers race to do it."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            # Two processes opening a new cache at once (the app and `sync --watch`): the first
+            # write statement takes SQLite's write lock, so the second waits here (busy
+            # timeout) and then finds the schema made. The table is the one Meta declares.
+            conn.exec_driver_sql(
+                "CREATE TABLE IF NOT EXISTS meta (key VARCHAR NOT NULL PRIMARY KEY, "
+                "value VARCHAR NOT NULL)"
+            )
+            conn.exec_driver_sql("DELETE FROM meta WHERE 0")
+        names = set(inspect(conn).get_table_names())
+        if "meta" in names:
+            row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'"))
+            if row.first() is not None:
+                return  # another opener made it meanwhile
+        if names & {"lead", "touch"}:
+            raise StoreError(
+                "The cache has leadtui tables but no schema version; it was not written by "
+                "leadtui. Move it aside and sync again."
+            )
+        SQLModel.metadata.create_all(conn, tables=_tables())
+        conn.execute(insert(tables.table_of(Meta)).values(key="schema_version", value=str(latest)))
+
+
 def _backup(engine: Engine, version: int) -> None:
     """Keep a copy of the file as it was before a migration: a cache is never thrown away."""
     database = engine.url.database
@@ -206,6 +295,18 @@ def _backup(engine: Engine, version: int) -> None:
 
 def _tables() -> list[Any]:
     return [tables.table_of(model) for model in tables.ALL_TABLES]
+
+
+def take_write_lock(session: Session) -> None:
+    """Start the transaction as a writer, before it reads what it will decide on.
+
+    SQLite's driver begins a transaction only at the first write, so an action's reads would
+    each see their own moment and two actions could both decide on the same old status. A
+    no-op write takes the database's one write lock first (others wait up to the busy
+    timeout). PostgreSQL needs nothing here: its actions lock the rows they change.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM meta WHERE 0"))
 
 
 @contextmanager

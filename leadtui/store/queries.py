@@ -224,6 +224,20 @@ def upsert(
     else:
         raise NotImplementedError(f"bulk upsert is not written for {dialect}")
     columns = list(update) if update is not None else [c for c in batch[0] if c != key]
+    if dialect == "postgresql":
+        # One statement with the rows as parameters: SQLAlchemy compiles it once (cached) and
+        # sends the rows in multi-row batches ("insertmanyvalues"). Rendering the rows into the
+        # statement, as below, compiles every chunk anew: three quarters of a pull's time here.
+        statement = insert_fn(table)
+        statement = (
+            statement.on_conflict_do_update(
+                index_elements=[key], set_={name: statement.excluded[name] for name in columns}
+            )
+            if columns
+            else statement.on_conflict_do_nothing(index_elements=[key])
+        )
+        conn.execute(statement, batch)
+        return
     # SQLite allows at most 32766 bound parameters per statement.
     size = max(1, min(chunk, 30000 // max(1, len(batch[0]))))
     for start in range(0, len(batch), size):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from leadtui.store.convert import lead_values
@@ -68,4 +68,10 @@ def write_demo(session: Session, owners: Sequence[Any], demo_leads: Sequence[Any
     ):
         for start in range(0, len(rows), 2000):
             conn.execute(insert(table), rows[start : start + 2000])
+    if conn.dialect.name == "postgresql":
+        # Ids were given, so PostgreSQL's sequence did not move: move it past them, or the next
+        # lead a pull inserts would take an id already used.
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence('lead', 'id'), (SELECT max(id) FROM lead))")
+        )
     return [row["id"] for row in lead_rows]

@@ -17,12 +17,15 @@ from sync.sandbox.schema import (
     singular,
 )
 from sync.sandbox.table import Record
-from sync.sandbox.webevents import EVENT_TYPES
+from sync.sandbox.webevents import EVENT_TYPES, MARKETING_EMAIL_TYPES
 from sync.sandbox.webevents import to_json as event_json
 
 __all__ = ["HubSpotApi", "Query", "Reply"]
 MAX_EVENTS_LIMIT = 100
 MAX_ASSOCIATIONS_PAGE = 500
+# "batch read requests submitted to the Associations API may not exceed 1000 IDs per request
+# body" (developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api).
+MAX_ASSOCIATION_READ_INPUTS = 1000
 _PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _PROPERTY_TYPES = {
     "string": PropType.STRING,
@@ -60,7 +63,7 @@ class HubSpotApi(ObjectEndpoints):
 
     def association_batch_read(self, from_type: str, to_type: str, body: dict[str, Any]) -> Reply:
         type_id = self._pair(from_type, to_type)
-        inputs = params.inputs(body)
+        inputs = params.inputs(body, MAX_ASSOCIATION_READ_INPUTS)
         results, errs = [], []
         with self.crm.lock:
             for item in inputs:
@@ -183,6 +186,9 @@ class HubSpotApi(ObjectEndpoints):
         event_type = params.one(query, "eventType")
         low = params.time_param(query, "occurredAfter")
         high = params.time_param(query, "occurredBefore")
+        # "The events API doesn't include marketing email events, such as opens, clicks, and
+        # bounces" (the event-analytics guide): the sandbox keeps them for the contact's
+        # hs_email_last_open_date / _click_date summary and serves the rest.
         with self.crm.lock:
             contact = self._event_contact(query)
             if contact is not None:
@@ -196,12 +202,16 @@ class HubSpotApi(ObjectEndpoints):
                 (e.occurred_ms, c, seq, e)
                 for c, events in pools
                 for seq, e in enumerate(events)
-                if (not event_type or e.event_type == event_type)
+                if e.event_type not in MARKETING_EMAIL_TYPES
+                and (not event_type or e.event_type == event_type)
                 and (low is None or e.occurred_ms > low)
                 and (high is None or e.occurred_ms < high)
             ]
+        # Newest first unless told otherwise: "-occurredAt"/"occurredAt", or the SDK's
+        # ASCENDING/DESCENDING (hubspot-api-client EventsApi.get_page `sort`).
         sort = params.one(query, "sort") or "-occurredAt"
-        chosen.sort(key=lambda item: item[:3], reverse=sort.startswith("-"))
+        descending = sort.startswith("-") or sort.upper() == "DESCENDING"
+        chosen.sort(key=lambda item: item[:3], reverse=descending)
         page = chosen[start : start + limit]
         results = [event_json(c, seq, e) for _, c, seq, e in page]
         more = start + limit < len(chosen)
@@ -213,7 +223,8 @@ class HubSpotApi(ObjectEndpoints):
         """`GET /events/v3/events/event-types`: every type, used or not (event-analytics guide)."""
         if not self.crm.portal.enterprise:
             raise errors.tier_required("events API")
-        return Reply(200, {"eventTypes": sorted(set(EVENT_TYPES.values()))})
+        served = set(EVENT_TYPES.values()) - MARKETING_EMAIL_TYPES
+        return Reply(200, {"eventTypes": sorted(served)})
 
     def _event_contact(self, query: Query) -> Record | None:
         raw_id = params.one(query, "objectId")
@@ -264,8 +275,8 @@ class HubSpotApi(ObjectEndpoints):
                 "objects"
             )
         group = body.get("groupName")
-        # groupName is required and must name an existing group (the properties API's
-        # create schema marks it required; a property lives in exactly one group).
+        # groupName is required (the SDK's PropertyCreate refuses None for it, as for name,
+        # label, type and fieldType) and must name an existing group.
         if not isinstance(group, str) or group not in self.crm.groups[object_type]:
             raise errors.validation(
                 f"groupName {group!r} is not a property group of {singular(object_type)}; "

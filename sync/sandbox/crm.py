@@ -54,6 +54,7 @@ from sync.sandbox.webevents import EVENT_TYPES, WebEvent
 # First ids of records created after seeding; HubSpot's are long numbers, and distinct ranges
 # make an id of the wrong type easy to spot.
 FIRST_IDS = {"deals": 18_000_000_001, "engagements": 40_000_000_001}
+BUSY_NOTES = 600  # a busy contact's seeded notes: more than one association page (500)
 PORTAL_CREATED_MS = 1_577_836_800_000  # 2020-01-01: when the sandbox portal's properties "began"
 _REQUIRED = {
     **{t: ("hs_timestamp",) for t in ENGAGEMENT_TYPES},
@@ -171,6 +172,7 @@ class SandboxCRM:
             for demo in data.leads:
                 bundle = contact_bundle(demo, ids, now)
                 self._add_bundle(bundle, CONTACT_ID_OFFSET + demo.lead.id, batches)
+            self._seed_history(data, joined, batches)
             for object_type, records in batches.items():
                 self.tables[object_type].load(records)
                 if self._store is not None:
@@ -178,7 +180,42 @@ class SandboxCRM:
             self._last_ms = max(self._last_ms, dt_to_ms(now))
             self._dirty.meta = True
             if self._store is not None:
-                self._store.write(owners=self.owners)
+                self._store.write(owners=[*self.owners, *self.archived_owners])
+
+    def _seed_history(self, data: DemoData, joined: int, batches: dict[str, list[Record]]) -> None:
+        """Deactivated owners, and busy contacts whose older notes (written by them) fill more
+        than one association page (see portal.Portal)."""
+        self.archived_owners = [
+            {
+                **owner_json(
+                    Owner(f"former.rep{i + 1}@leadtui.example", "Former", f"Rep {i + 1}"),
+                    900 + i,
+                    joined,
+                ),
+                "archived": True,
+            }
+            for i in range(self.portal.former_owners)
+        ]
+        authors = [str(o["id"]) for o in self.archived_owners] or [""]
+        for demo in data.leads[: self.portal.busy_contacts]:
+            contact_id = CONTACT_ID_OFFSET + demo.lead.id
+            start = dt_to_ms(demo.lead.created_at) - 400 * 86_400_000
+            for n in range(BUSY_NOTES):
+                at = start + n * 3_600_000
+                props = {"hs_timestamp": ms_to_iso(at), "hs_note_body": f"Old CRM note {n + 1}"}
+                if authors[n % len(authors)]:
+                    props["hubspot_owner_id"] = authors[n % len(authors)]
+                obj = SeedObject("notes", props, at, at)
+                record_id = self._next_id("notes")
+                props |= {
+                    "hs_createdate": ms_to_iso(at),
+                    "hs_lastmodifieddate": ms_to_iso(at),
+                    "hs_object_id": str(record_id),
+                }
+                batches["notes"].append(Record(record_id, props, obj.created_ms, obj.updated_ms))
+                self._link_memory("notes", record_id, "contacts", contact_id)
+                if self._store is not None:
+                    self._dirty.associations.append(("notes", record_id, "contacts", contact_id))
 
     def _restore(self, snap: Snapshot) -> None:
         for (object_type, name), prop in snap.properties.items():

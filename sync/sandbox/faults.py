@@ -23,6 +23,9 @@ class FaultState:
     retry_after: float | None = None  # ... with this Retry-After, or none
     drop_before_commit: int = 0  # the next N writes: connection closed, nothing written
     drop_after_commit: int = 0  # the next N writes: written, then closed without a reply
+    # The next N writes: written, then answered 502, as a gateway that timed out waiting for
+    # the CRM behind it would (HubSpot's 5xx say nothing about whether a write landed).
+    error_after_commit: int = 0
     offline: bool = False  # every connection closed without a reply
     search_lag: float = 0.0  # seconds before a write shows in search results, as in HubSpot
 
@@ -61,6 +64,17 @@ class Faults:
     def drop_after_commit(self, count: int = 1) -> None:
         with self._lock:
             self._state.drop_after_commit = count
+
+    def error_after_commit(self, count: int = 1) -> None:
+        with self._lock:
+            self._state.error_after_commit = count
+
+    def take_error_after_commit(self) -> bool:
+        with self._lock:
+            if self._state.error_after_commit > 0:
+                self._state.error_after_commit -= 1
+                return True
+            return False
 
     def search_lag(self, seconds: float) -> None:
         with self._lock:

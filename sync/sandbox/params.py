@@ -66,13 +66,13 @@ def paging(after: str | None, path: str) -> dict[str, Any]:
     return {"paging": {"next": {"after": after, "link": f"{path}?after={after}"}}}
 
 
-def inputs(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """A batch body's `inputs`: 1 to 100 objects."""
+def inputs(body: dict[str, Any], most: int = MAX_BATCH) -> list[dict[str, Any]]:
+    """A batch body's `inputs`: 1 to `most` objects (100 for object batches)."""
     items = body.get("inputs")
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise errors.validation("inputs must be a list of objects")
-    if len(items) > MAX_BATCH:
-        raise errors.validation(f"Batch size exceeds the maximum of {MAX_BATCH} inputs")
+    if len(items) > most:
+        raise errors.validation(f"Batch size exceeds the maximum of {most} inputs")
     return items
 
 

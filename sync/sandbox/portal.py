@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Unique-value properties (`hasUniqueValue`): "Unique identifier properties ... for contacts,
-# companies, deals, tickets and custom objects" (developers.hubspot.com/docs/api/crm/properties,
-# "Create unique identifier properties"). Engagements are not listed, so the sandbox refuses
-# them there unless told otherwise.
+# Unique-value properties (`hasUniqueValue`) are documented for contacts, companies, deals,
+# tickets and custom objects (developers.hubspot.com/docs/api/crm/properties, unique identifier
+# properties; RESEARCH.md). Engagements are not listed, so the sandbox refuses them there unless
+# told otherwise. HubSpot's exact error text for that refusal was not found: the sandbox's is its
+# own (api.create_property).
 UNIQUE_OBJECT_TYPES = frozenset({"contacts", "companies", "deals", "tickets"})
 
 
@@ -31,8 +32,16 @@ class Portal:
     schema_write: bool = True
     # Reading web events needs an analytics scope; owners need crm.objects.owners.read.
     owners_read: bool = True
+    # Object types the token has no read scope for (e.g. "emails": sales-email-read missing):
+    # their endpoints and associations answer 403 MISSING_SCOPES.
+    unscoped: frozenset[str] = frozenset()
     # How many associations one v4 batch-read result holds before it pages (per record).
     association_page: int = 500
+    # Seeded history: this many contacts carry more notes than one association page holds, and
+    # this many owners are deactivated users (developers.hubspot.com/docs/api/crm/owners:
+    # `archived=true`) who wrote those notes.
+    busy_contacts: int = 0
+    former_owners: int = 0
 
     def allows_unique(self, object_type: str) -> bool:
         return object_type in UNIQUE_OBJECT_TYPES or self.unique_on_engagements

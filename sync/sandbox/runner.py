@@ -168,8 +168,12 @@ def main(argv: list[str] | None = None) -> int:
             db=args.db,
             rate_limit=None if args.no_rate_limit else DEFAULT_LIMITS,
             inbound_every=args.inbound_every,
+            # A portal with history: two busy contacts and a rep who has left.
             portal=Portal(
-                enterprise=args.enterprise, unique_on_engagements=args.unique_on_engagements
+                enterprise=args.enterprise,
+                unique_on_engagements=args.unique_on_engagements,
+                busy_contacts=2,
+                former_owners=1,
             ),
         )
     except sqlite3.Error as failed:

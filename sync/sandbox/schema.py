@@ -229,10 +229,10 @@ def deal_closed(pipeline: str | None, stage: str | None) -> tuple[bool, bool]:
     return (False, False)
 
 
-# Lifecycle stages move forward only through the API: "a contact's lifecycle stage can only be
-# set forward ... to move it backward, clear the existing value first" (knowledge.hubspot.com/
-# records/use-lifecycle-stages and the contacts API guide, developers.hubspot.com/docs/api/crm/
-# contacts). A backward value is ignored without an error.
+# Lifecycle stages move forward only through the API: a backward value is ignored without an
+# error unless the property is first cleared ("") in a separate request. Stated by HubSpot staff
+# on HubSpot's developer forum (integrate.hubspot.com/t/update-lifecycle-stage-using-api/1333)
+# and in RESEARCH.md; the exact wording on developers.hubspot.com was not found this session.
 def lifecycle_backward(current: str | None, wanted: str | None) -> bool:
     if not current or not wanted:
         return False

@@ -145,6 +145,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         api, p = self.api, route.params
         kind = _object_type(p["type"]) if "type" in p else ""
         to = _object_type(p["to"]) if "to" in p else ""
+        # Private app scopes: emails need sales-email-read, the other engagements and deals
+        # their CRM object scopes (developers.hubspot.com/docs/apps/legacy-apps/private-apps).
+        for unreadable in sorted({kind, to} & api.crm.portal.unscoped):
+            wanted = (
+                "sales-email-read" if unreadable == "emails" else f"crm.objects.{unreadable}.read"
+            )
+            raise errors.missing_scopes(wanted)
         handlers: dict[str, Callable[[], Reply]] = {
             "owners": lambda: api.owners(query, path),
             "owner": lambda: api.owner(p["id"]),
@@ -259,6 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = server.dispatch(route, query, body, path)
             if route.is_write and server.faults.take_drop(after_commit=True):
                 return self._drop()
+            if route.is_write and server.faults.take_error_after_commit():
+                reply = Reply(502, errors.server_error(502))
         except errors.ApiError as failed:
             reply = Reply(failed.status, failed.body())
         except Exception:

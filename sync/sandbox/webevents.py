@@ -33,6 +33,10 @@ EVENT_TYPES: dict[EventKind, str] = {
     EventKind.EMAIL_CLICK: "e_clicked_email",
 }
 KINDS_BY_TYPE = {name: kind for kind, name in EVENT_TYPES.items()}
+# Marketing email opens and clicks: kept for the contact's summary, not served by the events API.
+MARKETING_EMAIL_TYPES = frozenset(
+    {EVENT_TYPES[EventKind.EMAIL_OPEN], EVENT_TYPES[EventKind.EMAIL_CLICK]}
+)
 _EXTRA_TITLE = {
     "e_visited_page": "hs_title",
     "e_submitted_form": "hs_form_title",

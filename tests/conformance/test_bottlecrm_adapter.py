@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from leadtui.domain.models import Channel, LeadStatus, Outcome
-from leadtui.store.tables import OutboxRow, TouchRow
+from leadtui.store.tables import LeadRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
 from sync.bottlecrm import BottleCrmAdapter, _decode, _encode
 from sync.bottlecrm_map import split_marker, touch_of
@@ -48,8 +48,6 @@ def pull(ws: Workspace, crm: BottleCrmDriver) -> int:
 
 def local_id(ws: Workspace, crm_id: str) -> int:
     with ws.session() as session:
-        from leadtui.store.tables import LeadRow
-
         found = session.exec(select(LeadRow).where(LeadRow.crm_id == crm_id)).one()
         return found.id or 0
 
@@ -82,6 +80,18 @@ def test_a_call_logged_in_bottlecrm_arrives_as_a_touch(
     ]
 
 
+def test_a_lead_shared_by_two_reps_is_in_each_reps_queue_as_their_own(
+    crm: BottleCrmDriver, workspace: Workspace
+) -> None:
+    shared = crm.new_lead(crm.other_email)
+    both = [crm.profile_id(crm.other_email), crm.profile_id(crm.user_email)]
+    crm.call("PATCH", f"/api/leads/{shared}/", json={"assigned_to": both})
+    pull(workspace, crm)
+    with workspace.session() as session:
+        found = session.exec(select(LeadRow).where(LeadRow.crm_id == shared)).one()
+    assert found.owner == crm.user_email
+
+
 def test_converting_carries_the_deal_value_and_a_repeat_is_not_an_error(
     crm: BottleCrmDriver, workspace: Workspace
 ) -> None:
@@ -94,6 +104,20 @@ def test_converting_carries_the_deal_value_and_a_repeat_is_not_an_error(
     assert (lead["status"], float(lead["opportunity_amount"])) == ("converted", 12000.0)
     # A retry after a lost reply meets BottleCRM's "already converted": the change has landed.
     adapter.update_lead(target, {"status": LeadStatus.CONVERTED.value, "deal_value": 12000.0})
+
+
+def test_a_conversion_bottlecrm_refuses_is_rejected_with_its_reason(
+    crm: BottleCrmDriver, workspace: Workspace
+) -> None:
+    target = crm.new_lead(crm.user_email)
+    crm.call("PATCH", f"/api/leads/{target}/", json={"email": ""})
+    pull(workspace, crm)
+    workspace.convert(local_id(workspace, target), 500.0, NOW)
+    push_outbox(workspace, crm.adapter(), NOW)
+    with workspace.session() as session:
+        op = session.exec(select(OutboxRow).where(OutboxRow.kind == "update_lead")).one()
+    assert op.state == "dead" and "needs an email address" in op.last_error
+    assert crm.status_of(target) == LeadStatus.NEW
 
 
 def test_a_linkedin_touch_is_refused_in_one_sentence_not_faked(

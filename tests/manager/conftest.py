@@ -104,6 +104,7 @@ def team() -> list[DemoLead]:
 def write_team(
     folder: Path,
     extra_config: str = "",
+    url: str | None = None,
     leads: list[DemoLead] | None = None,
     owners: tuple[Owner, ...] = (ANA, BO),
 ) -> Path:
@@ -112,7 +113,9 @@ def write_team(
         email=ANA.email, base_url="https://api.hubapi.com", timezone="America/New_York"
     )
     (folder / "config.toml").write_text(
-        text.replace('role = "rep"', 'role = "manager"') + extra_config
+        text.replace('role = "rep"', 'role = "manager"')
+        + extra_config
+        + (f'\n[store]\nurl = "{url}"\n' if url else "")
     )
     locations = locate(None, str(folder))
     ws = Workspace.open(load(locations.config_path), locations)
@@ -124,8 +127,8 @@ def write_team(
 
 
 @pytest.fixture
-def team_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = write_team(tmp_path / "team")
+def team_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str | None) -> Path:
+    folder = write_team(tmp_path / "team", url=store_url)
     monkeypatch.setenv("LEADTUI_DATA_DIR", str(folder))
     monkeypatch.delenv("LEADTUI_CONFIG", raising=False)
     return folder

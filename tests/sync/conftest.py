@@ -33,10 +33,13 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 
 def make_workspace(
-    folder: Path, base_url: str, email: str = "", role: str = "manager"
+    folder: Path, base_url: str, email: str = "", role: str = "manager", url: str | None = None
 ) -> Workspace:
+    """A workspace on `url` (a team database) or, by default, a SQLite file in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     text = f'[user]\nemail = "{email}"\nrole = "{role}"\n[crm]\nbase_url = "{base_url}"\n'
+    if url:
+        text += f'[store]\nurl = "{url}"\n'
     (folder / "config.toml").write_text(text)
     return Workspace.open(parse(text), Locations(folder / "config.toml", folder))
 
@@ -55,8 +58,10 @@ def make_adapter(
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, sandbox: RunningSandbox) -> Iterator[Workspace]:
-    ws = make_workspace(tmp_path / "ws", sandbox.base_url)
+def workspace(
+    tmp_path: Path, sandbox: RunningSandbox, store_url: str | None
+) -> Iterator[Workspace]:
+    ws = make_workspace(tmp_path / "ws", sandbox.base_url, url=store_url)
     yield ws
     ws.close()
 

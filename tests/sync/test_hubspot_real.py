@@ -14,16 +14,19 @@ from sqlmodel import col, select
 
 from leadtui.demo import generate
 from leadtui.domain.models import Channel, LeadStatus, Outcome, Touch
-from leadtui.store.tables import EventRow, LeadRow, TouchRow
+from leadtui.screens.loaders import load_detail
+from leadtui.store.tables import EventRow, LeadRow, NoteRow, TouchRow
 from sync.engine import SyncEngine
 from sync.http import Forbidden
 from sync.hubspot import WEB_ACTIVITY_OFF, HubSpotAdapter
 from sync.protocol import AuthError, Scope, SyncError
 from sync.sandbox import RunningSandbox, start_sandbox
 from sync.sandbox.portal import Portal
+from sync.sandbox.webevents import MARKETING_EMAIL_TYPES
 from sync.service import SyncService
 from tests.conftest import NOW
 from tests.sync.conftest import make_adapter, make_workspace
+from widgets.lead_detail_view import timeline_text
 
 PLAIN = Portal()
 ENTERPRISE = Portal(enterprise=True, unique_on_engagements=True)
@@ -129,14 +132,34 @@ def test_pull_on_either_portal_brings_touches_and_context(
         assert touches and events
         summaries = [e for e in events if (e.crm_id or "").startswith("summary:")]
         if portal.enterprise:
-            assert not summaries and adapter.web_activity is True
-            assert adapter.notices == []
+            assert adapter.web_activity is True and adapter.notices == []
+            # Only marketing email opens and clicks come from the summary there.
+            assert {e.kind for e in summaries} <= {"email_open", "email_click"}
         else:
             assert summaries and adapter.web_activity is False
             assert adapter.notices == [WEB_ACTIVITY_OFF]
-        assert seen["GET /events/v3/events"] == (
-            -(-sum(len(e) for e in box.crm.events.values()) // 100) if portal.enterprise else 1
-        ), "one stream per pull, not a request per contact"
+        if portal.enterprise:
+            lead_id = next(e for e in events if e not in summaries).lead_id
+        else:
+            lead_id = summaries[0].lead_id
+        detail = load_detail(ws, lead_id, NOW)
+        assert detail is not None
+        said = timeline_text(detail).plain
+        first_line = said.splitlines()[0]
+        assert first_line.startswith("From ")
+        if portal.enterprise:
+            assert first_line.startswith("From the CRM's web-activity events")
+        else:
+            assert "analytics summary" in first_line and "no web-activity API" in first_line
+        served = sum(
+            1
+            for events in box.crm.events.values()
+            for e in events
+            if e.event_type not in MARKETING_EMAIL_TYPES
+        )
+        assert seen["GET /events/v3/events"] == (-(-served // 100) if portal.enterprise else 1), (
+            "one stream per pull, not a request per contact"
+        )
     finally:
         ws.close()
 
@@ -205,16 +228,17 @@ def _own(box: RunningSandbox, object_type: str, op_id: str) -> list[str]:
     return box.crm.find(object_type, "leadtui_op_id", op_id)
 
 
+@pytest.mark.parametrize("fault", ["drop_after_commit", "error_after_commit"])
 def test_a_create_whose_reply_is_lost_lands_exactly_once(
-    box: RunningSandbox, adapter: HubSpotAdapter
+    box: RunningSandbox, adapter: HubSpotAdapter, fault: str
 ) -> None:
     adapter.setup()
     contact = str(sorted(box.crm.table("contacts").live_ids)[0])
     rep = box.crm.owners[0]["email"]
     touch = Touch(Channel.CALL, Outcome.LEFT_VOICEMAIL, NOW, "left a message", rep)
-    box.faults.drop_after_commit(1)
+    getattr(box.faults, fault)(1)
     first = adapter.create_touch(contact, touch, "op-lost-1")
-    assert box.faults.snapshot()["drop_after_commit"] == 0, "the fault fired"
+    assert box.faults.snapshot()[fault] == 0, "the fault fired"
     assert _own(box, "calls", "op-lost-1") == [first.crm_id]
     assert box.crm.associated("calls", first.crm_id, "contacts") == [contact]
     again = adapter.create_touch(contact, touch, "op-lost-1")
@@ -297,3 +321,83 @@ def test_a_push_before_setup_says_to_run_setup(box: RunningSandbox) -> None:
         assert "leadtui setup" in str(told.value)
     finally:
         adapter.close()
+
+
+def test_requests_of_a_first_pull_and_of_an_unchanged_incremental_one(
+    box: RunningSandbox, adapter: HubSpotAdapter, portal: Portal, tmp_path: Path
+) -> None:
+    adapter.setup()
+    ws = make_workspace(tmp_path / "ws", box.base_url)
+    try:
+        first = count_requests(adapter)
+        SyncEngine(ws, adapter, scope=Scope(None)).pull(NOW)
+        # Up to 1,000 contacts share one association read per type (six types).
+        assert first["POST /crm/v4/associations/contacts/calls/batch/read"] == 1
+        assert sum(v for k, v in first.items() if "/crm/v4/associations/" in k) == 6
+        first_total = sum(first.values())
+        adapter.http._client.event_hooks["request"].clear()
+        again = count_requests(adapter)
+        later = NOW + timedelta(hours=1)
+        SyncEngine(ws, adapter, scope=Scope(None), clock=lambda: later).pull(later)
+        assert sum(again.values()) <= 12 < first_total
+    finally:
+        ws.close()
+
+
+def test_a_seeded_busy_contact_keeps_every_note_and_its_departed_author(tmp_path: Path) -> None:
+    portal = Portal(busy_contacts=1, former_owners=1)
+    with start_sandbox(seed=5, leads=5, reps=1, now=NOW, rate_limit=None, portal=portal) as sb:
+        contact = str(min(sb.crm.table("contacts").live_ids))
+        notes = sb.crm.associated("contacts", contact, "notes")
+        assert len(notes) > portal.association_page, "more than one association page"
+        former = sb.crm.archived_owners[0]["email"]
+        adapter = make_adapter(sb)
+        ws = make_workspace(tmp_path / "ws", sb.base_url)
+        try:
+            SyncEngine(ws, adapter, scope=Scope(None)).pull(NOW)
+            with ws.session() as session:
+                lead = session.exec(select(LeadRow).where(LeadRow.crm_id == contact)).one()
+                pulled = session.exec(select(NoteRow).where(NoteRow.lead_id == lead.id)).all()
+            assert len(pulled) == len(notes)
+            assert {n.by for n in pulled if n.body.startswith("Old CRM note")} == {former}
+        finally:
+            adapter.close()
+            ws.close()
+
+
+def test_a_token_without_the_email_scope_syncs_everything_else(tmp_path: Path) -> None:
+    portal = Portal(unscoped=frozenset({"emails"}))
+    with start_sandbox(seed=5, leads=20, reps=2, now=NOW, rate_limit=None, portal=portal) as sb:
+        adapter = make_adapter(sb)
+        ws = make_workspace(tmp_path / "ws", sb.base_url)
+        service = SyncService(ws, lambda: make_adapter(sb))
+        try:
+            features = {f.name: f for f in adapter.features()}
+            assert not features["emails"].available
+            assert "sales-email-read" in features["emails"].why
+            assert features["calls"].available
+            done = adapter.setup()
+            assert any(line.startswith("skipped emails") for line in done)
+            result = service.run_once(NOW)
+            assert result.online and result.error is None and result.pulled == 20
+            assert any(n.startswith("Emails are off") for n in result.notices)
+            with ws.session() as session:
+                channels = {t.channel for t in session.exec(select(TouchRow))}
+                lead = session.exec(select(LeadRow).order_by(col(LeadRow.id))).first()
+            assert "call" in channels and "email" not in channels
+            assert lead is not None
+            ws.log_touch(lead.id or 0, "email", "sent", NOW)
+            ws.log_touch(lead.id or 0, "call", "no_answer", NOW)
+            after = service.run_once(NOW)
+            assert after.online and after.error is None
+            assert after.dead == 1, "the email is rejected with the scope to add"
+            assert len(_own_any(sb, "calls")) == 1
+        finally:
+            service.close()
+            adapter.close()
+            ws.close()
+
+
+def _own_any(box: RunningSandbox, object_type: str) -> list[str]:
+    table = box.crm.tables[object_type]
+    return [str(i) for i in table.live_ids if table.records[i].props.get("leadtui_op_id")]

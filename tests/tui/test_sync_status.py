@@ -150,3 +150,5 @@ def test_status_line_wording() -> None:
     refused = said(first=False, online=True, error="401: the token was refused")
     assert "sync failed" in refused and "● online" not in refused
     assert sync_text(SyncView(), UTC).plain.strip().endswith("off")
+    off = said(first=False, online=True, notice="Web activity is off: no events API.")
+    assert "● online" in off and off.endswith("Web activity is off: no events API.")
