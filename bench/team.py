@@ -241,6 +241,12 @@ def pull_all(url: str, base_url: str, token: str, folder: Path) -> float:
             base_url, token, timeout_seconds=60, rate_limited=False, activity=False
         )
 
+    # A new portal has HubSpot's default properties only: `leadtui setup` first, as a team would.
+    first = adapter()
+    try:
+        first.setup()
+    finally:
+        first.close()
     service = SyncService(team, adapter, scope=Scope(None))
     started = time.perf_counter()
     result = service.run_once(NOW)

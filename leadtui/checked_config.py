@@ -31,6 +31,8 @@ def remember(data_dir: Path, text: str | None, values: dict[str, Any], sections:
     """Note that `text` (None: no config file) validated to `values`; best effort."""
     if not data_dir.is_dir():
         return  # reading a config never creates folders
+    if (values.get("store") or {}).get("url"):
+        return  # a team database: not for the light path, and its URL is not copied around
     saved = {"stamp": _stamp(), "text": text, "values": values, "sections": sections}
     target = data_dir / FILE
     temporary = target.with_name(f".{FILE}.{os.getpid()}")

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from leadtui import __version__
+from leadtui import __version__, cli_actions
 from leadtui.safe_text import clean  # light: re and unicodedata only
 
 if TYPE_CHECKING:
@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
+    cli_actions.add_parsers(commands)
     return parser
 
 
@@ -284,6 +285,22 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         ws.close()
     print(agreement.render(ws, figures))
     return EXIT_OK
+
+
+def _action_command(action: cli_actions.Action) -> Callable[[argparse.Namespace], int]:
+    """A rep action (leadtui/cli_actions.py) as a command: one transaction, one sentence."""
+
+    def command(args: argparse.Namespace) -> int:
+        now = _now(args)
+        ws = _workspace(args)
+        try:
+            said = action(args, now, ws)
+        finally:
+            ws.close()
+        print(said)
+        return EXIT_OK
+
+    return command
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -531,6 +548,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "offline": cmd_offline,
     "setup": cmd_setup,
+    **{name: _action_command(action) for name, action in cli_actions.ACTIONS.items()},
 }
 
 

@@ -107,6 +107,13 @@ class CalendarConfig(_Section):
         return value.upper()
 
 
+class DealsConfig(_Section):
+    """Where a convert opens its deal; empty: the CRM's default pipeline, first open stage."""
+
+    pipeline: str = ""
+    stage: str = ""
+
+
 STORE_SCHEMES = ("sqlite:///", "postgresql+psycopg://")
 
 
@@ -149,6 +156,7 @@ class Config(_Section):
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
     spend: list[dict[str, Any]] = Field(default_factory=list)  # [[spend]] source, month, amount
     recycle: dict[str, Any] = Field(default_factory=dict)  # [recycle], [[recycle.rules]]
+    deals: DealsConfig = DealsConfig()
 
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:

@@ -31,7 +31,7 @@ class Rules:
     templates: dict[str, CadenceTemplate]
     abandon_after_days: int
     recycle: RecyclePolicy = field(default_factory=RecyclePolicy)  # leads that come back
-    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS
+    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS  # the disqualify pick-list
 
     @classmethod
     def from_config(cls, config: Config, *, holidays: bool = True) -> Rules:
@@ -60,13 +60,20 @@ class Rules:
             scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
             templates=templates,
             abandon_after_days=config.sla.abandon_after_days,
-            # From the raw tables, not Config's properties: the light path's remembered config
+            # From the raw table, not Config's property: the light path's remembered config
             # (leadtui.checked_config) has the values only.
-            recycle=policy_from_config(config.recycle),
-            reasons=reasons_from_config(config.disqualify.get("reasons")),
+            recycle=policy_from_config(getattr(config, "recycle", None)),
+            reasons=_reasons(config),
         )
 
     def end_of_day(self, now: datetime) -> datetime:
         """The last second of `now`'s day in the rep's zone (what "due today" runs up to)."""
         local = now.astimezone(self.calendar.zone)
         return datetime.combine(local.date(), time(23, 59, 59), tzinfo=local.tzinfo)
+
+
+def _reasons(config: Config) -> tuple[DisqualifyReason, ...]:
+    # The light read path's remembered config is a plain namespace: read the table, not the
+    # validated Config's property.
+    section = getattr(config, "disqualify", None)
+    return reasons_from_config(section.get("reasons") if isinstance(section, dict) else None)

@@ -85,6 +85,7 @@ def breaches(
             ws.rules.calendar,
             now,
             ws.rules.abandon_after_days,
+            ws.rules.reasons,
         ):
             if since is None or as_utc(breach.due_at) >= as_utc(since):
                 out.append(BreachView(view.lead, breach))
@@ -109,7 +110,12 @@ def lead_facts(
         outcomes = {t.outcome for t in view.touches}
         checked = since is None or as_utc(lead.created_at) >= as_utc(since)
         dropped = cadences.gave_up_early(
-            lead, view.human_touches, view.enrolment, now, ws.rules.abandon_after_days
+            lead,
+            view.human_touches,
+            view.enrolment,
+            now,
+            ws.rules.abandon_after_days,
+            ws.rules.reasons,
         )
         facts.append(
             LeadFacts(

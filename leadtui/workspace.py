@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import Session, col, select
 
+from leadtui import undo
 from leadtui.config import Config, Locations
 from leadtui.domain import cadence as cadences
 from leadtui.domain import recycle
@@ -32,6 +33,7 @@ from leadtui.domain.models import (
     Outcome,
     Touch,
 )
+from leadtui.domain.reasons import OTHER, classify
 from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, score_lead
 from leadtui.domain.speed_to_lead import (
     deadline_for,
@@ -289,11 +291,18 @@ class Workspace:
                 next_attempt_at=now,
             )
         )
+        session.flush()  # ids order the outbox: an undo finds the newest action by them
 
     def _update_lead(
-        self, session: Session, row: LeadRow, changes: dict[str, Any], now: datetime
+        self,
+        session: Session,
+        row: LeadRow,
+        changes: dict[str, Any],
+        now: datetime,
+        action: dict[str, Any] | None = None,
     ) -> None:
-        """Change lead fields and queue the CRM update with each field's value before."""
+        """Change lead fields and queue the CRM update with each field's value before.
+        `action` ties the op to the rep's action (undo.action_payload) so undo takes it back."""
         diff = {}
         for name, value in changes.items():
             before = getattr(row, name)
@@ -302,7 +311,9 @@ class Workspace:
                 setattr(row, name, value)
         if diff:
             session.add(row)
-            self._outbox(session, "update_lead", row.id or 0, now, {"fields": diff})
+            restore = {name: change["before"] for name, change in diff.items()}
+            payload = {"fields": diff, "restore": restore, **(action or {})}
+            self._outbox(session, "update_lead", row.id or 0, now, payload)
 
     def log_touch(
         self,
@@ -329,19 +340,22 @@ class Workspace:
                 lead_id=lead_id,
                 channel=channel.value,
                 outcome=outcome.value,
-                occurred_at=occurred_at or now,
-                note=note,
+                occurred_at=to_millis(occurred_at or now),  # as the CRM keeps it
+                # Stripped as the CRM reads text back: a trailing space would not survive a pull
+                # (found by tests/sync/test_roundtrip_property.py).
+                note=note.strip(),
                 by=row.owner,
                 op_id=op_id,
             )
             session.add(touch)
             session.flush()
+            action = undo.action_payload(session, lead_id, op_id)
             self._outbox(
                 session,
                 "create_touch",
                 lead_id,
                 now,
-                {"channel": channel.value, "outcome": outcome.value},
+                {"channel": channel.value, "outcome": outcome.value, **action},
                 record_id=touch.id,
                 op_id=op_id,
             )
@@ -352,7 +366,7 @@ class Workspace:
                 changes["email_bad"] = True
             if row.status == LeadStatus.NEW.value:
                 changes["status"] = LeadStatus.WORKING.value
-            self._update_lead(session, row, changes, now)
+            self._update_lead(session, row, changes, now, {"action": op_id})
             session.flush()
             self.refresh(session, [lead_id], now)
             return lead_id
@@ -364,12 +378,22 @@ class Workspace:
             row = self._lead_row(session, ref)
             op_id = new_op_id()
             note = NoteRow(
-                lead_id=row.id or 0, body=body, created_at=now, by=row.owner, op_id=op_id
+                lead_id=row.id or 0,
+                body=body.strip(),
+                created_at=to_millis(now),
+                by=row.owner,
+                op_id=op_id,
             )
             session.add(note)
             session.flush()
             self._outbox(
-                session, "create_note", row.id or 0, now, {}, record_id=note.id, op_id=op_id
+                session,
+                "create_note",
+                row.id or 0,
+                now,
+                {"action": op_id},
+                record_id=note.id,
+                op_id=op_id,
             )
             return row.id or 0
 
@@ -383,45 +407,106 @@ class Workspace:
             session.add(row)
             return row.id or 0
 
-    def convert(self, ref: str | int, deal_value: float | None, now: datetime) -> int:
-        if deal_value is not None and deal_value < 0:
+    def convert(
+        self,
+        ref: str | int,
+        deal_value: float | None,
+        now: datetime,
+        close_date: date | None = None,
+    ) -> int:
+        """Make the lead an opportunity: its deal (value, expected close date) is opened in the
+        CRM, and the CRM's deal is what a fresh workspace reads back."""
+        if deal_value is not None and (deal_value < 0 or deal_value != deal_value):
             raise ActionError("A deal value cannot be negative.")
+        # The CRM keeps milliseconds: a time with more would never read back the same.
+        at = to_millis(now)
         with self.session() as session:
             row = self._lead_row(session, ref)
             self._require_open(row)
-            self._update_lead(
-                session,
-                row,
-                {
-                    "status": LeadStatus.CONVERTED.value,
-                    "opportunity_at": now,
-                    "deal_value": deal_value,
-                },
-                now,
+            lead_id = row.id or 0
+            deal_op = new_op_id()
+            action = undo.action_payload(session, lead_id, deal_op)
+            deal = {
+                "name": f"{row.company or row.name} - {row.name}".strip(" -"),
+                "amount": deal_value,
+                "opened_at": at.isoformat(),
+                "close_date": close_date.isoformat() if close_date else None,
+                "owner": row.owner,
+                "pipeline": self.config.deals.pipeline,
+                "stage": self.config.deals.stage,
+            }
+            self._outbox(
+                session, "create_deal", lead_id, now, {"deal": deal, **action}, op_id=deal_op
             )
-            self._end_cadence(session, row.id or 0, "converted", now)
-            self.refresh(session, [row.id or 0], now)
-            return row.id or 0
+            changes = {
+                "status": LeadStatus.CONVERTED.value,
+                "opportunity_at": at,
+                "deal_value": deal_value,
+            }
+            self._update_lead(session, row, changes, now, {"action": deal_op})
+            self._end_cadence(session, lead_id, "converted", now)
+            self.refresh(session, [lead_id], now)
+            return lead_id
 
     def disqualify(self, ref: str | int, reason: str, now: datetime) -> int:
+        """Close the lead for a reason: a pick-list key (or its label), else the rep's words."""
         if not reason.strip():
             raise ActionError("Say why the lead is disqualified.")
+        picked = classify(reason, self.rules.reasons)
+        stored = picked.key if picked.key != OTHER else reason.strip()
+        if stored == OTHER:
+            raise ActionError('For "other", say why in your own words.')
         with self.session() as session:
             row = self._lead_row(session, ref)
             self._require_open(row)
-            self._update_lead(
-                session,
-                row,
-                {
-                    "status": LeadStatus.DISQUALIFIED.value,
-                    "closed_at": now,
-                    "disqualified_reason": reason.strip(),
-                },
-                now,
-            )
-            self._end_cadence(session, row.id or 0, "disqualified", now)
-            self.refresh(session, [row.id or 0], now)
-            return row.id or 0
+            lead_id = row.id or 0
+            action = undo.action_payload(session, lead_id, new_op_id())
+            changes = {
+                "status": LeadStatus.DISQUALIFIED.value,
+                "closed_at": to_millis(now),
+                "disqualified_reason": stored,
+            }
+            self._update_lead(session, row, changes, now, action)
+            self._end_cadence(session, lead_id, "disqualified", now)
+            self.refresh(session, [lead_id], now)
+            return lead_id
+
+    def reopen(self, ref: str | int, now: datetime) -> int:
+        """Put a disqualified lead back to work (its reason and closing time are cleared)."""
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            if row.status != LeadStatus.DISQUALIFIED.value:
+                raise ActionError(
+                    f"{row.name or row.email} is {row.status}; only a disqualified lead reopens."
+                )
+            lead_id = row.id or 0
+            action = undo.action_payload(session, lead_id, new_op_id())
+            changes = {
+                "status": LeadStatus.WORKING.value,
+                "closed_at": None,
+                "disqualified_reason": "",
+            }
+            self._update_lead(session, row, changes, now, action)
+            self.refresh(session, [lead_id], now)
+            return lead_id
+
+    def undo(self, ref: str | int, now: datetime) -> tuple[int, str]:
+        """Take back the lead's last touch, note or decision; returns (lead id, what it was).
+
+        Not yet pushed, its changes leave the outbox; already pushed, compensating changes go
+        through the outbox (archive the engagement or the deal, restore the fields). The
+        cadence is put back as it was before, and the clock recomputed from what is left.
+        """
+        with self.session() as session:
+            row = self._lead_row(session, ref)
+            lead_id = row.id or 0
+            try:
+                said = undo.take_back(session, row, now, self._outbox)
+            except undo.NothingToUndo as exc:
+                raise ActionError(str(exc)) from None
+            session.flush()
+            self.refresh(session, [lead_id], now)
+            return lead_id, said
 
     def _require_open(self, row: LeadRow) -> None:
         if row.status not in {s.value for s in OPEN_STATUSES}:
@@ -490,11 +575,15 @@ class Workspace:
             session.add(op)
 
     def discard_dead(self, op_id: str, now: datetime) -> None:
-        """Give up on a refused change: it stays in the cache's history, marked discarded."""
+        """Give up on a refused change: marked discarded, and what it changed here goes too
+        (a refused touch leaves the lead's touch history; refused fields go back)."""
         with self.session() as session:
             op = self._op(session, op_id, "dead")
+            undo.revert_local(session, op)
             op.state, op.done_at = "discarded", now
             session.add(op)
+            session.flush()
+            self.refresh(session, [op.lead_id], now)
 
     def _op(self, session: Session, op_id: str, state: str) -> OutboxRow:
         take_write_lock(session)
@@ -581,6 +670,12 @@ def _column_value(field: str, text: str | None) -> Any:
     if kind in (int, float):
         return kind(float(text))
     return text
+
+
+def to_millis(moment: datetime) -> datetime:
+    """A time as the CRM keeps it: UTC, whole milliseconds."""
+    utc = moment.astimezone(UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 
 
 def _plain(value: Any) -> Any:

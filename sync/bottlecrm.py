@@ -22,7 +22,7 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadtui.domain.models import LeadStatus, Owner, Touch
@@ -46,7 +46,10 @@ from sync.protocol import (
 
 PAGE = 100  # per half: a listing page holds up to 100 open and 100 closed leads
 INTERACTIONS_PAGE = 200  # BottleCRM's most (interactions/views.py MAX_LIMIT)
-CURSOR_PREFIX = "bc1:"
+CURSOR_PREFIX = "bc2:"
+# Comments, and interactions backdated behind a lead's latest one, change nothing BottleCRM
+# lists: once a day every lead's comments and interactions are read again to catch them.
+REREAD_EVERY = timedelta(days=1)
 
 
 class BottleCrmAdapter:
@@ -184,8 +187,8 @@ class BottleCrmAdapter:
             Feature(
                 "note_changes",
                 False,
-                "adding a comment does not change a BottleCRM lead, so comments written in "
-                "BottleCRM appear in leadtui when the lead next changes.",
+                "adding a comment does not change a BottleCRM lead, so a comment written in "
+                "BottleCRM appears in leadtui when the lead next changes, or within a day.",
             ),
         ]
 
@@ -198,7 +201,8 @@ class BottleCrmAdapter:
         """Every lead in scope, a listing page at a time, yielding those that changed; a last
         page carries what vanished and the new cursor (the fingerprints), written with it."""
         owner_id = self._owner_id(scope.owner_email) if scope.owner_email else None
-        known = _decode(cursor)
+        known, read_all_at = _decode(cursor)
+        reread = read_all_at is None or started_at - read_all_at >= REREAD_EVERY
         seen: dict[str, list[str]] = {}
         offset = 0
         counted = self.http.requests
@@ -212,10 +216,10 @@ class BottleCrmAdapter:
                     continue
                 mark = [bm.fingerprint(record), bm.contact_mark(record)]
                 seen[crm_id] = mark
-                if known.get(crm_id) != mark:
+                if reread or known.get(crm_id) != mark:
                     # Touches are outbound interactions, and BottleCRM keeps the latest one's
                     # time on the lead: none means there is nothing to read.
-                    moved = known.get(crm_id, ["", ""])[1] != mark[1]
+                    moved = reread or known.get(crm_id, ["", ""])[1] != mark[1]
                     changed.append((record, moved and bool(record.get("last_outbound_at"))))
             leads, skipped = self._assemble(changed, scope)
             yield PullPage(tuple(leads), "", tuple(skipped), requests=self.http.requests - counted)
@@ -227,7 +231,7 @@ class BottleCrmAdapter:
         leads, gone, skipped = self._vanished(vanished, known, seen, scope)
         yield PullPage(
             tuple(leads),
-            _encode(seen),
+            _encode(seen, started_at if reread else read_all_at),
             tuple(skipped),
             requests=self.http.requests - counted,
             archived=tuple(gone),
@@ -340,7 +344,8 @@ class BottleCrmAdapter:
                 continue
             body, op_id, _, _ = bm.split_marker(str(comment.get("comment") or ""))
             author = comment.get("commented_by")
-            by = str(author.get("email") or "") if isinstance(author, Mapping) else ""
+            details = author.get("user_details") if isinstance(author, Mapping) else None
+            by = str(details.get("email") or "") if isinstance(details, Mapping) else ""
             yield PulledNote(bm.text(comment, "id"), body.strip(), at, by, op_id)
 
     def archived(self, scope: Scope) -> Iterator[list[str]]:
@@ -459,19 +464,24 @@ def _halves(reply: Mapping[str, Any]) -> tuple[list[Mapping[str, Any]], bool]:
     return records, more
 
 
-def _encode(marks: dict[str, list[str]]) -> str:
-    raw = json.dumps(marks, separators=(",", ":"), sort_keys=True).encode()
+def _encode(marks: dict[str, list[str]], read_all_at: datetime | None) -> str:
+    """The fingerprints, and when every lead's comments and interactions were last read."""
+    cursor = {"read_all_at": read_all_at.isoformat() if read_all_at else None, "leads": marks}
+    raw = json.dumps(cursor, separators=(",", ":"), sort_keys=True).encode()
     return CURSOR_PREFIX + base64.b64encode(zlib.compress(raw, 6)).decode()
 
 
-def _decode(cursor: str | None) -> dict[str, list[str]]:
-    """The fingerprints of the last complete pull; anything unreadable means "start over"."""
+def _decode(cursor: str | None) -> tuple[dict[str, list[str]], datetime | None]:
+    """What `_encode` wrote; anything unreadable means "start over"."""
     if not cursor or not cursor.startswith(CURSOR_PREFIX):
-        return {}
+        return {}, None
     try:
-        marks = json.loads(zlib.decompress(base64.b64decode(cursor[len(CURSOR_PREFIX) :])))
-    except (ValueError, zlib.error):
-        return {}
+        found = json.loads(zlib.decompress(base64.b64decode(cursor[len(CURSOR_PREFIX) :])))
+        marks = found["leads"]
+        read_all_at = datetime.fromisoformat(found["read_all_at"])
+    except (ValueError, TypeError, KeyError, zlib.error):
+        return {}, None
     if not isinstance(marks, dict):
-        return {}
-    return {str(k): list(v) for k, v in marks.items() if isinstance(v, list) and len(v) == 2}
+        return {}, None
+    leads = {str(k): list(v) for k, v in marks.items() if isinstance(v, list) and len(v) == 2}
+    return leads, read_all_at

@@ -284,6 +284,11 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
                 "by": n.by,
             }
             (own_notes if n.op_id else notes).append(row | ({"op_id": n.op_id} if n.op_id else {}))
+    # A touch or note the rep undid stays gone here even while its archive waits in the outbox.
+    undone = _undone_op_ids(conn, [r["op_id"] for r in own_touches + own_notes])
+    if undone:
+        own_touches = [r for r in own_touches if r["op_id"] not in undone]
+        own_notes = [r for r in own_notes if r["op_id"] not in undone]
     upsert(conn, table_of(EventRow), _unique(events, "crm_id"), key="crm_id")
     upsert(conn, table_of(TouchRow), _unique(touches, "crm_id"), key="crm_id")
     # leadtui's own records come back with their op id: the local row stays as the rep wrote it
@@ -291,6 +296,23 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
     upsert(conn, table_of(TouchRow), _unique(own_touches, "op_id"), key="op_id", update=["crm_id"])
     upsert(conn, table_of(NoteRow), _unique(notes, "crm_id"), key="crm_id")
     upsert(conn, table_of(NoteRow), _unique(own_notes, "op_id"), key="op_id", update=["crm_id"])
+
+
+def _undone_op_ids(conn: Connection, op_ids: Sequence[str]) -> set[str]:
+    outbox = table_of(OutboxRow)
+    found: set[str] = set()
+    for start in range(0, len(op_ids), _CHUNK):
+        query = select(outbox.c.op_id).where(
+            outbox.c.op_id.in_(op_ids[start : start + _CHUNK]),
+            outbox.c.state.in_(UNDONE_STATES),
+        )
+        found.update(row[0] for row in conn.execute(query))
+    return found
+
+
+# Outbox states of a change the rep took back: never sent ("withdrawn"), sent and compensated
+# ("undone"), or refused by the CRM and given up ("discarded").
+UNDONE_STATES = ("withdrawn", "undone", "discarded")
 
 
 def _unique(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:

@@ -14,16 +14,18 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from leadtui.domain.models import BAD_EMAIL_OUTCOMES, BAD_PHONE_OUTCOMES, LeadStatus, Owner, Touch
+from leadtui.domain.models import BAD_EMAIL_OUTCOMES, BAD_PHONE_OUTCOMES, Owner, Touch
 from sync import hubspot_map as hm
 from sync import hubspot_setup as setup_
 from sync.http import Budget, Forbidden, Http, OutcomeUnknown, RequestError, RetryPolicy
 from sync.hubspot_activity import Activity, event_stream, fetch_activity
+from sync.hubspot_push import CONTACT_FIELDS, DEAL_FIELDS, HubSpotPushes
 from sync.protocol import (
     Account,
     AuthError,
     Capabilities,
     CrmUnavailable,
+    DealSpec,
     Feature,
     PulledLead,
     PullPage,
@@ -78,12 +80,23 @@ class HubSpotAdapter:
         self.activity = activity  # fetch engagements, deals and web events for each contact
         self.workers = workers
         self.capabilities = Capabilities(
-            pushes=frozenset({"create_touch", "create_note", "update_lead"}),
+            pushes=frozenset(
+                {
+                    "create_touch",
+                    "create_note",
+                    "update_lead",
+                    "create_deal",
+                    "archive_deal",
+                    "archive_touch",
+                    "archive_note",
+                }
+            ),
             page_size=SEARCH_LIMIT,
             requests_per_10s=http.budget.limit if http.budget else 0,
             searches_per_second=http.search_budget.limit if http.search_budget else 0.0,
-            lead_fields=frozenset({"status", "snoozed_until", "deal_value", "disqualified_reason"}),
+            lead_fields=CONTACT_FIELDS | DEAL_FIELDS,
         )
+        self.decisions = HubSpotPushes(http, self._owner_id)  # sync/hubspot_push.py
         self.page_size = SEARCH_LIMIT
         self.search_cap = SEARCH_CAP  # lowered on the fly if the server caps lower
         self._events: dict[str, list[Mapping[str, Any]]] = {}
@@ -340,10 +353,12 @@ class HubSpotAdapter:
             except hm.BadRecord as exc:
                 skipped.append(Skipped(crm_id, f"contact {crm_id}: {exc}"))
                 continue
-            mapped.append((lead, modified_at or lead.created_at))
+            props = record.get("properties")
+            flags = hm.flags(props if isinstance(props, Mapping) else {})
+            mapped.append((lead, modified_at or lead.created_at, flags))
         if not mapped:
             return [], skipped
-        ids = [lead.crm_id for lead, _ in mapped]
+        ids = [lead.crm_id for lead, _, _ in mapped]
         activity = self._activity(ids, owner_emails, skipped) if self.activity else {}
         leads = []
         # The contact's analytics summary: all the context where the events API is missing, and
@@ -356,7 +371,7 @@ class HubSpotAdapter:
             ]
             for r, _ in records
         }
-        for lead, modified in mapped:
+        for lead, modified, (bad_phone, bad_email) in mapped:
             found = activity.get(lead.crm_id)
             summary = tuple(summaries.get(lead.crm_id, ()))
             if found is None:
@@ -365,11 +380,14 @@ class HubSpotAdapter:
             touches = tuple(found.touches)
             outcomes = {t.touch.outcome for t in touches}
             lead = hm.apply_deals(lead, found.deals)
+            # The flag properties say what the rep decided (an undone bounce is "false");
+            # a contact without them is judged by its touches' outcomes.
             lead = replace(
                 lead,
-                phone_bad=bool(outcomes & BAD_PHONE_OUTCOMES),
-                email_bad=lead.email_bad or bool(outcomes & BAD_EMAIL_OUTCOMES),
-                disqualified_reason=found.disqualified_reason or lead.disqualified_reason,
+                phone_bad=bool(outcomes & BAD_PHONE_OUTCOMES) if bad_phone is None else bad_phone,
+                email_bad=lead.email_bad or bool(outcomes & BAD_EMAIL_OUTCOMES)
+                if bad_email is None
+                else bad_email,
             )
             leads.append(
                 PulledLead(lead, modified, (*found.events, *summary), touches, tuple(found.notes))
@@ -581,29 +599,20 @@ class HubSpotAdapter:
         return {k: getattr(v, "value", v) for k, v in values.items()}  # enums as the cache has them
 
     def update_lead(self, lead_crm_id: str, fields: Mapping[str, Any]) -> PushResult:
-        props: dict[str, Any] = {}
-        status = fields.get("status")
-        if status:
-            lifecycle, lead_status = hm.HUBSPOT_STATUS_OF[LeadStatus(status)]
-            props |= {"lifecyclestage": lifecycle, "hs_lead_status": lead_status}
-        if "email_bad" in fields:
-            props["hs_email_bad_address"] = "true" if fields["email_bad"] else "false"
-        # Snoozes, bad-phone flags and deal values have no contact property in HubSpot: they
-        # stay leadtui's (deals are created by the convert push, a later step).
-        if "lifecyclestage" in props:
-            # Lifecycle stages move forward only: a backward value is ignored unless the
-            # property is cleared first, in its own request (RESEARCH.md; HubSpot's contacts
-            # guide). Clearing first is harmless when the move is forward.
-            self.http.call(
-                "PATCH",
-                f"/crm/v3/objects/contacts/{lead_crm_id}",
-                json={"properties": {"lifecyclestage": ""}},
-            )
-        if props:
-            self.http.call(
-                "PATCH", f"/crm/v3/objects/contacts/{lead_crm_id}", json={"properties": props}
-            )
-        return PushResult(lead_crm_id)
+        # Deal fields travel with the convert's deal; snoozes stay local (hubspot_push.py).
+        return self.decisions.update_contact(lead_crm_id, fields)
+
+    def create_deal(self, lead_crm_id: str, deal: DealSpec, op_id: str) -> PushResult:
+        return self.decisions.create_deal(lead_crm_id, deal, op_id)
+
+    def archive_deal(self, op_id: str) -> PushResult:
+        return self.decisions.archive_deal(op_id)
+
+    def archive_touch(self, crm_id: str, channel: str) -> PushResult:
+        return self.decisions.archive_touch(crm_id, channel)
+
+    def archive_note(self, crm_id: str) -> PushResult:
+        return self.decisions.archive_note(crm_id)
 
 
 # Lead fields a contact keeps (update_lead writes them): the ones worth reading back.

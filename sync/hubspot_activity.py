@@ -35,13 +35,12 @@ CUSTOM_EVENT_KINDS: dict[str, EventKind] = {
     "content_download": EventKind.DOWNLOAD,
     "webinar_attended": EventKind.WEBINAR,
 }
-DISQUALIFIED_PREFIX = "Disqualified:"
 
 
 class Activity:
     """What one contact's associations brought back."""
 
-    __slots__ = ("deals", "disqualified_reason", "events", "notes", "replies", "touches")
+    __slots__ = ("deals", "events", "notes", "replies", "touches")
 
     def __init__(self) -> None:
         self.replies: list[datetime] = []
@@ -49,7 +48,6 @@ class Activity:
         self.notes: list[PulledNote] = []
         self.events: list[PulledEvent] = []
         self.deals: list[Mapping[str, Any]] = []
-        self.disqualified_reason = ""
 
 
 def event_kind(event_type: str) -> EventKind | None:
@@ -230,8 +228,6 @@ def _add(
             by = owner_emails.get(hm.text(props, "hubspot_owner_id"), "")
             op_id = hm.text(props, "leadtui_op_id")
             activity.notes.append(PulledNote(crm_id, body, at, by, op_id))
-            if body.startswith(DISQUALIFIED_PREFIX):
-                activity.disqualified_reason = body.removeprefix(DISQUALIFIED_PREFIX).strip()
             return
         if hm.is_reply(object_type, record):
             activity.replies.append(hm.engagement_time(record))

@@ -8,6 +8,7 @@ skipped only when a field leadtui cannot do without (its created date) is unusab
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -66,6 +67,10 @@ CONTACT_PROPERTIES = (
     "hs_email_bad_address",
     "leadtui_problem",
     "leadtui_timeline",
+    "leadtui_disqualify_reason",
+    "leadtui_closed_at",
+    "leadtui_bad_phone",
+    "leadtui_bad_email",
 )
 DEAL_PROPERTIES = (
     "amount",
@@ -263,10 +268,28 @@ def contact_to_lead(record: Mapping[str, Any], owner_emails: Mapping[str, str]) 
         timezone=timezone_of(get("hs_timezone", "")),
         form_problem=get("leadtui_problem", ""),
         form_timeline=get("leadtui_timeline", ""),
-        email_bad=get("hs_email_bad_address", "").lower() == "true",
+        email_bad=_email_bad(p),
+        phone_bad=get("leadtui_bad_phone", "").lower() == "true",
+        closed_at=when(p, "leadtui_closed_at"),
+        disqualified_reason=get("leadtui_disqualify_reason", ""),
         # The form that made them a lead: marketing's handoff time runs from it to routing.
         form_submitted_at=when(p, "first_conversion_date"),
     )
+
+
+def _email_bad(props: Mapping[str, str]) -> bool:
+    own = props.get("leadtui_bad_email", "").lower()
+    return own == "true" if own else props.get("hs_email_bad_address", "").lower() == "true"
+
+
+def flags(props: Mapping[str, Any]) -> tuple[bool | None, bool | None]:
+    """(bad phone, bad email) as leadtui recorded them on the contact; None where it did not."""
+
+    def one(name: str) -> bool | None:
+        value = text(props, name).lower()
+        return None if not value else value == "true"
+
+    return one("leadtui_bad_phone"), one("leadtui_bad_email")
 
 
 def modified_of(record: Mapping[str, Any]) -> datetime | None:
@@ -340,31 +363,36 @@ def apply_deals(lead: Lead, deals: list[Mapping[str, Any]]) -> Lead:
         opened = when(props, "createdate") or _iso(deal.get("createdAt"))
         if opened is None:
             continue
-        parsed.append((opened, _deal_state(props), when(props, "closedate"), props))
+        state = _deal_state(props)
+        parsed.append(
+            (opened, state != "open", state == "closedwon", when(props, "closedate"), props)
+        )
     if not parsed:
         return lead
     parsed.sort(key=lambda item: item[0])
     opportunity_at = parsed[0][0]
-    won = [p for p in parsed if p[1] == "closedwon"]
+    won_deals = [p for p in parsed if p[2]]
+    open_deals = [p for p in parsed if not p[1]]
     changes: dict[str, Any] = {"opportunity_at": opportunity_at}
-    if won:
-        closed = max((p[2] or p[0]) for p in won)
-        value = sum(number(p[3], "amount") or 0.0 for p in won)
+    if won_deals:
+        closed_at = max((p[3] or p[0]) for p in won_deals)
+        value = sum(number(p[4], "amount") or 0.0 for p in won_deals)
         changes |= {
             "status": LeadStatus.WON,
-            "won_at": closed,
-            "closed_at": closed,
+            "won_at": closed_at,
+            "closed_at": closed_at,
             "deal_value": value or None,
         }
-    elif any(p[1] != "closedlost" for p in parsed):
-        changes |= {"status": LeadStatus.CONVERTED}
-        amounts = [number(p[3], "amount") for p in parsed if p[1] != "closedlost"]
-        changes["deal_value"] = next((a for a in amounts if a is not None), None)
+    elif open_deals:
+        amounts = [number(p[4], "amount") for p in open_deals]
+        changes |= {
+            "status": LeadStatus.CONVERTED,
+            "closed_at": None,
+            "deal_value": next((a for a in amounts if a is not None), None),
+        }
     else:
-        closed = max((p[2] or p[0]) for p in parsed)
-        changes |= {"status": LeadStatus.LOST, "closed_at": closed}
-    from dataclasses import replace
-
+        closed_at = max((p[3] or p[0]) for p in parsed)
+        changes |= {"status": LeadStatus.LOST, "closed_at": closed_at}
     return replace(lead, **changes)
 
 

@@ -9,6 +9,8 @@ make it easy to identify that data"):
   companies, deals, tickets, custom objects; some portals on engagements too), which makes the
   create a batch upsert; elsewhere a plain text property looked up through search.
 - `leadtui_outcome`: the touch outcome in leadtui's words, finer than HubSpot's fields.
+And four on contacts, for the rep's decisions HubSpot has no field for (sync/hubspot_push.py):
+`leadtui_disqualify_reason`, `leadtui_closed_at`, `leadtui_bad_phone`, `leadtui_bad_email`.
 """
 
 from __future__ import annotations
@@ -84,7 +86,37 @@ def outcome_definition() -> dict[str, Any]:
     }
 
 
+# Contact properties for decisions: (name, label, HubSpot type, field type).
+DECISIONS = (
+    ("leadtui_disqualify_reason", "Disqualify reason (leadtui)", "string", "text"),
+    ("leadtui_closed_at", "Closed (leadtui)", "datetime", "date"),
+    ("leadtui_bad_phone", "Bad phone number (leadtui)", "bool", "booleancheckbox"),
+    ("leadtui_bad_email", "Bad email address (leadtui)", "bool", "booleancheckbox"),
+)
+SETUP_TYPES = (*OP_ID_TYPES, "contacts")
+
+
+def decision_definition(name: str) -> dict[str, Any]:
+    _, label, kind, field_type = next(d for d in DECISIONS if d[0] == name)
+    definition: dict[str, Any] = {
+        "name": name,
+        "label": label,
+        "groupName": GROUP,
+        "type": kind,
+        "fieldType": field_type,
+        "formField": False,
+    }
+    if kind == "bool":
+        definition["options"] = [
+            {"label": "Yes", "value": "true", "displayOrder": 0},
+            {"label": "No", "value": "false", "displayOrder": 1},
+        ]
+    return definition
+
+
 def wanted(object_type: str) -> list[str]:
+    if object_type == "contacts":
+        return [d[0] for d in DECISIONS]
     return [OP_ID, OUTCOME] if object_type in TOUCH_TYPES and object_type != "notes" else [OP_ID]
 
 
@@ -101,7 +133,7 @@ def read_property(http: Http, object_type: str, name: str) -> dict[str, Any] | N
 def setup(http: Http) -> list[str]:
     """Create the group and properties that are missing; what exists is left alone."""
     done: list[str] = []
-    for object_type in OP_ID_TYPES:
+    for object_type in SETUP_TYPES:
         names = wanted(object_type)
         try:
             missing = [n for n in names if read_property(http, object_type, n) is None]
@@ -121,6 +153,12 @@ def setup(http: Http) -> list[str]:
             )
             done.append(f"created the property group '{GROUP}' on {object_type}")
         for name in missing:
+            if object_type == "contacts":
+                http.call(
+                    "POST", f"/crm/v3/properties/{object_type}", json=decision_definition(name)
+                )
+                done.append(f"created {object_type}.{name}")
+                continue
             if name == OUTCOME:
                 http.call("POST", f"/crm/v3/properties/{object_type}", json=outcome_definition())
                 done.append(f"created {object_type}.{OUTCOME}")
@@ -180,7 +218,7 @@ def features(http: Http) -> list[Feature]:
         ),
     ]
     missing = []
-    for object_type in OP_ID_TYPES:
+    for object_type in SETUP_TYPES:
         try:
             missing += [
                 f"{object_type}.{n}"

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, func, type_coerce, update
@@ -23,7 +23,15 @@ from leadtui.workspace import Workspace
 from sync import conflicts
 from sync.engine import Progress
 from sync.http import RequestError, ServerError
-from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, FieldReader, SyncError
+from sync.protocol import (
+    AuthError,
+    CrmAdapter,
+    CrmUnavailable,
+    DealSpec,
+    DecisionPushes,
+    FieldReader,
+    SyncError,
+)
 
 MAX_ATTEMPTS = 8  # then the operation is "dead" and shown to the rep, never silently dropped
 # Changes the CRM answered 5xx for (after every retry) in one round before the round stops pushing:
@@ -41,7 +49,12 @@ class PushReport:
 
 def pending_count(session: Session) -> int:
     """Changes not yet in the CRM: waiting ones and "dead" ones (rejected, needing a person)."""
-    query = select(func.count()).select_from(OutboxRow).where(OutboxRow.state != "done")
+    # Not "done", "discarded", "withdrawn" (undone before it was sent) nor "undone" (compensated).
+    query = (
+        select(func.count())
+        .select_from(OutboxRow)
+        .where(col(OutboxRow.state).in_(["pending", "held", "dead"]))
+    )
     return int(session.exec(query).one())
 
 
@@ -174,8 +187,10 @@ def set_aside_damaged(ws: Workspace, now: datetime) -> int:
         ).all()
         damaged = []
         for op_id, raw in rows:
+            if not isinstance(raw, str | bytes):
+                continue  # the driver decoded it (PostgreSQL's json type): valid by definition
             try:
-                json.loads(raw) if raw is not None else None
+                json.loads(raw)
             except ValueError:
                 damaged.append((op_id, raw))
         for op_id, raw in damaged:
@@ -251,6 +266,8 @@ def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:
         result = adapter.create_note(lead.crm_id, note.body, note.created_at, op.op_id)
         note.crm_id = result.crm_id
         session.add(note)
+    elif op.kind in DECISION_KINDS:
+        _send_decision(adapter, lead.crm_id, op)
     elif op.kind == "update_lead":
         fields: dict[str, Any] = {
             name: change.get("after")
@@ -260,3 +277,42 @@ def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:
         adapter.update_lead(lead.crm_id, fields)
     else:
         raise RequestError(400, "UNKNOWN_KIND", f"unknown outbox operation {op.kind!r}")
+
+
+# Outbox kinds for a rep's decisions and their undo (sync.protocol.DecisionPushes).
+DECISION_KINDS = frozenset({"create_deal", "archive_deal", "archive_touch", "archive_note"})
+
+
+def _send_decision(adapter: CrmAdapter, lead_crm_id: str, op: OutboxRow) -> None:
+    if op.kind not in adapter.capabilities.pushes or not isinstance(adapter, DecisionPushes):
+        if op.kind == "create_deal":
+            # A CRM without deals of its own (BottleCRM keeps the amount on the lead) gets the
+            # convert through the update_lead that goes with it: nothing more to send.
+            return
+        raise RequestError(
+            400, "UNSUPPORTED", f"the {adapter.name} adapter cannot {op.kind.replace('_', ' ')}"
+        )
+    payload = op.payload
+    if op.kind == "create_deal":
+        adapter.create_deal(lead_crm_id, deal_spec(payload.get("deal") or {}), op.op_id)
+    elif op.kind == "archive_deal":
+        adapter.archive_deal(str(payload.get("deal_op_id") or ""))
+    elif op.kind == "archive_touch":
+        adapter.archive_touch(str(payload.get("crm_id") or ""), str(payload.get("channel") or ""))
+    else:
+        adapter.archive_note(str(payload.get("crm_id") or ""))
+
+
+def deal_spec(raw: dict[str, Any]) -> DealSpec:
+    """The deal a create_deal op's payload describes (leadtui.workspace.Workspace.convert)."""
+    close = raw.get("close_date")
+    amount = raw.get("amount")
+    return DealSpec(
+        name=str(raw.get("name") or "Deal"),
+        opened_at=datetime.fromisoformat(str(raw["opened_at"])),
+        amount=float(amount) if amount is not None else None,
+        close_date=date.fromisoformat(close) if close else None,
+        owner=str(raw.get("owner") or ""),
+        pipeline=str(raw.get("pipeline") or ""),
+        stage=str(raw.get("stage") or ""),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from leadtui.domain.models import Event, Lead, Owner, Touch
@@ -121,6 +121,39 @@ class Scope:
 class PushResult:
     crm_id: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DealSpec:
+    """The deal a convert opens in the CRM. Empty pipeline or stage: the CRM's default
+    pipeline and its first open stage."""
+
+    name: str
+    opened_at: datetime  # the lead's opportunity time, read back as the deal's create date
+    amount: float | None = None
+    close_date: date | None = None
+    owner: str = ""  # owner email
+    pipeline: str = ""
+    stage: str = ""
+
+
+@runtime_checkable
+class DecisionPushes(Protocol):
+    """What an adapter offers beyond the contract for a rep's decisions and their undo. The
+    outbox kinds "create_deal", "archive_deal", "archive_touch" and "archive_note" need it (and
+    the adapter's Capabilities.pushes naming them)."""
+
+    def create_deal(self, lead_crm_id: str, deal: DealSpec, op_id: str) -> PushResult:
+        """Open the deal, associated with the contact; `op_id` makes a retry land once."""
+        ...
+
+    def archive_deal(self, op_id: str) -> PushResult:
+        """Archive the deal `create_deal` made with this op id (gone already: fine)."""
+        ...
+
+    def archive_touch(self, crm_id: str, channel: str) -> PushResult: ...
+
+    def archive_note(self, crm_id: str) -> PushResult: ...
 
 
 @runtime_checkable

@@ -14,6 +14,7 @@ and last_error live in the sync_cursor table so another process (the TUI while
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,16 @@ from sync.outbox import push_outbox, refund
 from sync.protocol import AuthError, CrmAdapter, CrmUnavailable, Scope, SyncError
 
 AdapterFactory = Callable[[], CrmAdapter]
-CREATES = ("create_touch", "create_note")
+# Pushed before the pull: new records (they cannot conflict, and the pull then sees them as
+# ours, a convert's deal included) and archives of undone ones (else the pull brings them back).
+CREATES = (
+    "create_touch",
+    "create_note",
+    "create_deal",
+    "archive_touch",
+    "archive_note",
+    "archive_deal",
+)
 # What an adapter's mapping raises on a reply of the wrong shape.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, UnicodeError)
 
@@ -152,7 +162,10 @@ class SyncService:
             result.error = str(exc)
         except MALFORMED as exc:
             # A reply of the wrong shape (a list where an object belongs, a number for a name...)
-            # that the adapter's mapping did not expect: not worth dying for.
+            # that the adapter's mapping did not expect: not worth dying for. The same net would
+            # hide a bug of ours, so LEADTUI_DEBUG=1 lets it through with its traceback.
+            if os.environ.get("LEADTUI_DEBUG"):
+                raise
             result.error = (
                 f"The CRM sent a reply leadtui cannot read ({type(exc).__name__}); "
                 "the sync tries again next round."

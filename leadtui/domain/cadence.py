@@ -12,7 +12,7 @@ Pause/resume keeps the time that was left, so a rep returning from leave finds n
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from leadtui.domain.models import (
     StepRecord,
     Touch,
 )
+from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason, counts_as_gave_up
 from leadtui.domain.speed_to_lead import HUMAN_TOUCH_CHANNELS
 
 MIN_STEPS, MAX_STEPS = 5, 8
@@ -307,8 +308,12 @@ def gave_up_early(
     enrolment: Enrolment | None,
     now: datetime,
     abandon_after_days: int = 14,
+    reasons: Sequence[DisqualifyReason] = DEFAULT_REASONS,
 ) -> datetime | None:
     """When the lead was dropped before it had a fair chance, or None.
+
+    A lead disqualified for a reason the prospect gave ("no budget", "student", ...: the
+    pick-list's `gave_up = false` reasons, leadtui.domain.reasons) was not dropped at all.
 
     A lead "gave up early" when it never reached an opportunity (`opportunity_at` is None and
     the status is not converted or won), had fewer than 5 human touches, and one of these
@@ -325,6 +330,10 @@ def gave_up_early(
         return None
     if lead.status in (LeadStatus.CONVERTED, LeadStatus.WON):
         return None  # an opportunity even if its date was never recorded
+    if lead.status is LeadStatus.DISQUALIFIED and not counts_as_gave_up(
+        lead.disqualified_reason, reasons
+    ):
+        return None
     drops: list[datetime] = []
     closed = lead.status in (LeadStatus.DISQUALIFIED, LeadStatus.LOST)
     if closed and lead.closed_at is not None:

@@ -7,13 +7,14 @@ the same clocks live through `speed_to_lead.evaluate` and `cadence.is_overdue`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from leadtui.domain.cadence import gave_up_early, is_overdue
 from leadtui.domain.calendar import BusinessCalendar, as_utc
 from leadtui.domain.models import BreachKind, Enrolment, Lead, SpeedToLeadState, Touch
+from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason
 from leadtui.domain.speed_to_lead import SlaPolicy, evaluate, is_human_touch
 
 
@@ -43,6 +44,7 @@ def breaches_for(
     calendar: BusinessCalendar,
     now: datetime,
     abandon_after_days: int = 14,
+    reasons: Sequence[DisqualifyReason] = DEFAULT_REASONS,
 ) -> list[Breach]:
     """Every breach of `lead` as of `now`, ordered by due time.
 
@@ -73,7 +75,7 @@ def breaches_for(
             breaches.append(Breach(BreachKind.OVERDUE_TOUCH, enrolment.due_at, late, None))
 
     human_touches = sum(1 for t in touches if is_human_touch(t, lead.owner))
-    dropped = gave_up_early(lead, human_touches, enrolment, now, abandon_after_days)
+    dropped = gave_up_early(lead, human_touches, enrolment, now, abandon_after_days, reasons)
     if dropped is not None:
         breaches.append(Breach(BreachKind.GAVE_UP_EARLY, dropped, None, None))
 

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from leadtui.domain.reasons import OTHER
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
@@ -64,6 +65,7 @@ LEAD_ACTIONS = frozenset(
         "resume",
         "convert",
         "disqualify",
+        "undo",
         "copy_email",
         "copy_phone",
     }
@@ -82,6 +84,14 @@ class LeadScreen(Screen[None]):
         Binding("r", "resume", "Resume", id="resume", show=False, tooltip="Resume the cadence"),
         Binding("c", "convert", "Convert", id="convert", tooltip="Convert to an opportunity"),
         Binding("x", "disqualify", "Disqualify", id="disqualify", tooltip="Disqualify, say why"),
+        Binding(
+            "u",
+            "undo",
+            "Undo",
+            id="undo",
+            show=False,
+            tooltip="Take back the last touch, note or decision on this lead",
+        ),
         Binding(
             "y",
             "copy_email",
@@ -301,26 +311,50 @@ class LeadScreen(Screen[None]):
         )
 
     def action_disqualify(self) -> None:
+        """The configured pick-list of reasons; "other" asks for the rep's own words."""
         lead_id = self.current_lead_id()
-        if lead_id is None:
+        ws = self.tui.workspace
+        if lead_id is None or ws is None:
             return
         name = self.current_contact()[0]
 
-        def done(reason: str | None) -> None:
+        def disqualify(reason: str | None) -> None:
             if reason and reason.strip():
                 self.run_action_in_worker(
                     f"{name} disqualified.",
                     lambda w, now: w.disqualify(lead_id, reason, now),
                 )
 
-        self.app.push_screen(
-            PromptModal(
-                f"Disqualify {name}: why?",
-                "e.g. student, competitor, no budget",
-                check=lambda s: None if s.strip() else "Say why the lead is disqualified.",
-            ),
-            done,
-        )
+        def picked(key: str | None) -> None:
+            if key != OTHER:
+                disqualify(key)
+                return
+            self.app.push_screen(
+                PromptModal(
+                    f"Disqualify {name}: why?",
+                    "in your own words",
+                    check=lambda s: None if s.strip() else "Say why the lead is disqualified.",
+                ),
+                disqualify,
+            )
+
+        choices = [(reason.label, reason.key) for reason in ws.rules.reasons]
+        self.app.push_screen(ChoiceModal(f"Disqualify {name}: why?", choices), picked)
+
+    def action_undo(self) -> None:
+        lead_id = self.current_lead_id()
+        if lead_id is None:
+            return
+        name = self.current_contact()[0]
+        ws, clock = self.tui.workspace, self.tui.clock
+        if ws is None:
+            return
+
+        def work() -> None:
+            changed, what = ws.undo(lead_id, clock())
+            self.post_message(ActionDone(changed, f"Undid {what} on {name}."))
+
+        self.run_worker(work, thread=True, group="action", exit_on_error=False, name="Undo")
 
     def _copy(self, what: str, value: str) -> None:
         if not value:

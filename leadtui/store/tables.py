@@ -174,12 +174,15 @@ class OutboxRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)  # order of operations
     op_id: str = Field(unique=True)
-    kind: str  # "create_touch", "create_note", "update_lead"
+    # "create_touch", "create_note", "update_lead"; "create_deal" (convert) and, for undo,
+    # "archive_touch", "archive_note", "archive_deal" (sync.protocol.DecisionPushes)
+    kind: str
     lead_id: int = Field(index=True)
     record_id: int | None = None  # the touch or note row, for creates
     # {"field": {"before": ..., "after": ...}} for updates; the record's fields for creates
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    state: str = "pending"  # pending, done, dead
+    # pending, held, done, dead (rejected), discarded; withdrawn / undone: taken back (undo.py)
+    state: str = "pending"
     attempts: int = 0
     next_attempt_at: datetime | None = _when()
     last_error: str = ""

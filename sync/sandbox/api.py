@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 from sync.sandbox import errors, params
+from sync.sandbox.crm import PORTAL_CREATED_MS
 from sync.sandbox.objects import ObjectEndpoints
 from sync.sandbox.params import Query, Reply
+from sync.sandbox.pipelines import pipelines_json
 from sync.sandbox.schema import (
     ASSOCIATION_TYPE_IDS,
     OBJECT_TYPE_IDS,
@@ -234,6 +236,12 @@ class HubSpotApi(ObjectEndpoints):
         if email:
             return self._find("contacts", email, "email")
         return None
+
+    def pipelines(self, object_type: str) -> Reply:
+        """Deal pipelines (sync/sandbox/pipelines.py); other objects have none here."""
+        if object_type != "deals":
+            raise errors.validation(f"The sandbox has pipelines for deals only, not {object_type}")
+        return Reply(200, pipelines_json(PORTAL_CREATED_MS))
 
     def list_properties(self, object_type: str) -> Reply:
         with self.crm.lock:

@@ -11,7 +11,9 @@ Conventions an adapter needs:
   a meeting, or a communication (LinkedIn or SMS). An engagement without `hubspot_owner_id` was
   made by automation. A reply to an email is a second email with direction INCOMING_EMAIL and no
   `leadtui_outcome`: it is the prospect's message, not a touch.
-- A disqualified lead has a note "Disqualified: <reason>" at the time it was closed.
+- A disqualified lead keeps its reason and closing time in `leadtui_disqualify_reason` and
+  `leadtui_closed_at` (the note "Disqualified: <reason>" the rep wrote is for people to read);
+  bad contact data is in `leadtui_bad_phone` and `leadtui_bad_email`.
 - An opportunity is a deal associated with the contact: amount, dealstage (closedwon, closedlost,
   or an open stage), createdate = opportunity date, closedate = won or lost date.
 - hs_timezone holds HubSpot's spelling of IANA zones ("america_slash_new_york").
@@ -111,12 +113,16 @@ def iana_timezone(hubspot: str) -> str:
 
 
 def employee_range(size: int | None) -> str:
+    """The range with the largest lower bound not above `size`. HubSpot's ranges share their
+    bounds ("5-25", "25-50") and a reader keeps the lower bound (sync.hubspot_map.company_size):
+    a 25-person company must read back as 25, not 5, or it loses its "small business" fit."""
     if size is None:
         return ""
-    for bound, label in zip((5, 25, 50, 100, 500, 1000), EMPLOYEE_RANGES, strict=False):
-        if size <= bound:
-            return label
-    return EMPLOYEE_RANGES[-1]
+    chosen = EMPLOYEE_RANGES[0]
+    for label in EMPLOYEE_RANGES:
+        if int(label.split("-")[0].rstrip("+")) <= size:
+            chosen = label
+    return chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +269,14 @@ def contact_props(
             "hs_email_last_click_date": iso(max(clicks) if clicks else None),
             "notes_last_updated": max(touch_times) if touch_times else "",
             "hs_email_bad_address": "true" if lead.email_bad else "",
+            "leadtui_bad_email": "true" if lead.email_bad else "",
+            "leadtui_bad_phone": "true" if lead.phone_bad else "",
+            "leadtui_disqualify_reason": lead.disqualified_reason
+            if lead.status is LeadStatus.DISQUALIFIED
+            else "",
+            "leadtui_closed_at": ms_to_iso(dt_to_ms(lead.closed_at))
+            if lead.status is LeadStatus.DISQUALIFIED and lead.closed_at
+            else "",
             "leadtui_problem": lead.form_problem,
             "leadtui_timeline": lead.form_timeline,
         }

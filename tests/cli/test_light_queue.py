@@ -108,3 +108,14 @@ def test_a_cache_at_another_schema_version_takes_the_full_path(workspace_dir: Pa
 
 def test_the_light_path_reads_the_schema_the_store_writes() -> None:
     assert 1 + len(MIGRATIONS) == light.SCHEMA_VERSION
+
+
+def test_a_team_database_config_is_not_remembered(workspace_dir: Path) -> None:
+    locations = locate(None, str(workspace_dir))
+    text = locations.config_path.read_text(encoding="utf-8")
+    url = "postgresql+psycopg://rep:secret@db.example/leadtui"
+    locations.config_path.write_text(f'{text}\n[store]\nurl = "{url}"\n', encoding="utf-8")
+    (workspace_dir / checked_config.FILE).unlink(missing_ok=True)
+    _remember(locations)
+    assert not (workspace_dir / checked_config.FILE).exists()
+    assert _light(locations, NOW, None) is None

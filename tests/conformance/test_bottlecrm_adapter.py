@@ -6,13 +6,14 @@ hold (a LinkedIn touch) refused in one sentence instead of faked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from leadtui.domain.models import Channel, LeadStatus, Outcome
-from leadtui.store.tables import LeadRow, OutboxRow, TouchRow
+from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
 from sync.bottlecrm import BottleCrmAdapter, _decode, _encode
 from sync.bottlecrm_map import split_marker, touch_of
@@ -61,6 +62,28 @@ def test_a_pull_that_finds_nothing_changed_yields_nothing_and_reads_no_interacti
     assert pull(workspace, crm) == 0
     paths = [path for _, path in crm.proxy.forwarded]
     assert paths and all(p.startswith("/api/leads/?") for p in paths), paths
+
+
+def test_a_comment_written_in_bottlecrm_arrives_with_the_daily_reread(
+    crm: BottleCrmDriver, workspace: Workspace
+) -> None:
+    target = crm.new_lead(crm.user_email)
+    today = datetime.now(UTC)
+    scope = Scope(crm.user_email)
+
+    def pull_at(moment: datetime) -> int:
+        engine = SyncEngine(workspace, crm.adapter(), scope=scope, clock=lambda: moment)
+        return engine.pull(NOW).leads
+
+    pull_at(today)
+    crm.call("POST", f"/api/leads/{target}/", json={"comment": "Call me after the board meeting"})
+    assert pull_at(today + timedelta(hours=1)) == 0  # nothing BottleCRM lists has changed
+    assert pull_at(today + timedelta(days=1, hours=1)) >= 1
+    with workspace.session() as session:
+        notes = session.exec(
+            select(NoteRow).where(NoteRow.lead_id == local_id(workspace, target))
+        ).all()
+    assert [(n.body, n.by) for n in notes] == [("Call me after the board meeting", crm.user_email)]
 
 
 def test_a_call_logged_in_bottlecrm_arrives_as_a_touch(
@@ -160,6 +183,7 @@ def test_the_op_marker_keeps_what_bottlecrm_choices_cannot_hold() -> None:
 
 def test_a_cursor_round_trips_and_a_damaged_one_means_start_over() -> None:
     marks = {"a": ["f1", "c1"], "b": ["f2", ""]}
-    assert _decode(_encode(marks)) == marks
-    assert _decode("bc1:not-base64!") == {} and _decode("12345") == {} and _decode(None) == {}
+    assert _decode(_encode(marks, NOW)) == (marks, NOW)
+    for damaged in ("bc2:not-base64!", "12345", None, _encode(marks, NOW)[:-8]):
+        assert _decode(damaged) == ({}, None)
     assert BottleCrmAdapter.name == "bottlecrm"

@@ -37,6 +37,7 @@ from leadtui.domain.models import (
     StepRecord,
     Touch,
 )
+from leadtui.domain.reasons import DisqualifyReason
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -580,3 +581,29 @@ def test_templates_from_config_are_validated() -> None:
         templates_from_mapping({"x": {"steps": [{"channel": "fax", "day": 1}]}})
     with pytest.raises(CadenceError, match="unknown key 'stepz'"):
         templates_from_mapping({"x": {"stepz": []}})
+
+
+@pytest.mark.parametrize(
+    ("reason", "counts"),
+    [
+        ("no_budget", False),
+        ("student", False),
+        ("competitor", False),
+        ("bad_contact_data", False),
+        ("Student or job seeker", False),  # the label reads as its key
+        ("no_response", True),
+        ("Not interested, never called back", True),  # free text is "other"
+        ("", True),
+    ],
+)
+def test_a_disqualify_reason_decides_whether_closing_early_counts_as_giving_up(
+    reason: str, counts: bool
+) -> None:
+    closed = NOW - timedelta(days=1)
+    lead = replace(
+        BASE_LEAD, status=LeadStatus.DISQUALIFIED, closed_at=closed, disqualified_reason=reason
+    )
+    assert gave_up_early(lead, 2, None, NOW) == (closed if counts else None)
+    stingy = (DisqualifyReason("no_budget", "No budget", gave_up=True),)
+    if reason == "no_budget":  # configured to count: it does
+        assert gave_up_early(lead, 2, None, NOW, reasons=stingy) == closed

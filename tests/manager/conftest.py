@@ -89,7 +89,8 @@ def team() -> list[DemoLead]:
                 t0,
                 status=LeadStatus.DISQUALIFIED,
                 closed_at=t0 + day,
-                disqualified_reason="No budget",
+                # A reason that counts against the rep ("no budget" would not: reasons.py).
+                disqualified_reason="No response",
             ),
             (),
             (),

@@ -117,16 +117,48 @@ async def test_convert_with_a_deal_value(app: LeadTuiApp, workspace: Workspace) 
         assert lead_id not in app.screen.query_one(QueueTable).order
 
 
-async def test_disqualify_needs_a_reason(app: LeadTuiApp, workspace: Workspace) -> None:
+async def test_disqualify_offers_the_pick_list(app: LeadTuiApp, workspace: Workspace) -> None:
     async with app.run_test(size=(120, 35)) as pilot:
         lead_id = await open_lead(app, pilot)
-        await pilot.press("x", "enter")
-        assert isinstance(app.screen, PromptModal)
-        await pilot.press(*"student", "enter")
+        await pilot.press("x")
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("down", "down", "down", "enter")  # the fourth: student
         await settle(pilot)
         row = lead(workspace, lead_id)
         assert (row.status, row.disqualified_reason) == ("disqualified", "student")
         assert lead_id not in queue_json(workspace, app)
+
+
+async def test_disqualify_for_another_reason_asks_for_words(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        await pilot.press("x", "end", "enter")  # the last choice: other
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press("enter")
+        assert isinstance(app.screen, PromptModal)  # empty: the dialog stays
+        await pilot.press(*"moved to a rival's trial", "enter")
+        await settle(pilot)
+        row = lead(workspace, lead_id)
+        assert (row.status, row.disqualified_reason) == (
+            "disqualified",
+            "moved to a rival's trial",
+        )
+
+
+async def test_undo_takes_back_the_last_touch(app: LeadTuiApp, workspace: Workspace) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        before = queue_json(workspace, app)[lead_id]
+        workspace.log_touch(lead_id, "call", "connected", app.clock())
+        assert queue_json(workspace, app)[lead_id]["speed_to_lead"]["state"] == "met"
+        await pilot.press("u")
+        await settle(pilot)
+        after = queue_json(workspace, app)[lead_id]
+        assert after["touches"] == before["touches"]
+        assert after["speed_to_lead"]["state"] == before["speed_to_lead"]["state"]
+        assert {o.state for o in outbox(workspace, lead_id)} == {"withdrawn"}
 
 
 async def test_enrol_pause_and_resume(app: LeadTuiApp, workspace: Workspace) -> None:

@@ -24,6 +24,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         *,
         light: Any = None,
         opener: Any = None,
+        board: bool = False,
     ) -> int:
         if opener is not None:  # the light path: the app opens the workspace after first paint
             workspace, adapter_factory = opener()
@@ -34,6 +35,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
                 "where": where,
                 "adapter": adapter_factory,
                 "light": light,
+                "board": board,
             }
         )
         if workspace is not None:

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from textual.pilot import Pilot
 
 from leadtui.app import LeadTuiApp
 from leadtui.config import Locations, load
 from leadtui.demo_workspace import prepare_demo
+from leadtui.screens.queue_screen import QueueScreen
+from leadtui.store.tables import LeadRow
 from leadtui.workspace import Workspace
 from sync.http import RetryPolicy
 from sync.hubspot import HubSpotAdapter
@@ -125,7 +128,7 @@ async def test_hostile_crm_text_never_reaches_the_terminal(
     async with app.run_test(size=(120, 35)) as pilot:
         await _synced(pilot)
         await loaded(pilot)
-        _hostile_inbound(sandbox)
+        made = _hostile_inbound(sandbox)
         await _synced(pilot)
         await loaded(pilot)
         toasts: list[Any] = list(app._notifications)
@@ -139,7 +142,16 @@ async def test_hostile_crm_text_never_reaches_the_terminal(
         await pilot.pause()
         assert_clean(app, "notifications")
 
+        # The hostile lead itself: its detail and the log-touch dialog that names it.
+        with synced_ws.session() as session:
+            hostile_id = session.exec(select(LeadRow.id).where(LeadRow.crm_id == made[0])).one()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        screen.table.move_to(hostile_id)
         for keys, where in (
+            (("enter",), "the hostile lead's detail"),
+            (("l",), "the log-touch dialog naming it"),
+            (("escape", "escape"), "back in the queue"),
             (("enter",), "lead detail"),
             (("escape", "b"), "manager board"),
             (("escape", "C"), "conflicts"),

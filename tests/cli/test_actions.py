@@ -1,0 +1,122 @@
+"""convert, disqualify, reopen, note, snooze and undo from the command line, on a real SQLite
+file: the same Workspace methods as the TUI, queued for sync, and the report moves with them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from leadtui.cli import main
+from tests.conftest import NOW
+
+AT = ["--now", NOW.isoformat()]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main([*AT, *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def queue(capsys: pytest.CaptureFixture[str]) -> list[dict]:
+    code, out, err = run(capsys, "queue", "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def lead_row(folder: Path, lead_id: int) -> dict:
+    db = sqlite3.connect(folder / "leadtui.db")
+    db.row_factory = sqlite3.Row
+    row = db.execute("SELECT * FROM lead WHERE id = ?", (lead_id,)).fetchone()
+    return dict(row)
+
+
+def outbox(folder: Path, lead_id: int) -> list[tuple[str, str]]:
+    db = sqlite3.connect(folder / "leadtui.db")
+    query = "SELECT kind, state FROM outbox WHERE lead_id = ? ORDER BY id"
+    return [tuple(r) for r in db.execute(query, (lead_id,))]
+
+
+def test_convert_with_a_value_and_a_close_date_queues_the_deal(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = queue(capsys)[0]
+    code, out, err = run(
+        capsys, "convert", str(lead["id"]), "--value", "24,500", "--close-date", "2027-01-31"
+    )
+    assert code == 0, err
+    assert "converted to an opportunity of 24,500" in out
+    row = lead_row(workspace_dir, lead["id"])
+    assert (row["status"], row["deal_value"]) == ("converted", 24500.0)
+    assert ("create_deal", "pending") in outbox(workspace_dir, lead["id"])
+    assert lead["id"] not in {r["id"] for r in queue(capsys)}
+
+
+def test_disqualify_then_reopen_then_undo(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = queue(capsys)[0]
+    code, _, err = run(capsys, "disqualify", lead["email"], "--reason", "Student or job seeker")
+    assert code == 0, err
+    row = lead_row(workspace_dir, lead["id"])
+    assert (row["status"], row["disqualified_reason"]) == ("disqualified", "student")
+    assert row["closed_at"] is not None
+    code, _, err = run(capsys, "reopen", lead["email"])
+    assert code == 0, err
+    assert lead_row(workspace_dir, lead["id"])["status"] == "working"
+    code, out, err = run(capsys, "undo", lead["email"])
+    assert (code, out.strip()) == (0, f"Undid the reopening on lead {lead['id']}; queued for sync.")
+    assert lead_row(workspace_dir, lead["id"])["status"] == "disqualified"
+    code, out, _ = run(capsys, "undo", lead["email"])
+    assert code == 0 and "the disqualification" in out
+    assert lead_row(workspace_dir, lead["id"])["closed_at"] is None
+    # Nothing was pushed yet: every op was withdrawn, none waits.
+    assert {state for _, state in outbox(workspace_dir, lead["id"])} == {"withdrawn"}
+
+
+def test_note_and_snooze_in_plain_words(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = queue(capsys)[0]
+    code, _, err = run(capsys, "note", str(lead["id"]), "Asked for a call back")
+    assert code == 0, err
+    assert outbox(workspace_dir, lead["id"]) == [("create_note", "pending")]
+    code, out, err = run(capsys, "snooze", str(lead["id"]), "--until", "tomorrow 9")
+    assert code == 0, err
+    assert "kept on this machine only" in out
+    assert lead["id"] not in {r["id"] for r in queue(capsys)}
+    assert outbox(workspace_dir, lead["id"]) == [("create_note", "pending")]  # snooze is local
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["snooze", "1", "--until", "someday"], "--until"),
+        (["disqualify", "1", "--reason", "other"], "your own words"),
+        (["undo", "nobody@nowhere.example"], "No lead"),
+        (["convert", "1", "--value", "12", "--close-date", "soon"], "not a date"),
+    ],
+)
+def test_bad_input_is_one_sentence(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    try:
+        code, _, err = run(capsys, *argv)
+    except SystemExit as exit_:  # argparse refuses before the command runs
+        code, err = int(exit_.code or 0), capsys.readouterr().err
+    assert code != 0
+    assert words in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 3
+
+
+def test_undo_with_nothing_to_take_back_says_so(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = queue(capsys)[-1]
+    code, _, err = run(capsys, "undo", str(lead["id"]))
+    assert code == 1
+    assert err.strip().startswith("leadtui: Nothing to undo on ")
