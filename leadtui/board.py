@@ -25,7 +25,7 @@ from leadtui.domain.distributions import (
     funnels,
     response_histogram,
 )
-from leadtui.domain.metrics import GroupMetrics, LeadFacts, group_metrics
+from leadtui.domain.metrics import GroupMetrics, LeadFacts
 from leadtui.domain.models import BreachKind
 from leadtui.domain.scoring import score_lead
 from leadtui.store import queries
@@ -65,7 +65,7 @@ class Board:
 
 def load_board(ws: Workspace, session: Session, now: datetime, period: Period) -> Board:
     since = period_start(period, now, ws)
-    facts = views.lead_facts(ws, session, now)
+    facts = views.lead_facts(ws, session, now, since)
     recent = [f for f in facts if since is None or as_utc(f.created_at) >= as_utc(since)]
     breaches = views.breaches(ws, session, now, owner=None, since=since)
     return Board(
@@ -73,8 +73,8 @@ def load_board(ws: Workspace, session: Session, now: datetime, period: Period) -
         period=period,
         since=since,
         breaches=breaches,
-        reps=reps_of_period(facts, breaches, since),
-        sources=group_metrics(facts, by="source", since=since),
+        reps=reps_of_period(views.report_of(ws, facts, now, "rep", since), facts, breaches),
+        sources=views.report_of(ws, facts, now, "source", since),
         response_times=response_histogram(recent),
         compliance=compliance_by_day(recent, ws.rules.calendar.zone)[-14:],
         funnels=funnels(recent),
@@ -83,7 +83,9 @@ def load_board(ws: Workspace, session: Session, now: datetime, period: Period) -
 
 
 def reps_of_period(
-    facts: Sequence[LeadFacts], breaches: Sequence[views.BreachView], since: datetime | None
+    cohort_metrics: Sequence[GroupMetrics],
+    facts: Sequence[LeadFacts],
+    breaches: Sequence[views.BreachView],
 ) -> list[GroupMetrics]:
     """Per rep: the cohort figures of leads created in the period, and two that are not.
 
@@ -91,7 +93,7 @@ def reps_of_period(
     and dropped today is today's give-up), and "overdue now" is the state right now, whatever
     the period: both tabs then agree, and switching periods does not change what is late now.
     """
-    cohort = {m.key: m for m in group_metrics(facts, by="rep", since=since)}
+    cohort = {m.key: m for m in cohort_metrics}
     by_id = {f.lead_id: f for f in facts}
     dropped: dict[str, list[int]] = {}
     for item in breaches:

@@ -104,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", metavar="ISO-DATE", help="leads created since then")
     report.add_argument("--format", choices=FORMATS, default="table")
 
+    agreement = commands.add_parser(
+        "agreement", help="the marketing-sales agreement the config encodes, with its figures"
+    )
+    agreement.add_argument(
+        "--since", metavar="ISO-DATE", help="measure leads created since then (default: 30 days)"
+    )
+
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
     commands.add_parser(
         "setup", help="list what the CRM offers leadtui and create the properties it needs"
@@ -248,6 +255,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         "cadence.next_channel",
         "cadence.next_due",
         "touches",
+        "recycle.reason",
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK
@@ -297,7 +305,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from leadtui import output, views
-    from leadtui.domain.metrics import REPORT_FIELDS
+    from leadtui.domain.metrics import MONEY_FIELDS, REPORT_FIELDS
 
     now = _now(args)
     since = _parse_when(args.since, "--since", args) if args.since else None
@@ -308,9 +316,32 @@ def cmd_report(args: argparse.Namespace) -> int:
             rows = [output.report_row(m, args.by) for m in metrics]
     finally:
         ws.close()
-    # The table and the CSV have the same columns: what one shows, the other does too.
-    columns = (args.by, *REPORT_FIELDS)
-    print(output.render(rows, args.format, columns))
+    money = [f for f in MONEY_FIELDS if any(f in row for row in rows)]
+    if args.format == "json":
+        print(output.render(rows, "json", ()))
+    elif args.format == "csv":
+        # A spreadsheet gets every figure, the reasons as one readable cell.
+        flat = [row | {"disqualify_reasons": output.reasons_cell(row)} for row in rows]
+        print(output.render(flat, "csv", (args.by, *REPORT_FIELDS, *money)))
+    else:
+        print(output.report_tables(rows, args.by, money))
+    return EXIT_OK
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from leadtui import agreement
+
+    now = _now(args)
+    since = _parse_when(args.since, "--since", args) if args.since else None
+    if since is not None and since > now:
+        raise CliError(f"--since {args.since} is after now; give a date in the past.")
+    ws = _workspace(args)
+    try:
+        with ws.session() as session:
+            figures = agreement.measure(ws, session, now, since)
+    finally:
+        ws.close()
+    print(agreement.render(ws, figures))
     return EXIT_OK
 
 
@@ -585,6 +616,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "queue": cmd_queue,
     "sla": cmd_sla,
     "report": cmd_report,
+    "agreement": cmd_agreement,
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,

@@ -15,6 +15,8 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leadtui.domain.reasons import DisqualifyReason, reasons_from_config
+from leadtui.domain.recycle import RecyclePolicy, policy_from_config
+from leadtui.domain.spend import Spend, SpendError, spend_from_config
 from leadtui.locations import APP_NAME as APP_NAME  # re-exported: callers import them from here
 from leadtui.locations import CONFIG_ENV as CONFIG_ENV
 from leadtui.locations import DATA_DIR_ENV as DATA_DIR_ENV
@@ -160,6 +162,8 @@ class Config(_Section):
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
+    spend: list[dict[str, Any]] = Field(default_factory=list)  # [[spend]] source, month, amount
+    recycle: dict[str, Any] = Field(default_factory=dict)  # [recycle], [[recycle.rules]]
     deals: DealsConfig = DealsConfig()
 
     @field_validator("keys")
@@ -180,6 +184,14 @@ class Config(_Section):
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:
         return reasons_from_config(self.disqualify.get("reasons"))
+
+    @property
+    def recycle_policy(self) -> RecyclePolicy:
+        return policy_from_config(self.recycle)
+
+    @property
+    def spend_entries(self) -> tuple[Spend, ...]:
+        return spend_from_config(self.spend)
 
 
 def _zones() -> set[str]:
@@ -234,7 +246,30 @@ def parse(raw: str, where: str = "config.toml") -> Config:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, raw, where)) from exc
     _check_rules(config, raw, where)
+    try:
+        config.spend_entries  # noqa: B018 (validates)
+    except SpendError as exc:
+        line = _line_in_array(raw, "spend", exc.number, exc.key)
+        at = f" (line {line})" if line else ""
+        raise ConfigError(f"{where}{at}: {exc}") from exc
     return config
+
+
+def _line_in_array(raw: str, name: str, number: int, key: str) -> int | None:
+    """The line of `key` in the `number`th `[[name]]` table (its header when the key is absent)."""
+    seen, header = 0, None
+    for line_no, line in enumerate(raw.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if seen == number:
+                break
+            if stripped.replace(" ", "") == f"[[{name}]]":
+                seen += 1
+                header = line_no if seen == number else header
+            continue
+        if seen == number and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return line_no
+    return header
 
 
 def _check_rules(config: Config, raw: str, where: str) -> None:
@@ -246,11 +281,17 @@ def _check_rules(config: Config, raw: str, where: str) -> None:
         ("scoring", lambda: ScoringRules.from_mapping(config.scoring)),
         ("cadences", lambda: templates_from_mapping(config.cadences)),
         ("disqualify", lambda: config.disqualify_reasons),
+        ("recycle", lambda: config.recycle_policy),
     ):
         try:
             check()
         except ValueError as exc:
-            line = _line_of(raw, section, "") or _first_header(raw, section)
+            named = re.match(r"\[([\w.]+)\] (\w+)", str(exc))  # "[recycle] window_days ..."
+            line = (
+                (_line_of(raw, named.group(1), named.group(2)) if named else None)
+                or _line_of(raw, section, "")
+                or _first_header(raw, section)
+            )
             at = f" (line {line})" if line else ""
             raise ConfigError(f"{where}{at}: {exc}") from exc
 

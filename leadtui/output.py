@@ -63,6 +63,11 @@ def queue_row(view: LeadView, now: datetime, zone: tzinfo | None = None) -> dict
         },
         "cadence": cadence,
         "touches": view.human_touches,
+        "recycle": (
+            {"at": iso(lead.recycled_at, zone), "reason": lead.recycle_reason}
+            if lead.recycled_at
+            else None
+        ),
         "context": {
             "page_views": context.page_views if context else 0,
             "downloads": list(context.downloads) if context else [],
@@ -91,6 +96,58 @@ def report_row(metrics: GroupMetrics, by: str) -> dict[str, Any]:
     from leadtui.domain.metrics import to_json_dict
 
     return to_json_dict(metrics, by)  # type: ignore[arg-type]
+
+
+def reasons_cell(row: dict[str, Any]) -> str:
+    """The disqualify reasons of a report row in one cell: "no_budget 2 (50.0%); student 1 ..."."""
+    return "; ".join(
+        f"{r['reason']} {r['count']} ({r['pct']:.1f}%)" for r in row.get("disqualify_reasons", [])
+    )
+
+
+# The terminal's report: one table per theme. Together they show every column the CSV has (the
+# reasons as the top one; the CSV and JSON carry them all), so no figure is CSV-only.
+QUALITY_COLUMNS = (
+    "leads",
+    "accepted",
+    "accepted_pct",
+    "rejected",
+    "rejected_pct",
+    "disqualified",
+    "top_reason",
+    "bad_phone_pct",
+    "bad_email_pct",
+    "median_handoff_minutes",
+    "p90_handoff_minutes",
+)
+RECYCLE_COLUMNS = (
+    "leads",
+    "recycled",
+    "recycled_opportunities",
+    "recycled_won",
+    "recycled_revenue",
+)
+
+
+def report_tables(rows: Sequence[dict[str, Any]], by: str, money: Sequence[str]) -> str:
+    """Funnel, lead quality and (with [[spend]]) money, as three titled tables."""
+    from leadtui.domain.metrics import REPORT_FIELDS
+
+    funnel = REPORT_FIELDS[: REPORT_FIELDS.index("disqualified")]
+    quality = []
+    for row in rows:
+        top = row.get("disqualify_reasons") or []
+        cell = f"{top[0]['reason']} ({top[0]['pct']:.0f}%)" if top else None
+        quality.append(row | {"top_reason": cell})
+    parts = [
+        "Funnel and SLA\n" + render(rows, "table", (by, *funnel)),
+        "Lead quality\n" + render(quality, "table", (by, *QUALITY_COLUMNS)),
+        "Leads back from nurture\n" + render(rows, "table", (by, *RECYCLE_COLUMNS)),
+    ]
+    if money:
+        columns = (by, "leads", "revenue", "revenue_per_lead", *money)
+        parts.append("Money\n" + render(rows, "table", columns))
+    return "\n\n".join(parts)
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> str:

@@ -93,6 +93,9 @@ def header_text(d: LeadDetail) -> Text:
         text.append(f"  {role}")
     text.append(f"\n{lead.status.value} · {d.band} {d.score} · {clean(lead.source)}", style="dim")
     text.append(f" · in system {span((d.now - lead.created_at).total_seconds())}", style="dim")
+    if lead.recycled_at is not None and lead.recycle_reason:
+        text.append(f"\n↺ {clean(lead.recycle_reason)}", style="bold magenta")
+        text.append(f" ({_when(lead.recycled_at, d.zone)})", style="dim")
     return text
 
 

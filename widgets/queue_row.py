@@ -45,10 +45,11 @@ class QueueRow:
     steps_done: int
     steps_total: int | None
     timezone: str = ""  # the prospect's IANA zone, where known
+    back: str = ""  # why a lead is back from nurture, until its rep answers it
 
     @classmethod
     def make(cls, **fields: object) -> QueueRow:
-        for key in ("name", "company", "email", "phone", "source"):
+        for key in ("name", "company", "email", "phone", "source", "back"):
             fields[key] = clean(str(fields.get(key) or ""))
         return cls(**fields)  # type: ignore[arg-type]
 
@@ -137,7 +138,7 @@ def cells(
     total = "–" if row.steps_total is None else str(row.steps_total)
     return Cells(
         sla=sla,
-        name=row.name or row.email or f"#{row.lead_id}",
+        name=("↺ " if row.back else "") + (row.name or row.email or f"#{row.lead_id}"),
         company=row.company,
         band=f"{row.band[:4]:<4} {row.score:>3}",
         source=row.source,

@@ -186,10 +186,17 @@ class Lead:
     closed_at: datetime | None = None  # won, lost, disqualified, or given up
     deal_value: float | None = None
     disqualified_reason: str = ""
+    # When the prospect submitted the form that made them a lead (HubSpot: first_conversion_date):
+    # marketing's handoff time runs from here to routed_at.
+    form_submitted_at: datetime | None = None
+    # Set when a nurtured or not-ready lead showed buying intent again (leadtui.domain.recycle):
+    # it is back in its rep's queue with a fresh speed-to-lead window from this moment.
+    recycled_at: datetime | None = None
+    recycle_reason: str = ""  # "back: viewed pricing twice this week"
 
     @property
     def clock_start(self) -> datetime:
-        return self.routed_at or self.created_at
+        return self.recycled_at or self.routed_at or self.created_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,7 @@ def queue_row(view: LeadView) -> QueueRow:
         steps_done=enrolment.step if enrolment is not None else 0,
         steps_total=len(view.template.steps) if view.template is not None else None,
         timezone=lead.timezone,
+        back=lead.recycle_reason if view.stl.first_touch_at is None else "",
     )
 
 

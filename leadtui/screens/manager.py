@@ -24,6 +24,7 @@ from leadtui.board import PERIODS, Board, Period, load_board
 from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.models import BreachKind
 from leadtui.output import money
+from leadtui.screens.marketing_tab import MarketingPane
 from widgets.bar_chart import BarChart
 from widgets.safe_text import plain
 from widgets.sync_status import SyncStatusLine
@@ -85,6 +86,13 @@ class ManagerScreen(Screen[None]):
             id="board.tab_calibration",
             tooltip="Which scoring signals predicted conversion",
         ),
+        Binding(
+            "6",
+            "tab('tab-marketing')",
+            "Marketing",
+            id="board.tab_marketing",
+            tooltip="Lead quality and money by source",
+        ),
         Binding("escape", "back", "Back", id="board.back", tooltip="Back to the queue", show=False),
     ]
 
@@ -125,6 +133,8 @@ class ManagerScreen(Screen[None]):
                 VerticalScroll(id="calibration-scroll"),
             ):
                 yield Static(id="calibration", markup=False)
+            with TabPane("Marketing", id="tab-marketing"):
+                yield MarketingPane(id="marketing-pane")
         yield SyncStatusLine(id="sync-status")
         yield TooSmall()
         yield Footer()
@@ -205,6 +215,7 @@ class ManagerScreen(Screen[None]):
         fill_table(self.query_one("#breaches", DataTable), BREACH_COLUMNS, rows)
         self._show_reps(board.reps)
         self._show_sources(board.sources)
+        self.query_one(MarketingPane).show(board.sources)
         self._show_pictures(board)
         self.query_one("#calibration", Static).update(self._calibration_text(board))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from leadtui.cli import main
+from leadtui.domain.metrics import REPORT_FIELDS
 from leadtui.store import queries
 from tests.conftest import NOW
 
@@ -22,6 +23,7 @@ QUEUE_KEYS = {
     "id", "crm_id", "name", "company", "email", "phone", "owner", "source", "score", "band",
     "status", "created_at", "routed_at", "time_in_system_minutes", "speed_to_lead", "cadence",
     "touches", "context",
+    "recycle",  # beyond DESIGN.md: why a lead came back from nurture (issue 14), or null
 }  # fmt: skip
 REPORT_KEYS = [
     "leads", "contacted_within_sla_pct", "median_first_response_minutes", "opportunities",
@@ -289,7 +291,15 @@ def test_report_csv_has_every_figure_as_a_raw_number(workspace_dir: Path, capsys
     code, out, _ = run(capsys, "report", "--by", "source", "--format", "csv")
     assert code == 0
     header, *lines = out.splitlines()
-    assert header.split(",") == ["source", *REPORT_KEYS, "overdue_now", "avg_touches_before_drop"]
+    assert header.split(",")[: len(REPORT_KEYS) + 3] == [
+        "source",
+        *REPORT_KEYS,
+        "overdue_now",
+        "avg_touches_before_drop",
+    ]
+    assert header.split(",")[len(REPORT_KEYS) + 3 :] == list(
+        REPORT_FIELDS[14:]
+    )  # lead quality (issue 14)
     revenue_at = header.split(",").index("revenue")
     for line in lines:
         value = line.split(",")[revenue_at]
