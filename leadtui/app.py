@@ -300,6 +300,20 @@ class LeadTuiApp(App[None]):
         if self.sync_view.running:
             self._show_sync(progress_text(message.progress))
 
+    def announce_new_leads(self, names: dict[int, str]) -> None:
+        """A toast, and the terminal bell unless [ui] bell = false: a rep in another window
+        still hears that a speed-to-lead clock has started."""
+        shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        self.notify(
+            f"{shown}{more}: the speed-to-lead clock is running.",
+            title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
+            markup=False,
+            timeout=8,
+        )
+        if self.workspace is None or self.workspace.config.ui.bell:
+            self.bell()
+
     def on_sync_done(self, message: SyncDone) -> None:
         if self.sync is None:
             return
@@ -319,16 +333,8 @@ class LeadTuiApp(App[None]):
         self._reload_screens(message.rows_changed)
 
     def _announce(self, names: dict[int, str]) -> None:
-        if not names:
-            return
-        shown = ", ".join(clean(name, 40) for name in list(names.values())[:3])
-        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        self.notify(
-            f"{shown}{more}: the speed-to-lead clock is running.",
-            title=f"{len(names)} new lead{'s' if len(names) != 1 else ''}",
-            markup=False,
-            timeout=8,
-        )
+        if names:
+            self.announce_new_leads(names)
 
     def _reload_screens(self, changed: bool) -> None:
         from leadtui.screens.conflicts import ConflictsScreen

@@ -29,12 +29,26 @@ class CliError(Exception):
     """A user-facing failure: printed as one sentence."""
 
 
-def _parse_when(text: str, what: str) -> datetime:
+def _parse_when(text: str, what: str, args: argparse.Namespace | None = None) -> datetime:
+    """An ISO date or time; without an offset it is read in the configured zone (the rep's)."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise CliError(f"{what} {text!r} is not an ISO date or time, e.g. 2026-11-02.") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is not None:
+        return moment
+    from leadtui.domain.when import parse_when
+
+    return parse_when(text, datetime.now(UTC), _zone(args) if args else "UTC")
+
+
+def _zone(args: argparse.Namespace) -> str:
+    """The configured zone, for reading times the user types; UTC when the config is unusable
+    (its own error then comes from the command, with its key and line)."""
+    try:
+        return _config(_locations(args), explicit=False).calendar.timezone
+    except Exception:
+        return "UTC"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,11 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--channel", required=True, choices=[c.value for c in TOUCH_CHANNELS])
     log.add_argument("--outcome", required=True, choices=[o.value for o in Outcome])
     log.add_argument("--note", default="", help="what was said or done")
+    log.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="when it happened, if earlier: '1h ago', '9:30', 'yesterday 17:00' or ISO",
+    )
 
     report = commands.add_parser("report", help="funnel and SLA metrics by source or rep")
     report.add_argument("--by", choices=("source", "rep"), default="source")
     report.add_argument("--since", metavar="ISO-DATE", help="leads created since then")
     report.add_argument("--format", choices=FORMATS, default="table")
+
+    agreement = commands.add_parser(
+        "agreement", help="the marketing-sales agreement the config encodes, with its figures"
+    )
+    agreement.add_argument(
+        "--since", metavar="ISO-DATE", help="measure leads created since then (default: 30 days)"
+    )
 
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
     commands.add_parser(
@@ -95,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--once", action="store_true", help="one pull and push, then exit (default)")
     mode.add_argument("--watch", action="store_true", help="keep syncing every sync interval")
     mode.add_argument(
-        "--status", action="store_true", help="list pending, dead and conflicted changes"
+        "--status",
+        action="store_true",
+        help="list pending, held, rejected and conflicted changes",
     )
     sync.add_argument(
         "--team",
@@ -138,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _now(args: argparse.Namespace) -> datetime:
     # The only clock in the program: everything below receives `now`.
-    return _parse_when(args.now, "--now") if args.now else datetime.now(UTC)
+    return _parse_when(args.now, "--now", args) if args.now else datetime.now(UTC)
 
 
 def _locations(args: argparse.Namespace) -> Locations:
@@ -154,16 +182,47 @@ def _config(locations: Locations, explicit: bool) -> Config:
     return load(locations.config_path, required=explicit, remember_in=locations.data_dir)
 
 
-def _workspace(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _check_data_dir(args: argparse.Namespace, locations: Locations, *, must_exist: bool) -> None:
+    """A data dir that is a file, or a mistyped one, is said as such: not a confusing cache
+    error, and not a silent empty workspace."""
+    folder = locations.data_dir
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise CliError(
+            f"The data dir {folder} cannot be a folder: {existing} is a file, not a folder; "
+            "point --data-dir or LEADTUI_DATA_DIR at a folder."
+        )
+    explicit = bool(args.data_dir or os.environ.get("LEADTUI_DATA_DIR"))
+    if must_exist and explicit and not (folder / "leadtui.db").exists():
+        if _config(locations, False).store.is_team:
+            return  # a team workspace: the cache is a database server, not a file here
+        raise CliError(
+            f"No leadtui workspace at {folder}; check the path, or run `leadtui sync` "
+            "(or `leadtui demo`) to make one."
+        )
+
+
+def _workspace(args: argparse.Namespace, *, must_exist: bool = True):  # type: ignore[no-untyped-def]
     from leadtui.workspace import Workspace
 
     locations = _locations(args)
+    _check_data_dir(args, locations, must_exist=must_exist)
     config = _config(locations, explicit=bool(args.config or os.environ.get("LEADTUI_CONFIG")))
     if config.store.is_team:
         from leadtui.offline import open_for_rep
 
         return open_for_rep(config, locations, _say)
     return Workspace.open(config, locations)
+
+
+def _check_rep(session: object, email: str) -> None:
+    """An unknown rep is a typo to point out, not an empty list to print."""
+    from leadtui.store import queries
+
+    known = queries.rep_emails(session)  # type: ignore[arg-type]
+    if email.casefold() not in {k.casefold() for k in known}:
+        listed = ", ".join(known[:8]) + (" …" if len(known) > 8 else "")
+        raise CliError(f"No rep {email!r} in the cache; known reps: {listed or 'none yet'}.")
 
 
 def _say(line: str) -> None:
@@ -178,7 +237,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
     # The light path (plain sqlite3, the config as last validated) answers in a fraction of the
     # time when it can promise the same rows; else the full path, which reports any problem.
     light = light_queue.queue(_locations(args), now, args.rep, explicit_config=explicit)
-    if light is not None:
+    # An empty light answer may be a mistyped --rep: the full path says so.
+    if light is not None and light[0]:
         items, zone = light
         rows = [output.queue_row(item, now, zone) for item in items]
     else:
@@ -195,6 +255,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         "cadence.next_channel",
         "cadence.next_due",
         "touches",
+        "recycle.reason",
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK
@@ -205,8 +266,11 @@ def _full_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, objec
 
     ws = _workspace(args)
     try:
-        owner = args.rep or ws.me or None
+        owner = args.rep or ws.me
+        if not owner:
+            raise CliError("Whose queue? Set [user] email in the config, or pass --rep EMAIL.")
         with ws.session() as session:
+            _check_rep(session, owner)
             items = views.queue(ws, session, now, owner)
             zone = ws.rules.calendar.zone
             return [output.queue_row(item, now, zone) for item in items]
@@ -218,13 +282,15 @@ def cmd_sla(args: argparse.Namespace) -> int:
     from leadtui import output, views
 
     now = _now(args)
-    since = _parse_when(args.since, "--since") if args.since else None
+    since = _parse_when(args.since, "--since", args) if args.since else None
     ws = _workspace(args)
     try:
         if args.team:
             owner = None
         elif args.rep:
             owner = args.rep
+            with ws.session() as session:
+                _check_rep(session, owner)
         else:
             owner = None if ws.config.user.role == "manager" else (ws.me or None)
         with ws.session() as session:
@@ -239,10 +305,10 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from leadtui import output, views
-    from leadtui.domain.metrics import REPORT_FIELDS
+    from leadtui.domain.metrics import MONEY_FIELDS, REPORT_FIELDS
 
     now = _now(args)
-    since = _parse_when(args.since, "--since") if args.since else None
+    since = _parse_when(args.since, "--since", args) if args.since else None
     ws = _workspace(args)
     try:
         with ws.session() as session:
@@ -250,13 +316,32 @@ def cmd_report(args: argparse.Namespace) -> int:
             rows = [output.report_row(m, args.by) for m in metrics]
     finally:
         ws.close()
-    # A spreadsheet gets every figure; the terminal table leaves out what makes it too wide.
-    narrow = {"avg_deal_value", "overdue_now", "avg_touches_before_drop"}
-    fields = (
-        REPORT_FIELDS if args.format == "csv" else [f for f in REPORT_FIELDS if f not in narrow]
-    )
-    columns = (args.by, *fields)
-    print(output.render(rows, args.format, columns))
+    money = [f for f in MONEY_FIELDS if any(f in row for row in rows)]
+    if args.format == "json":
+        print(output.render(rows, "json", ()))
+    elif args.format == "csv":
+        # A spreadsheet gets every figure, the reasons as one readable cell.
+        flat = [row | {"disqualify_reasons": output.reasons_cell(row)} for row in rows]
+        print(output.render(flat, "csv", (args.by, *REPORT_FIELDS, *money)))
+    else:
+        print(output.report_tables(rows, args.by, money))
+    return EXIT_OK
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from leadtui import agreement
+
+    now = _now(args)
+    since = _parse_when(args.since, "--since", args) if args.since else None
+    if since is not None and since > now:
+        raise CliError(f"--since {args.since} is after now; give a date in the past.")
+    ws = _workspace(args)
+    try:
+        with ws.session() as session:
+            figures = agreement.measure(ws, session, now, since)
+    finally:
+        ws.close()
+    print(agreement.render(ws, figures))
     return EXIT_OK
 
 
@@ -277,13 +362,30 @@ def _action_command(action: cli_actions.Action) -> Callable[[argparse.Namespace]
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    from leadtui.domain.when import describe_when, parse_when
+
     now = _now(args)
     ws = _workspace(args)
     try:
-        lead_id = ws.log_touch(args.lead, args.channel, args.outcome, now, note=args.note)
+        zone = ws.rules.calendar.zone
+        at = None
+        if args.at:
+            try:
+                at = parse_when(args.at, now, zone, past=True)
+            except ValueError as exc:
+                raise CliError(f"--at: {exc}") from exc
+            if at > now:
+                raise CliError(
+                    f"--at {args.at!r} is in the future ({describe_when(at, now, zone)}); "
+                    "a touch is logged once it happened."
+                )
+        lead_id = ws.log_touch(
+            args.lead, args.channel, args.outcome, now, note=args.note, occurred_at=at
+        )
     finally:
         ws.close()
-    print(f"Logged {args.channel}, {args.outcome}, on lead {lead_id}; queued for sync.")
+    when = describe_when(at or now, now, zone)
+    print(f"Logged {args.channel}, {args.outcome}, on lead {lead_id} at {when}; queued for sync.")
     return EXIT_OK
 
 
@@ -352,7 +454,7 @@ def _open_tui(
 
     locations = locations or _locations(args)
     explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
-    fixed = _parse_when(args.now, "--now") if args.now else None
+    fixed = _parse_when(args.now, "--now", args) if args.now else None
     clock = (lambda: fixed) if fixed else (lambda: datetime.now(UTC))
     board = bool(getattr(args, "board", False))  # the board opens on the full path
     light = None if adapter_factory or board else _light_start(locations, explicit)
@@ -439,7 +541,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from sync.cli import run_status, run_sync
 
-    ws = _workspace(args)
+    ws = _workspace(args, must_exist=False)  # the first sync makes the workspace
     try:
         if args.status:
             return run_status(ws)
@@ -514,6 +616,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "queue": cmd_queue,
     "sla": cmd_sla,
     "report": cmd_report,
+    "agreement": cmd_agreement,
     "log": cmd_log,
     "demo": cmd_demo,
     "doctor": cmd_doctor,
@@ -546,6 +649,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK  # `leadtui queue | head` is not an error
+    except PermissionError as exc:
+        where = exc.filename or "a file leadtui needs"
+        print(
+            f"leadtui: Permission denied on {where}; make it readable and writable by you, "
+            "or choose another with --config or --data-dir.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except Exception as exc:
         if isinstance(exc, _user_errors()):
             print(f"leadtui: {clean(str(exc))}", file=sys.stderr)

@@ -15,6 +15,8 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leadtui.domain.reasons import DisqualifyReason, reasons_from_config
+from leadtui.domain.recycle import RecyclePolicy, policy_from_config
+from leadtui.domain.spend import Spend, SpendError, spend_from_config
 from leadtui.locations import APP_NAME as APP_NAME  # re-exported: callers import them from here
 from leadtui.locations import CONFIG_ENV as CONFIG_ENV
 from leadtui.locations import DATA_DIR_ENV as DATA_DIR_ENV
@@ -37,6 +39,13 @@ class _Section(BaseModel):
 class UserConfig(_Section):
     email: str = ""
     role: Literal["rep", "manager"] = "rep"
+
+
+class UiConfig(_Section):
+    # After logging a touch, move straight to the next most urgent lead, as a power dialer does.
+    power_hour: bool = True
+    # Ring the terminal bell when a new lead arrives, as well as the toast.
+    bell: bool = True
 
 
 class CrmConfig(_Section):
@@ -148,15 +157,41 @@ class Config(_Section):
     store: StoreConfig = StoreConfig()
     sla: SlaConfig = SlaConfig()
     calendar: CalendarConfig = CalendarConfig()
+    ui: UiConfig = UiConfig()
     scoring: dict[str, Any] = Field(default_factory=dict)
     cadences: dict[str, Any] = Field(default_factory=dict)
     keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, e.g. "log_touch" = "l"
     disqualify: dict[str, Any] = Field(default_factory=dict)  # [[disqualify.reasons]]
+    spend: list[dict[str, Any]] = Field(default_factory=list)  # [[spend]] source, month, amount
+    recycle: dict[str, Any] = Field(default_factory=dict)  # [recycle], [[recycle.rules]]
     deals: DealsConfig = DealsConfig()
+
+    @field_validator("keys")
+    @classmethod
+    def _one_action_per_key(cls, value: dict[str, str]) -> dict[str, str]:
+        # A key given to two actions would silently do only one of them.
+        taken: dict[str, str] = {}
+        for action, keys in value.items():
+            for key in (k.strip() for k in str(keys).split(",") if k.strip()):
+                if key in taken:
+                    raise ValueError(
+                        f"{key!r} is given to both {taken[key]} and {action}; "
+                        "give each action its own key"
+                    )
+                taken[key] = action
+        return value
 
     @property
     def disqualify_reasons(self) -> tuple[DisqualifyReason, ...]:
         return reasons_from_config(self.disqualify.get("reasons"))
+
+    @property
+    def recycle_policy(self) -> RecyclePolicy:
+        return policy_from_config(self.recycle)
+
+    @property
+    def spend_entries(self) -> tuple[Spend, ...]:
+        return spend_from_config(self.spend)
 
 
 def _zones() -> set[str]:
@@ -175,13 +210,17 @@ def load(path: Path, *, required: bool = False, remember_in: Path | None = None)
     With `remember_in` (the data dir), a config that validated is remembered there for the light
     read path (leadtui.checked_config)."""
     raw: str | None = None
-    if path.exists():
-        try:
+    try:
+        if path.exists():
             raw = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from exc
-    elif required:
-        raise ConfigError(f"No config file at {path}; create one or drop --config.")
+        elif required:
+            raise ConfigError(f"No config file at {path}; create one or drop --config.")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"The config file {path} is not UTF-8 text (byte {exc.start + 1}); save it as UTF-8."
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror}.") from exc
     config = Config() if raw is None else parse(raw, str(path))
     if remember_in is not None:
         from leadtui import checked_config
@@ -207,7 +246,30 @@ def parse(raw: str, where: str = "config.toml") -> Config:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, raw, where)) from exc
     _check_rules(config, raw, where)
+    try:
+        config.spend_entries  # noqa: B018 (validates)
+    except SpendError as exc:
+        line = _line_in_array(raw, "spend", exc.number, exc.key)
+        at = f" (line {line})" if line else ""
+        raise ConfigError(f"{where}{at}: {exc}") from exc
     return config
+
+
+def _line_in_array(raw: str, name: str, number: int, key: str) -> int | None:
+    """The line of `key` in the `number`th `[[name]]` table (its header when the key is absent)."""
+    seen, header = 0, None
+    for line_no, line in enumerate(raw.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            if seen == number:
+                break
+            if stripped.replace(" ", "") == f"[[{name}]]":
+                seen += 1
+                header = line_no if seen == number else header
+            continue
+        if seen == number and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return line_no
+    return header
 
 
 def _check_rules(config: Config, raw: str, where: str) -> None:
@@ -219,11 +281,17 @@ def _check_rules(config: Config, raw: str, where: str) -> None:
         ("scoring", lambda: ScoringRules.from_mapping(config.scoring)),
         ("cadences", lambda: templates_from_mapping(config.cadences)),
         ("disqualify", lambda: config.disqualify_reasons),
+        ("recycle", lambda: config.recycle_policy),
     ):
         try:
             check()
         except ValueError as exc:
-            line = _line_of(raw, section, "") or _first_header(raw, section)
+            named = re.match(r"\[([\w.]+)\] (\w+)", str(exc))  # "[recycle] window_days ..."
+            line = (
+                (_line_of(raw, named.group(1), named.group(2)) if named else None)
+                or _line_of(raw, section, "")
+                or _first_header(raw, section)
+            )
             at = f" (line {line})" if line else ""
             raise ConfigError(f"{where}{at}: {exc}") from exc
 
@@ -290,4 +358,8 @@ timezone = "{timezone}"
 workdays = ["mon", "tue", "wed", "thu", "fri"]
 hours = "09:00-17:30"
 holidays = "US"
+
+[ui]
+power_hour = true                # after logging a touch, go straight to the next most urgent lead
+bell = true                      # ring the terminal bell when a new lead arrives
 """

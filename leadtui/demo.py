@@ -267,7 +267,21 @@ def _phone(rng: random.Random, prefix: str) -> tuple[str, bool]:
     return f"{prefix} {digits[:4]} {digits[4:]}", False
 
 
-def _events(rng: random.Random, created: datetime, intent: float) -> list[Event]:
+def _handoff_lag(source: str, email: str) -> timedelta:
+    """How long marketing took from the form to the CRM: minutes for web forms, hours for a
+    webinar's attendee list, days for an event's badge scans. Its own random stream (seeded by
+    the email), so adding it left every other demo figure as it was."""
+    rng = random.Random(f"handoff:{email}")
+    if source == "events":
+        return timedelta(hours=rng.randint(20, 96))
+    if source == "webinar":
+        return timedelta(minutes=rng.randint(60, 600))
+    return timedelta(minutes=rng.choice((0, 1, 2, 3, 5, 8, 15, 40)))
+
+
+def _events(
+    rng: random.Random, created: datetime, intent: float, form_at: datetime | None = None
+) -> list[Event]:
     """Behaviour before and just after the form fill; more intent, more (and pricier) views."""
     events: list[Event] = []
     visits = rng.randint(1, 3 + int(intent * 10))
@@ -289,7 +303,12 @@ def _events(rng: random.Random, created: datetime, intent: float) -> list[Event]
         when = created - timedelta(days=rng.randint(0, 30))
         events.append(Event(EventKind.EMAIL_OPEN, when, "", "Newsletter: the first hour"))
     events.append(
-        Event(EventKind.FORM_SUBMISSION, created, "https://leadtui.example/demo", "Request a demo")
+        Event(
+            EventKind.FORM_SUBMISSION,
+            form_at or created,
+            "https://leadtui.example/demo",
+            "Request a demo",
+        )
     )
     events.sort(key=lambda e: e.occurred_at)
     return events
@@ -362,7 +381,7 @@ def _touches(
             lead,
             status=LeadStatus.DISQUALIFIED,
             closed_at=last + timedelta(days=1),
-            disqualified_reason="No response",
+            disqualified_reason="no_response",
         )
     if engaged:
         return touches, _deal(rng, lead, last, now)
@@ -372,9 +391,30 @@ def _touches(
             lead,
             status=LeadStatus.DISQUALIFIED,
             closed_at=last + timedelta(days=rng.randint(3, 10)),
-            disqualified_reason=f"No response after {len(touches)} touches",
+            disqualified_reason=_close_reason(lead, phone_bad),
         )
+    if len(touches) >= 3 and random.Random(f"nurture:{lead.email}").random() < 0.3:
+        status = LeadStatus.NURTURE  # talked, not ready: marketing keeps them warm
     return touches, replace(lead, status=status)
+
+
+# Why reps close stale leads, from the pick-list (leadtui.domain.reasons); weights.
+CLOSE_REASONS = (
+    ("no_response", 0.45),
+    ("not_ready", 0.17),
+    ("no_budget", 0.12),
+    ("not_a_fit", 0.12),
+    ("student", 0.05),
+    ("duplicate", 0.05),
+    ("competitor", 0.04),
+)
+
+
+def _close_reason(lead: Lead, phone_bad: bool) -> str:
+    """Its own random stream (seeded by the email), so the rest of the demo stays as it was."""
+    if phone_bad:
+        return "bad_contact_data"
+    return _weighted(random.Random(f"reason:{lead.email}"), CLOSE_REASONS, 1)[0]
 
 
 def _deal(rng: random.Random, lead: Lead, engaged_at: datetime, now: datetime) -> Lead:
@@ -445,7 +485,9 @@ def _lead(
         form_problem=rng.choice(PROBLEMS),
         form_timeline=timeline,
     )
-    events = _events(rng, created, intent)
+    form_at = created - _handoff_lag(source, email)
+    lead = replace(lead, form_submitted_at=form_at)
+    events = _events(rng, created, intent, form_at)
     touches, lead = _touches(rng, lead, now, phone_bad, intent)
     return DemoLead(lead=lead, events=tuple(events), touches=tuple(touches))
 

@@ -53,6 +53,8 @@ def queue(
     start = light_start(locations, explicit_config=explicit_config)
     if start is None:
         return None
+    if not (rep or start.me):
+        return None  # whose queue? the full path asks
     rules = start.rules
     which = light.open_leads_of(rep or start.me or None)
     with light.connect(locations.database) as conn:

@@ -63,6 +63,11 @@ def queue_row(view: LeadView, now: datetime, zone: tzinfo | None = None) -> dict
         },
         "cadence": cadence,
         "touches": view.human_touches,
+        "recycle": (
+            {"at": iso(lead.recycled_at, zone), "reason": lead.recycle_reason}
+            if lead.recycled_at
+            else None
+        ),
         "context": {
             "page_views": context.page_views if context else 0,
             "downloads": list(context.downloads) if context else [],
@@ -93,6 +98,58 @@ def report_row(metrics: GroupMetrics, by: str) -> dict[str, Any]:
     return to_json_dict(metrics, by)  # type: ignore[arg-type]
 
 
+def reasons_cell(row: dict[str, Any]) -> str:
+    """The disqualify reasons of a report row in one cell: "no_budget 2 (50.0%); student 1 ..."."""
+    return "; ".join(
+        f"{r['reason']} {r['count']} ({r['pct']:.1f}%)" for r in row.get("disqualify_reasons", [])
+    )
+
+
+# The terminal's report: one table per theme. Together they show every column the CSV has (the
+# reasons as the top one; the CSV and JSON carry them all), so no figure is CSV-only.
+QUALITY_COLUMNS = (
+    "leads",
+    "accepted",
+    "accepted_pct",
+    "rejected",
+    "rejected_pct",
+    "disqualified",
+    "top_reason",
+    "bad_phone_pct",
+    "bad_email_pct",
+    "median_handoff_minutes",
+    "p90_handoff_minutes",
+)
+RECYCLE_COLUMNS = (
+    "leads",
+    "recycled",
+    "recycled_opportunities",
+    "recycled_won",
+    "recycled_revenue",
+)
+
+
+def report_tables(rows: Sequence[dict[str, Any]], by: str, money: Sequence[str]) -> str:
+    """Funnel, lead quality and (with [[spend]]) money, as three titled tables."""
+    from leadtui.domain.metrics import REPORT_FIELDS
+
+    funnel = REPORT_FIELDS[: REPORT_FIELDS.index("disqualified")]
+    quality = []
+    for row in rows:
+        top = row.get("disqualify_reasons") or []
+        cell = f"{top[0]['reason']} ({top[0]['pct']:.0f}%)" if top else None
+        quality.append(row | {"top_reason": cell})
+    parts = [
+        "Funnel and SLA\n" + render(rows, "table", (by, *funnel)),
+        "Lead quality\n" + render(quality, "table", (by, *QUALITY_COLUMNS)),
+        "Leads back from nurture\n" + render(rows, "table", (by, *RECYCLE_COLUMNS)),
+    ]
+    if money:
+        columns = (by, "leads", "revenue", "revenue_per_lead", *money)
+        parts.append("Money\n" + render(rows, "table", columns))
+    return "\n\n".join(parts)
+
+
 def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> str:
     """JSON (the full rows), CSV or an aligned table (the named columns, flattened)."""
     if fmt == "json":
@@ -108,7 +165,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
         writer.writeheader()
         writer.writerows(flat)
         return buffer.getvalue().rstrip("\n")
-    flat = [{column: _cell(_dig(row, column)) for column in columns} for row in rows]
+    flat = [{column: _cell(_dig(row, column), column) for column in columns} for row in rows]
     return _table(flat, columns)
 
 
@@ -139,9 +196,19 @@ def _csv_cell(value: Any) -> str:
     return csv_cell(clean(str(value)))
 
 
-def _cell(value: Any) -> str:
+# Money reads one way everywhere people read it (tables, the board): whole units, grouped.
+MONEY_FIELDS = frozenset({"revenue", "revenue_per_lead", "avg_deal_value", "deal_value"})
+
+
+def money(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
+    if column.split(".")[-1] in MONEY_FIELDS and isinstance(value, int | float):
+        return money(value)
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, list):

@@ -5,7 +5,7 @@ Plain domain objects (no database, no validator), so the light read path builds 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from leadtui.domain import cadence as cadences
 from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
 from leadtui.domain.models import CadenceTemplate
 from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason, reasons_from_config
+from leadtui.domain.recycle import RecyclePolicy, policy_from_config
 from leadtui.domain.scoring import ScoringRules
 from leadtui.domain.speed_to_lead import SlaPolicy
 
@@ -29,6 +30,7 @@ class Rules:
     scoring: ScoringRules
     templates: dict[str, CadenceTemplate]
     abandon_after_days: int
+    recycle: RecyclePolicy = field(default_factory=RecyclePolicy)  # leads that come back
     reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS  # the disqualify pick-list
 
     @classmethod
@@ -58,6 +60,9 @@ class Rules:
             scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
             templates=templates,
             abandon_after_days=config.sla.abandon_after_days,
+            # From the raw table, not Config's property: the light path's remembered config
+            # (leadtui.checked_config) has the values only.
+            recycle=policy_from_config(getattr(config, "recycle", None)),
             reasons=_reasons(config),
         )
 

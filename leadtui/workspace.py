@@ -13,12 +13,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import Session, col, select
 
 from leadtui import undo
 from leadtui.config import Config, Locations
 from leadtui.domain import cadence as cadences
+from leadtui.domain import recycle
 from leadtui.domain.calendar import BusinessCalendar
 from leadtui.domain.models import (
     BAD_EMAIL_OUTCOMES,
@@ -31,10 +32,16 @@ from leadtui.domain.models import (
     LeadStatus,
     Outcome,
     Touch,
+    check_outcome,
 )
 from leadtui.domain.reasons import OTHER, classify
 from leadtui.domain.scoring import DEFAULT_CADENCE_FOR_BAND, score_lead
-from leadtui.domain.speed_to_lead import deadline_for, first_human_touch, is_human_touch
+from leadtui.domain.speed_to_lead import (
+    deadline_for,
+    first_human_touch,
+    is_human_touch,
+    window_touches,
+)
 from leadtui.rules import Rules as Rules  # re-exported: Workspace.rules is one
 from leadtui.store import queries
 from leadtui.store.convert import (
@@ -74,6 +81,7 @@ class Workspace:
         self.engine = engine
         self.locations = locations
         self.rules = Rules.from_config(config)
+        self.spend = config.spend_entries  # [[spend]]: money by source in the report
         self.offline_copy = False  # a rep's copy of the team database (leadtui.offline)
 
     @classmethod
@@ -117,21 +125,68 @@ class Workspace:
             new_enrolments: list[dict[str, Any]] = []
             changed_enrolments: list[dict[str, Any]] = []
             for lead_id, lead in inputs.leads.items():
+                before = inputs.enrolments.get(lead_id)
+                current = before
+                events = inputs.events.get(lead_id, [])
+                back = recycle.comeback(lead, events, self.rules.recycle, now, self.rules.reasons)
+                if back is not None:
+                    lead = self._come_back(conn, lead, back, now)
+                    current = None  # enrolled afresh below, its first step due with the window
                 figures, enrolment = self._derive(
-                    lead,
-                    inputs.touches.get(lead_id, []),
-                    inputs.events.get(lead_id, []),
-                    inputs.enrolments.get(lead_id),
-                    now,
+                    lead, inputs.touches.get(lead_id, []), events, current, now
                 )
                 leads.append({"lead_id": lead_id, **figures})
-                before = inputs.enrolments.get(lead_id)
                 if enrolment is not None and enrolment != before:
                     values = {"lead_id": lead_id, **enrolment_values(enrolment)}
                     (changed_enrolments if before else new_enrolments).append(values)
             queries.write_derived(conn, leads, new_enrolments, changed_enrolments)
         # ORM objects loaded before this call must not shadow what was just written.
         session.expire_all()
+
+    def _come_back(self, conn: Any, lead: Lead, back: recycle.Comeback, now: datetime) -> Lead:
+        """Return a lead from nurture (or a not-ready close) to its rep: open again, a fresh
+        speed-to-lead window from when the intent showed, and the reason. The status change is
+        queued for the CRM like a rep's edit, so the next pull does not put it back."""
+        changes: dict[str, Any] = {"status": LeadStatus.WORKING.value}
+        if lead.closed_at is not None:
+            changes["closed_at"] = None
+        if lead.disqualified_reason:
+            changes["disqualified_reason"] = ""
+        before = {
+            "status": lead.status.value,
+            "closed_at": lead.closed_at,
+            "disqualified_reason": lead.disqualified_reason,
+        }
+        # A snooze set while the lead was in nurture must not hide it now it is back.
+        local = {"recycled_at": back.at, "recycle_reason": back.reason, "snoozed_until": None}
+        lead_t = table_of(LeadRow)
+        conn.execute(update(lead_t).where(lead_t.c.id == lead.id).values(**changes, **local))
+        diff = {
+            name: {"before": _plain(before[name]), "after": _plain(value)}
+            for name, value in changes.items()
+        }
+        conn.execute(
+            insert(table_of(OutboxRow)).values(
+                op_id=new_op_id(),
+                kind="update_lead",
+                lead_id=lead.id,
+                payload={"fields": diff},
+                state="pending",
+                attempts=0,
+                last_error="",
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        return replace(
+            lead,
+            status=LeadStatus.WORKING,
+            closed_at=None,
+            disqualified_reason="",
+            recycled_at=back.at,
+            recycle_reason=back.reason,
+            snoozed_until=None,
+        )
 
     def _derive(
         self,
@@ -143,7 +198,7 @@ class Workspace:
     ) -> tuple[dict[str, Any], Enrolment | None]:
         """The lead's derived columns and its enrolment as they should be now."""
         score = score_lead(lead, events, self.rules.scoring, now)
-        first = first_human_touch(lead.owner, touches)
+        first = first_human_touch(lead.owner, window_touches(lead, touches))
         status = lead.status
         if status is LeadStatus.NEW and first is not None:
             status = LeadStatus.WORKING
@@ -166,8 +221,14 @@ class Workspace:
                 # window closes: not at the prospect's next office hour (the row said "call in
                 # 17h" beside a countdown at 17 minutes), nor at arrival (it said "54m late"
                 # with six minutes still left).
+                # Within the prospect's working hours, though: a Berlin lead arriving in the
+                # New York afternoon is called at 09:00 Berlin time, not at 22:30.
                 if first is None:
-                    enrolment = replace(enrolment, due_at=deadline)
+                    prospect = self._calendar_for(lead)
+                    due = deadline if prospect.is_working_time(deadline) else None
+                    enrolment = replace(
+                        enrolment, due_at=due or prospect.next_working_moment(deadline)
+                    )
         if enrolment is None:
             return figures, None
         enrolment = self._apply_new_touches(lead, enrolment, touches)
@@ -278,6 +339,10 @@ class Workspace:
             raise ActionError(str(exc)) from exc
         if channel is Channel.TASK:
             raise ActionError("A task is a cadence step, not a touch; log the call or email.")
+        try:
+            check_outcome(channel, outcome)
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
         with self.session() as session:
             row = self._lead_row(session, ref)
             lead_id = row.id or 0
@@ -481,17 +546,28 @@ class Workspace:
             self._require_open(row)
             lead = lead_from_row(row)
             enrolment = cadences.enrol(template, now, self._calendar_for(lead))
+            old_row = session.get(EnrolmentRow, row.id)
+            if old_row is not None:
+                enrolment = cadences.switch(enrolment_from_row(old_row), enrolment, now)
             session.exec(delete(EnrolmentRow).where(EnrolmentRow.lead_id == row.id))  # type: ignore[call-overload,arg-type]
             session.add(EnrolmentRow(lead_id=row.id or 0, **enrolment_values(enrolment)))
             return row.id or 0
 
     def pause(self, ref: str | int, now: datetime) -> int:
-        return self._change_enrolment(ref, now, lambda e, lead: cadences.pause(e, now))
+        def change(enrolment: Enrolment, lead: Lead) -> Enrolment:
+            if enrolment.paused_at is not None:
+                raise ActionError(f"{lead.name or lead.email}'s cadence is already paused.")
+            return cadences.pause(enrolment, now)
+
+        return self._change_enrolment(ref, now, change)
 
     def resume(self, ref: str | int, now: datetime) -> int:
-        return self._change_enrolment(
-            ref, now, lambda e, lead: cadences.resume(e, now, self._calendar_for(lead))
-        )
+        def change(enrolment: Enrolment, lead: Lead) -> Enrolment:
+            if enrolment.paused_at is None:
+                raise ActionError(f"{lead.name or lead.email}'s cadence is not paused.")
+            return cadences.resume(enrolment, now, self._calendar_for(lead))
+
+        return self._change_enrolment(ref, now, change)
 
     def _change_enrolment(self, ref: str | int, now: datetime, change: Any) -> int:
         with self.session() as session:

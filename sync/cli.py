@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from leadtui.config import TOKEN_ENV
 from leadtui.safe_text import clean
 from leadtui.store.tables import ConflictRow, OutboxRow
 from leadtui.workspace import Workspace
@@ -22,7 +23,7 @@ from sync.engine import Progress, wall_clock
 from sync.protocol import CrmAdapter, Scope
 from sync.service import SyncResult, SyncService
 from sync.team import refuse_rep_sync, team_lock
-from sync.token import get_token, store_token
+from sync.token import TokenError, get_token, require_keyring, store_token
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -80,7 +81,7 @@ def settled(result: SyncResult) -> bool:
 
 def run_sync(ws: Workspace, *, now: datetime | None, watch: bool, team: bool = False) -> int:
     """`leadtui sync`: push, pull, push field changes (sync.service). `--once` exits 0 only when
-    nothing is pending, dead or conflicted; `--watch` runs a round every sync interval (the
+    nothing is pending, rejected or conflicted; `--watch` runs a round every sync interval (the
     next one re-armed after each: offline rounds just try again) until Ctrl-C, which exits 0.
     `--team`: the team's one sync on a team database, for every rep (sync.team)."""
     if not team:
@@ -144,7 +145,9 @@ def run_status(ws: Workspace) -> int:
         ).all()
         for op in ops:
             error = op.last_error.replace("\n", " ") or "-"
-            line = f"{op.op_id}  lead {op.lead_id}  {op.kind}  {op.state}  {op.attempts}  {error}"
+            # "dead" is the outbox's word inside; people read "rejected" everywhere else.
+            state = "rejected" if op.state == "dead" else op.state
+            line = f"{op.op_id}  lead {op.lead_id}  {op.kind}  {state}  {op.attempts}  {error}"
             print(clean(line))
         for c in conflicts:
             print(
@@ -154,7 +157,7 @@ def run_status(ws: Workspace) -> int:
                 )
             )
     last = status.last_sync_at.isoformat() if status.last_sync_at else "never"
-    line = f"sync: {status.pending} pending, {status.held} held, {status.dead} dead, "
+    line = f"sync: {status.pending} pending, {status.held} held, {status.dead} rejected, "
     line += f"{status.conflicts} conflicts; last sync {last}"
     if status.last_error:
         line += f"; last error: {status.last_error}"
@@ -165,7 +168,16 @@ def run_status(ws: Workspace) -> int:
 
 
 def run_login(base_url: str) -> int:
-    token = getpass.getpass(f"CRM token for {base_url} (not echoed): ")
+    require_keyring()  # say there is nowhere to keep it before asking for it
+    try:
+        # With no terminal getpass reads a piped token (`pass show crm | leadtui login`).
+        token = getpass.getpass(f"CRM token for {base_url} (not echoed): ")
+    except EOFError:
+        print(file=sys.stderr)  # end the prompt's line: the sentence below stands alone
+        raise TokenError(
+            "`leadtui login` needs a terminal to type the token into, or the token on its "
+            f"input; got neither, so set {TOKEN_ENV} or run it in a terminal."
+        ) from None
     store_token(base_url, token)  # reads the token back: says so if the keyring dropped it
     print(f"Stored the token for {base_url} in the OS keyring.", file=sys.stderr)
     return EXIT_OK

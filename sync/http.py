@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from leadtui.safe_text import clean
 from sync.protocol import AuthError, CrmUnavailable, SyncError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -159,7 +160,14 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 def _error_text(response: httpx.Response) -> tuple[str, str]:
-    """(category, message) from a HubSpot error body, tolerating any body at all."""
+    """(category, message) from a HubSpot error body, tolerating any body at all. Both are CRM
+    text bound for the cache, a log and the terminal, so they are made inert here, once: an
+    escape sequence or a lone surrogate in them must not reach a screen or break a write."""
+    category, message = _raw_error_text(response)
+    return clean(category, 80), clean(message, 500)
+
+
+def _raw_error_text(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
     except ValueError:

@@ -272,6 +272,8 @@ def contact_to_lead(record: Mapping[str, Any], owner_emails: Mapping[str, str]) 
         phone_bad=get("leadtui_bad_phone", "").lower() == "true",
         closed_at=when(p, "leadtui_closed_at"),
         disqualified_reason=get("leadtui_disqualify_reason", ""),
+        # The form that made them a lead: marketing's handoff time runs from it to routing.
+        form_submitted_at=when(p, "first_conversion_date"),
     )
 
 

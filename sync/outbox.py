@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import String, func, type_coerce, update
 from sqlmodel import Session, col, select
 
-from leadtui.domain.models import Channel, Outcome, Touch
+from leadtui.domain.models import Channel, LeadStatus, Outcome, Touch
 from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow, table_of
 from leadtui.workspace import Workspace
 from sync import conflicts
@@ -107,6 +107,11 @@ def push_outbox(
                     if not _still_unmoved(session, adapter, op, now):
                         held.setdefault(op.lead_id, op_id)
                         continue  # held as a conflict (or settled): nothing to write now
+                if op.kind == "create_deal":
+                    rechecked.add(op.lead_id)
+                    if not _deal_still_wanted(session, adapter, op, now):
+                        session.commit()
+                        continue
                 _send(session, adapter, op)
             except AuthError:
                 raise
@@ -240,6 +245,33 @@ def _still_unmoved(session: Session, adapter: CrmAdapter, op: OutboxRow, now: da
     return op.state == "pending"
 
 
+def _deal_still_wanted(session: Session, adapter: CrmAdapter, op: OutboxRow, now: datetime) -> bool:
+    """A convert's deal makes the contact an opportunity in the CRM whatever its lead status
+    says, so it is a status change too: read the status just before creating the deal, and
+    when the CRM moved it since the rep's base (disqualified by someone else meanwhile, say),
+    the convert's status change is held as a conflict and the deal waits for the rep's answer
+    (found by tests/sync/test_stateful.py). Kept by the rep: the deal goes. The CRM's value
+    taken, or the convert undone: the deal is no longer wanted and is set aside unsent."""
+    _still_unmoved(session, adapter, op, now)
+    waiting = session.exec(
+        select(OutboxRow.id)
+        .where(OutboxRow.lead_id == op.lead_id)
+        .where(col(OutboxRow.kind) == "update_lead")
+        .where(OutboxRow.state == "held")
+    ).first()
+    if waiting is not None:
+        return False
+    lead = session.get(LeadRow, op.lead_id)
+    if lead is not None and lead.status not in OPPORTUNITY_STATUSES:
+        op.state = "discarded"
+        op.last_error = (
+            "Not sent: the lead is no longer an opportunity here (the CRM's status was kept)."
+        )
+        session.add(op)
+        return False
+    return True
+
+
 def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:
     lead = session.get(LeadRow, op.lead_id)
     if lead is None or not lead.crm_id:
@@ -280,6 +312,9 @@ def _send(session: Session, adapter: CrmAdapter, op: OutboxRow) -> None:
 
 
 # Outbox kinds for a rep's decisions and their undo (sync.protocol.DecisionPushes).
+OPPORTUNITY_STATUSES = frozenset(
+    {LeadStatus.CONVERTED.value, LeadStatus.WON.value, LeadStatus.LOST.value}
+)
 DECISION_KINDS = frozenset({"create_deal", "archive_deal", "archive_touch", "archive_note"})
 
 

@@ -58,6 +58,7 @@ class SyncResult:
     pulled: int = 0
     pending: int = 0
     dead: int = 0
+    held: int = 0  # changes held back by a conflict until the rep settles it
     conflicts: int = 0
     new_lead_ids: list[int] = field(default_factory=list)
     error: str | None = None  # one sentence for the rep; never the token
@@ -179,7 +180,7 @@ class SyncService:
     def _record(self, result: SyncResult, now: datetime) -> None:
         """Counts into the result, the round's outcome into the cache (for other processes)."""
         with self.ws.session() as session:
-            result.pending, result.dead, _held, result.conflicts = counts(session)
+            result.pending, result.dead, result.held, result.conflicts = counts(session)
             conn = session.connection()
             if result.online and result.error is None:
                 cache.write_cursor(conn, LAST_SYNC, now.isoformat(), now)

@@ -75,6 +75,11 @@ def get_token(base_url: str) -> str:
     return check_token(str(value).strip(), "in the OS keyring")
 
 
+def require_keyring() -> None:
+    """Raise TokenError (how to get one) unless a secure keyring backend is active."""
+    _keyring()
+
+
 def store_token(base_url: str, token: str) -> None:
     """Keep the token in the OS keyring under service "leadtui", username = base_url."""
     if not token.strip():

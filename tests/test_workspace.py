@@ -179,3 +179,42 @@ def test_dead_changes_can_be_retried_or_discarded(ws: Workspace) -> None:
     assert states == {first: ("pending", 0), second: ("discarded", 8)}
     with pytest.raises(ActionError, match="No dead change"):
         ws.retry_dead(first, NOW)
+
+
+def test_switching_cadence_keeps_an_overdue_step_and_its_breach(ws: Workspace) -> None:
+    from leadtui.views import breaches
+
+    lead_id = _first_in_queue(ws)
+    with ws.session() as session:
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert enrolment is not None
+        step = ws.rules.templates[enrolment.cadence].steps[enrolment.step]
+    # Step 1 done on its own channel; step 2 falls due days later.
+    ws.log_touch(lead_id, step.channel, "sent" if step.channel != "call" else "no_answer", NOW)
+    later = NOW + timedelta(days=30)  # and is long overdue by then
+    with ws.session() as session:
+        before = [b.breach for b in breaches(ws, session, later) if b.lead.id == lead_id]
+    open_before = [b for b in before if b.resolved_at is None and b.kind == "overdue_touch"]
+    assert open_before, "the first lead in the queue should have an overdue step a month later"
+    ws.enrol(lead_id, "nurture", later)
+    with ws.session() as session:
+        after = [b.breach for b in breaches(ws, session, later) if b.lead.id == lead_id]
+    assert [b.due_at for b in after if b.kind == "overdue_touch" and b.resolved_at is None] == [
+        b.due_at for b in open_before
+    ]
+    ws.enrol(lead_id, "standard", later)  # re-enrolling does not hide it either
+    with ws.session() as session:
+        again = [b.breach for b in breaches(ws, session, later) if b.lead.id == lead_id]
+    assert [b.due_at for b in again if b.kind == "overdue_touch" and b.resolved_at is None] == [
+        b.due_at for b in open_before
+    ]
+
+
+def test_pause_and_resume_say_when_nothing_changes(ws: Workspace) -> None:
+    lead_id = _first_in_queue(ws)
+    with pytest.raises(ActionError, match="is not paused"):
+        ws.resume(lead_id, NOW)
+    ws.pause(lead_id, NOW)
+    with pytest.raises(ActionError, match="already paused"):
+        ws.pause(lead_id, NOW + timedelta(minutes=1))
+    ws.resume(lead_id, NOW + timedelta(minutes=2))

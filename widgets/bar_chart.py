@@ -25,12 +25,17 @@ def bar(value: float, largest: float, width: int) -> str:
 
 
 def render_bars(
-    title: str, rows: Sequence[tuple[str, float, str]], width: int, style: str = "cyan"
+    title: str,
+    rows: Sequence[tuple[str, float, str]],
+    width: int,
+    style: str = "cyan",
+    empty: str = "(no data yet)",
 ) -> Text:
-    """`rows` of (label, value, shown): one line each, bars scaled to the largest value."""
+    """`rows` of (label, value, shown): one line each, bars scaled to the largest value;
+    `empty` says why there is nothing to draw."""
     text = Text(title + "\n", style="bold")
     if not rows:
-        return text.append("(no data yet)", style="dim")
+        return text.append(empty, style="dim")
     label_width = min(max(len(clean(label)) for label, _, _ in rows), 24)
     shown_width = max(len(shown) for _, _, shown in rows)
     bar_width = max(width - label_width - shown_width - 3, 4)
@@ -55,9 +60,13 @@ class BarChart(Static):
         self._title = title
         self._style = style
         self._rows: list[tuple[str, float, str]] = []
+        self._empty = "(no data yet)"
 
-    def set_rows(self, rows: Sequence[tuple[str, float, str]]) -> None:
+    def set_rows(
+        self, rows: Sequence[tuple[str, float, str]], empty: str = "(no data yet)"
+    ) -> None:
         self._rows = list(rows)
+        self._empty = empty
         self._draw()
 
     def on_resize(self) -> None:
@@ -65,4 +74,4 @@ class BarChart(Static):
 
     def _draw(self) -> None:
         width = max(self.size.width - 2, 20)
-        self.update(render_bars(self._title, self._rows, width, self._style))
+        self.update(render_bars(self._title, self._rows, width, self._style, self._empty))

@@ -5,16 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from leadtui.domain.calendar import BusinessCalendar
 from leadtui.domain.models import CadenceTemplate, Enrolment, Event, EventKind, Lead, Touch
 from leadtui.domain.scoring import ScoreLine
 from leadtui.domain.speed_to_lead import SpeedToLead
 from widgets.cadence_progress import CadenceProgress
+from widgets.contact_links import link_target as link_target
+from widgets.contact_links import linked
 from widgets.queue_row import countdown, span
 from widgets.safe_text import clean
 
@@ -59,6 +63,7 @@ class LeadDetail:
     phone_check: ContactCheck
     now: datetime
     zone: tzinfo | None = None
+    calendar: BusinessCalendar | None = None  # the rep's working hours, to read the prospect's
     context_source: str = ""  # where the events came from, said above the timeline
 
 
@@ -69,7 +74,10 @@ def _when(moment: datetime, zone: tzinfo | None) -> str:
 
 def _check(label: str, value: str, check: ContactCheck) -> Text:
     text = Text(f"{label:<7}")
-    text.append(clean(value) or "—")
+    if value.strip():
+        text.append_text(linked(label, value))  # a click calls or writes (OSC 8)
+    else:
+        text.append("—")
     if check.valid:
         text.append("  ✓ valid", style="green")
     else:
@@ -85,6 +93,9 @@ def header_text(d: LeadDetail) -> Text:
         text.append(f"  {role}")
     text.append(f"\n{lead.status.value} · {d.band} {d.score} · {clean(lead.source)}", style="dim")
     text.append(f" · in system {span((d.now - lead.created_at).total_seconds())}", style="dim")
+    if lead.recycled_at is not None and lead.recycle_reason:
+        text.append(f"\n↺ {clean(lead.recycle_reason)}", style="bold magenta")
+        text.append(f" ({_when(lead.recycled_at, d.zone)})", style="dim")
     return text
 
 
@@ -96,11 +107,34 @@ def contact_text(d: LeadDetail) -> Text:
     where = ", ".join(x for x in (clean(lead.country), clean(lead.timezone)) if x)
     if where:
         text.append(f"\n{'where':<7}{where}")
+    text.append_text(prospect_clock(d))
     if lead.form_problem or lead.form_timeline:
         text.append(f"\n{'problem':<9}", style="dim")
         text.append(clean(lead.form_problem) or "—")
         text.append(f"\n{'timeline':<9}", style="dim")
         text.append(clean(lead.form_timeline) or "—")
+    return text
+
+
+def prospect_at_work(d: LeadDetail) -> bool | None:
+    """Whether it is working time for the prospect now (None when their zone is unknown)."""
+    if not d.lead.timezone or d.calendar is None:
+        return None
+    prospect = d.calendar.in_zone(d.lead.timezone)
+    if prospect.timezone != d.lead.timezone:
+        return None  # not a zone we know
+    return prospect.is_working_time(d.now)
+
+
+def prospect_clock(d: LeadDetail) -> Text:
+    """ "  ·  03:12 Thu there  ⚠ outside their working hours": the prospect's clock now."""
+    at_work = prospect_at_work(d)
+    if at_work is None:
+        return Text()
+    local = d.now.astimezone(ZoneInfo(d.lead.timezone))
+    text = Text(f"  ·  {local:%H:%M %a} there", style="bold")
+    if not at_work:
+        text.append("  ⚠ outside their working hours", style="bold yellow")
     return text
 
 

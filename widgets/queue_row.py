@@ -44,10 +44,12 @@ class QueueRow:
     touches: int
     steps_done: int
     steps_total: int | None
+    timezone: str = ""  # the prospect's IANA zone, where known
+    back: str = ""  # why a lead is back from nurture, until its rep answers it
 
     @classmethod
     def make(cls, **fields: object) -> QueueRow:
-        for key in ("name", "company", "email", "phone", "source"):
+        for key in ("name", "company", "email", "phone", "source", "back"):
             fields[key] = clean(str(fields.get(key) or ""))
         return cls(**fields)  # type: ignore[arg-type]
 
@@ -66,6 +68,8 @@ class Cells:
     age: str
     mark: Mark
     overdue: bool
+    email: str = ""
+    phone: str = ""
 
 
 SecondsLeft = Callable[[datetime, datetime], float]
@@ -115,9 +119,9 @@ def cells(
         sla = f"{'▲' if at_risk else ' '} {countdown(left)}"
     elif row.first_touch_at is None:
         mark = Mark.BREACHED
-        sla = "✖ breach"
+        sla = "✖ breached"
     elif row.stl_deadline is not None and row.first_touch_at > row.stl_deadline:
-        sla = "  late"
+        sla = "  breached"  # `leadtui queue` says "breached" too; touched since, so no ✖
     else:
         sla = "✓ met"
     overdue = row.next_due is not None and not row.paused and row.next_due < now
@@ -134,7 +138,7 @@ def cells(
     total = "–" if row.steps_total is None else str(row.steps_total)
     return Cells(
         sla=sla,
-        name=row.name or row.email or f"#{row.lead_id}",
+        name=("↺ " if row.back else "") + (row.name or row.email or f"#{row.lead_id}"),
         company=row.company,
         band=f"{row.band[:4]:<4} {row.score:>3}",
         source=row.source,
@@ -143,4 +147,6 @@ def cells(
         age=span((now - row.created_at).total_seconds()),
         mark=mark,
         overdue=overdue,
+        email=row.email,
+        phone=row.phone,
     )

@@ -22,13 +22,14 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from widgets.contact_links import link_style
 from widgets.queue_row import Cells, Mark, QueueRow, SecondsLeft, cells, wall_clock
 
 ROW_CACHE_SIZE = 2_000
 
 # (title, key on Cells, fixed width or 0 for flexible, drop order when narrow: 0 = never)
 COLUMNS: tuple[tuple[str, str, int, int], ...] = (
-    ("SLA", "sla", 8, 0),
+    ("SLA", "sla", 10, 0),
     ("Name", "name", 0, 0),
     ("Company", "company", 0, 0),
     ("Band", "band", 8, 0),
@@ -36,8 +37,12 @@ COLUMNS: tuple[tuple[str, str, int, int], ...] = (
     ("Next touch", "next", 17, 0),
     ("Done", "touches", 5, 3),
     ("Age", "age", 4, 2),
+    # Shown when there is room, linked: a click calls or writes (widgets.contact_links).
+    ("Phone", "phone", 16, 4),
+    ("Email", "email", 28, 5),
 )
 MIN_FLEX = 10
+CONTACT_FLEX = 48  # name and company together, before phone and email get columns
 
 
 @lru_cache(maxsize=16)
@@ -45,9 +50,11 @@ def layout(width: int) -> list[tuple[str, str, int]]:
     """Columns that fit `width`: drop the least useful first, share the rest between name and
     company (55/45)."""
     columns = list(COLUMNS)
-    for drop in (1, 2, 3):
+    for drop in (5, 4, 1, 2, 3):
         fixed = sum(c[2] + 1 for c in columns if c[2])
-        if width - fixed >= 2 * MIN_FLEX + 2:
+        # Phone and email come only once name and company have room to spare.
+        room = CONTACT_FLEX if drop in (4, 5) else 2 * MIN_FLEX + 2
+        if width - fixed >= room:
             break
         columns = [c for c in columns if c[3] != drop]
     fixed = sum(c[2] + 1 for c in columns if c[2])
@@ -410,6 +417,8 @@ class QueueTable(ScrollView, can_focus=True):
                 style = base + self._part("queue-table--overdue")
             elif key in ("age", "touches", "source") and title:
                 style = base + self._part("queue-table--dim")
+            elif key in ("email", "phone"):
+                style = base + link_style(key, getattr(row_cells, key))
             segments.append(Segment(fit(getattr(row_cells, key), size) + " ", style))
         strip = Strip(segments).adjust_cell_length(width, base)
         return strip

@@ -66,9 +66,11 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append("all changes sent")
     if view.conflicts:
         text.append(f"  ·  ⚠ {_count(view.conflicts, 'conflict')}", style="bold yellow")
+    if getattr(view, "held", 0):
+        text.append(f"  ·  ⏸ {view.held} held", style="bold yellow")
     if view.dead:
         text.append(f"  ·  ✖ {view.dead} rejected", style="bold red")
-    if view.conflicts or view.dead:
+    if view.conflicts or view.dead or getattr(view, "held", 0):
         text.append("  (C or click to resolve)", style="italic")
     notice = getattr(view, "notice", "")
     if notice:

@@ -219,8 +219,9 @@ def apply_touch(
 ) -> Enrolment:
     """Fold a logged touch into the enrolment.
 
-    A human touch completes the current step; a reply or a booked meeting then ends the cadence
-    with that outcome as the reason. Automated touches, touches on an ended cadence and touches
+    A human touch on the step's channel completes the current step (`completes`); a reply or a
+    booked meeting, on any channel, completes it and ends the cadence with that outcome as the
+    reason. Automated touches, touches on an ended cadence and touches
     older than the enrolment or its last recorded step (late-synced history) change nothing.
     """
     _check_template(enr, template)
@@ -230,6 +231,10 @@ def apply_touch(
     last_done = enr.history[-1].done_at if enr.history else enr.enrolled_at
     if at < as_utc(last_done):
         return enr
+    step = current_step(enr, template)
+    engaged = touch.outcome in ENGAGED_OUTCOMES
+    if step is not None and not engaged and not completes(step.channel, touch.channel):
+        return enr  # an email is a touch, but not the call the step asks for
     done = complete_step(enr, template, touch.occurred_at, calendar)
     if touch.outcome in ENGAGED_OUTCOMES:
         # Ended by the prospect engaging, even on the last step: exited, not completed.
@@ -242,6 +247,28 @@ def apply_touch(
             paused_at=None,
         )
     return done
+
+
+def switch(old: Enrolment, new: Enrolment, now: datetime) -> Enrolment:
+    """`new` as it must start when it replaces `old` at `now`: switching hides no miss.
+
+    The old cadence's late steps stay in the history, and a step overdue at the switch keeps
+    its due time: the new cadence's first step is due then, so it is still overdue (and still an
+    open breach) until the next touch.
+    """
+    due = new.due_at
+    if is_overdue(old, now) and old.due_at is not None:
+        due = old.due_at if due is None else min(old.due_at, due, key=as_utc)
+    return replace(new, due_at=due, history=old.history)
+
+
+def completes(step_channel: Channel, touch_channel: Channel) -> bool:
+    """Whether a touch on `touch_channel` does a step on `step_channel`.
+
+    A step is done on its own channel; a task step ("research the account") by any touch, and a
+    meeting does whatever step was due: they spoke.
+    """
+    return step_channel in (touch_channel, Channel.TASK) or touch_channel is Channel.MEETING
 
 
 def pause(enr: Enrolment, now: datetime) -> Enrolment:

@@ -39,7 +39,7 @@ class Calibration:
     converted: int
     base_rate: float | None
     signals: tuple[SignalLift, ...]  # strongest lift first
-    suggested_hot_at: int | None  # the 75th percentile of converted leads' scores
+    suggested_hot_at: int | None  # see _suggest: beats the base rate, or None
     # What drawing the line there would have done on this data:
     captured_share: float | None  # of converted leads scoring at or above it
     precision: float | None  # of leads at or above it that converted
@@ -80,13 +80,10 @@ def calibrate(outcomes: Sequence[Outcome]) -> Calibration:
     signals.sort(key=lambda s: (s.lift is None, -(s.lift or 0), -s.leads_with, s.label))
 
     converted_scores = [o.score.total for o in outcomes if o.converted]
-    threshold = percentile(converted_scores, 75)
-    hot_at = round(threshold) if threshold is not None else None
+    hot_at = _suggest(outcomes, converted_scores, base)
     captured = precision = None
     if hot_at is not None:
-        above = [o for o in outcomes if o.score.total >= hot_at]
-        captured = sum(1 for s in converted_scores if s >= hot_at) / len(converted_scores)
-        precision = sum(1 for o in above if o.converted) / len(above) if above else None
+        captured, precision = _effect(outcomes, converted_scores, hot_at)
     return Calibration(
         leads=total,
         converted=converted,
@@ -97,3 +94,38 @@ def calibrate(outcomes: Sequence[Outcome]) -> Calibration:
         precision=precision,
         enough_data=converted >= MIN_CONVERTED,
     )
+
+
+def _effect(
+    outcomes: Sequence[Outcome], converted_scores: Sequence[int], hot_at: int
+) -> tuple[float, float | None]:
+    """(share of converted leads at or above `hot_at`, share of those above it that converted)."""
+    above = [o for o in outcomes if o.score.total >= hot_at]
+    captured = sum(1 for s in converted_scores if s >= hot_at) / len(converted_scores)
+    precision = sum(1 for o in above if o.converted) / len(above) if above else None
+    return captured, precision
+
+
+def _suggest(
+    outcomes: Sequence[Outcome], converted_scores: Sequence[int], base: float | None
+) -> int | None:
+    """The 75th percentile of converted leads' scores, if more leads converted above it than
+    the base rate; else the nearest converted score that does, stricter ones first; else None:
+    a "hot" line above which fewer leads convert than overall would be worse than none.
+    """
+    threshold = percentile(converted_scores, 75)
+    if threshold is None or base is None:
+        return None
+    # Too many non-converters above the percentile: a stricter line first, then a looser one.
+    start = round(threshold)
+    scores = sorted(set(converted_scores))
+    candidates = [
+        start,
+        *(x for x in scores if x > start),
+        *(x for x in reversed(scores) if x < start),
+    ]
+    for hot_at in candidates:
+        _captured, precision = _effect(outcomes, converted_scores, hot_at)
+        if precision is not None and precision > base:
+            return hot_at
+    return None

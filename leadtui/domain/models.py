@@ -44,6 +44,47 @@ class Outcome(StrEnum):
     SENT = "sent"
 
 
+# What each channel can end in, most likely first (the log dialog lists them in this order). A
+# call cannot bounce, an email cannot be busy: `check_outcome` refuses such a touch.
+OUTCOMES_BY_CHANNEL: dict[Channel, tuple[Outcome, ...]] = {
+    Channel.CALL: (
+        Outcome.NO_ANSWER,
+        Outcome.LEFT_VOICEMAIL,
+        Outcome.CONNECTED,
+        Outcome.BUSY,
+        Outcome.MEETING_BOOKED,
+        Outcome.WRONG_NUMBER,
+        Outcome.BAD_NUMBER,
+    ),
+    Channel.EMAIL: (Outcome.SENT, Outcome.REPLIED, Outcome.BOUNCED, Outcome.MEETING_BOOKED),
+    Channel.LINKEDIN: (Outcome.SENT, Outcome.REPLIED, Outcome.CONNECTED, Outcome.MEETING_BOOKED),
+    Channel.SMS: (
+        Outcome.SENT,
+        Outcome.REPLIED,
+        Outcome.MEETING_BOOKED,
+        Outcome.WRONG_NUMBER,
+        Outcome.BAD_NUMBER,
+    ),
+    Channel.MEETING: (Outcome.CONNECTED, Outcome.MEETING_BOOKED, Outcome.NO_ANSWER),
+}
+_ARTICLE = {Channel.EMAIL: "An email", Channel.MEETING: "A meeting", Channel.SMS: "An SMS"}
+
+
+def outcomes_for(channel: Channel | str) -> tuple[Outcome, ...]:
+    return OUTCOMES_BY_CHANNEL.get(Channel(channel), ())
+
+
+def check_outcome(channel: Channel | str, outcome: Outcome | str) -> None:
+    """Raise ValueError, one sentence, when `outcome` cannot happen on `channel`."""
+    channel, outcome = Channel(channel), Outcome(outcome)
+    allowed = outcomes_for(channel)
+    if outcome not in allowed:
+        who = _ARTICLE.get(channel, f"A {channel.value}")
+        raise ValueError(
+            f"{who} cannot be {outcome.value!r}; use one of: {', '.join(o.value for o in allowed)}."
+        )
+
+
 # Outcomes that end a cadence: the prospect engaged.
 ENGAGED_OUTCOMES = frozenset({Outcome.REPLIED, Outcome.MEETING_BOOKED})
 # Outcomes that mark the contact data itself as bad.
@@ -145,10 +186,17 @@ class Lead:
     closed_at: datetime | None = None  # won, lost, disqualified, or given up
     deal_value: float | None = None
     disqualified_reason: str = ""
+    # When the prospect submitted the form that made them a lead (HubSpot: first_conversion_date):
+    # marketing's handoff time runs from here to routed_at.
+    form_submitted_at: datetime | None = None
+    # Set when a nurtured or not-ready lead showed buying intent again (leadtui.domain.recycle):
+    # it is back in its rep's queue with a fresh speed-to-lead window from this moment.
+    recycled_at: datetime | None = None
+    recycle_reason: str = ""  # "back: viewed pricing twice this week"
 
     @property
     def clock_start(self) -> datetime:
-        return self.routed_at or self.created_at
+        return self.recycled_at or self.routed_at or self.created_at
 
 
 @dataclass(frozen=True, slots=True)

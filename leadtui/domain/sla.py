@@ -63,14 +63,26 @@ def breaches_for(
             Breach(BreachKind.SPEED_TO_LEAD, clock.deadline, late, clock.first_touch_at)
         )
 
+    # A new lead's first cadence step is its first touch, due when the window closes (or at the
+    # prospect's next working hour): missing it is the speed-to-lead breach already counted, not
+    # a second, "overdue" one.
+    missed_first = clock.state == SpeedToLeadState.BREACHED
+
     if enrolment is not None:
-        for record in enrolment.history:
+        for n, record in enumerate(enrolment.history):
+            if missed_first and n == 0 and record.step == 0:
+                continue
             if as_utc(record.done_at) > as_utc(record.due_at):
                 late = _late_by(record.due_at, record.done_at, policy, calendar)
                 breaches.append(
                     Breach(BreachKind.OVERDUE_TOUCH, record.due_at, late, record.done_at)
                 )
-        if enrolment.due_at is not None and is_overdue(enrolment, now):
+        first_step = enrolment.step == 0 and not enrolment.history
+        if (
+            not (missed_first and first_step)
+            and enrolment.due_at is not None
+            and is_overdue(enrolment, now)
+        ):
             late = _late_by(enrolment.due_at, now, policy, calendar)
             breaches.append(Breach(BreachKind.OVERDUE_TOUCH, enrolment.due_at, late, None))
 

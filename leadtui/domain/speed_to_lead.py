@@ -61,6 +61,15 @@ def first_human_touch(owner: str, touches: Iterable[Touch]) -> Touch | None:
     return min(human, key=lambda t: as_utc(t.occurred_at)) if human else None
 
 
+def window_touches(lead: Lead, touches: Iterable[Touch]) -> list[Touch]:
+    """The touches that can stop this lead's clock: all of them, except for a lead back from
+    nurture, whose fresh window only a touch made after it came back can meet."""
+    if lead.recycled_at is None:
+        return list(touches)
+    since = as_utc(lead.recycled_at)
+    return [t for t in touches if as_utc(t.occurred_at) >= since]
+
+
 def deadline_for(lead: Lead, policy: SlaPolicy, calendar: BusinessCalendar) -> datetime:
     """When the first touch is due, in the calendar's zone."""
     start = as_utc(lead.clock_start)
@@ -79,7 +88,7 @@ def evaluate(
     """The clock as it stands at `now`; touches after `now` have not happened yet."""
     deadline = deadline_for(lead, policy, calendar)
     now_u = as_utc(now)
-    so_far = [t for t in touches if as_utc(t.occurred_at) <= now_u]
+    so_far = [t for t in window_touches(lead, touches) if as_utc(t.occurred_at) <= now_u]
     first = first_human_touch(lead.owner, so_far)
     return clock_at(deadline, first.occurred_at if first else None, policy, calendar, now)
 
@@ -104,6 +113,8 @@ def clock_at(
         left = calendar.working_minutes_between(now_u, deadline_u)
     else:
         left = (deadline_u - now_u).total_seconds() / 60
+    # Seen before the clock started (a `--now` in the past), the whole window is left, not more.
+    left = min(left, policy.window_minutes)
     minutes_left = max(math.ceil(left), 0)
     at_risk = left <= policy.at_risk_minutes
     state = SpeedToLeadState.AT_RISK if at_risk else SpeedToLeadState.PENDING

@@ -13,6 +13,7 @@ overlap reads as its first occurrence. Durations ("in 2h", "30m ago") are real e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -211,3 +212,32 @@ def relative(moment: datetime, now: datetime) -> str:
         hours = rest // 60
         span = f"{days} d" + (f" {hours} h" if hours and days < 7 else "")
     return f"in {span}" if seconds > 0 else f"{span} ago"
+
+
+def when_preview(now: datetime, zone: ZoneInfo, *, past: bool = False) -> Callable[[str], str]:
+    """Reads a plain-words time back as it is typed, or says what forms it takes."""
+
+    def preview(text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            return "→ " + describe_when(parse_when(text, now, zone, past=past), now, zone)
+        except ValueError as exc:
+            return str(exc)
+
+    return preview
+
+
+def when_check(now: datetime, zone: ZoneInfo, *, past: bool = False) -> Callable[[str], str | None]:
+    def check(text: str) -> str | None:
+        try:
+            moment = parse_when(text, now, zone, past=past)
+        except ValueError as exc:
+            return str(exc)
+        if past and moment > now:
+            return "That is in the future; say when it happened, e.g. '1h ago' or '9:30'."
+        if not past and moment <= now:
+            return "That time has passed; say a time to come, e.g. 'in 2h' or 'tomorrow 9'."
+        return None
+
+    return check

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from leadtui.screens.outbox_loaders import OutboxView, load_outbox_view
 from leadtui.workspace import ActionError, Workspace
 from widgets.key_bar import KeyBar
-from widgets.safe_text import plain
+from widgets.safe_text import clean, plain
 from widgets.sync_status import SyncStatusLine
 
 if TYPE_CHECKING:
@@ -105,6 +105,8 @@ class ConflictsScreen(Screen[None]):
             classes="section-title",
         )
         yield DataTable(id="dead", cursor_type="row", zebra_stripes=True)
+        # The table cuts the CRM's reason to fit; the selected one is shown here whole.
+        yield Static(id="dead-reason", classes="dead-reason", markup=False)
         yield SyncStatusLine(id="sync-status")
         yield KeyBar()
 
@@ -167,6 +169,7 @@ class ConflictsScreen(Screen[None]):
             )
         if view.dead:
             dead.move_cursor(row=min(kept, len(view.dead) - 1))
+        self._show_reason()
         self._titles(view)
         self.refresh_bindings()
 
@@ -186,6 +189,19 @@ class ConflictsScreen(Screen[None]):
                 "  the CRM refused these: r sends again, d gives up" if m else "  none",
             )
         )
+
+    @on(DataTable.RowHighlighted, "#dead")
+    def _dead_highlighted(self) -> None:
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        key = self._selected("dead")
+        item = next((d for d in self.view.dead if d.op_id == key), None) if self.view else None
+        reason = Text()
+        if item is not None:
+            reason.append("Why: ", style="bold")
+            reason.append(clean(item.last_error) or "(the CRM gave no reason)")
+        self.query_one("#dead-reason", Static).update(reason)
 
     # -- choices ---------------------------------------------------------------------------
 

@@ -26,8 +26,11 @@ def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
+    # A fixed share of the terminal with the list taking what is left: with `height: auto` the
+    # list pushed the hint below the frame at 120x36 and at 80x24.
     DEFAULT_CSS = """
-    HelpScreen #help-scroll { height: auto; max-height: 1fr; }
+    HelpScreen #help { height: 90%; }
+    HelpScreen #help-scroll { height: 1fr; }
     """
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "Close", id="help.close", tooltip="Close the help")
@@ -52,7 +55,15 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"Keys: {self._title}"), classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(text, id="help-keys")
-            yield Label(Text("Remap any key by its id under [keys] in config.toml.", style="dim"))
+            yield Label(
+                Text(
+                    "↑↓ PgUp PgDn scroll · remap a key by its id in config.toml [keys]",
+                    style="dim",
+                )
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).focus()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -14,7 +14,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from leadtui.domain.models import OPEN_STATUSES
 from leadtui.domain.reasons import OTHER
+from leadtui.domain.when import describe_when, parse_when, when_check, when_preview
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from leadtui.workspace import Workspace
 
 Action = Callable[["Workspace", datetime], int]
+
+
+AT_A_TIME = "at a time… (Tue 15:00, in 2h, tomorrow 9)"
 
 
 def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | None]]:
@@ -125,6 +130,40 @@ class LeadScreen(Screen[None]):
     def current_channel(self) -> str | None:
         return None
 
+    def current_timezone(self) -> str:
+        """The prospect's IANA zone where known, else ""."""
+        return ""
+
+    def warn_outside_hours(self, name: str) -> None:
+        """Before a call: say so when it is outside the prospect's working hours."""
+        ws, zone = self.tui.workspace, self.current_timezone()
+        if ws is None or not zone:
+            return
+        prospect = ws.rules.calendar.in_zone(zone)
+        now = self.tui.clock()
+        if prospect.timezone != zone or prospect.is_working_time(now):
+            return
+        local = now.astimezone(prospect.zone)
+        self.notify(
+            f"It is {local:%H:%M %a} for {name} ({zone}): outside their working hours.",
+            title="Their clock",
+            severity="warning",
+            markup=False,
+        )
+
+    def current_status(self) -> str | None:
+        """The current lead's status where the screen knows it (the queue holds open leads)."""
+        return None
+
+    def closed_lead(self) -> bool:
+        """Say so, before asking anything, when the lead is already closed."""
+        status = self.current_status()
+        if status is None or status in {s.value for s in OPEN_STATUSES}:
+            return False
+        name = self.current_contact()[0]
+        self.notify(f"{name} is already {status}.", severity="warning", markup=False)
+        return True
+
     def reload(self, lead_id: int | None = None) -> None:
         """Fetch again whatever this screen shows; `lead_id` changed."""
 
@@ -161,21 +200,44 @@ class LeadScreen(Screen[None]):
             name="Loading the lead",
         )
 
-    def run_action_in_worker(self, summary: str, action: Action) -> None:
+    def run_action_in_worker(self, summary: str, action: Action, *, advance: bool = False) -> None:
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:
             return
 
         def work() -> None:
             lead_id = action(ws, clock())
-            self.post_message(ActionDone(lead_id, summary))
+            self.post_message(ActionDone(lead_id, summary, advance=advance))
 
         self.run_worker(work, thread=True, group="action", exit_on_error=False, name=summary)
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.summary, markup=False)
+        if message.advance and self.power_hour:
+            self.advance_from(message.lead_id)
         self.tui.lead_changed(message.lead_id)
         self.tui.sync_soon()  # the change goes to the CRM now, not at the next interval
+
+    @property
+    def power_hour(self) -> bool:
+        ws = self.tui.workspace
+        return ws is None or ws.config.ui.power_hour
+
+    def advance_from(self, lead_id: int) -> None:
+        """Power hour: show the next most urgent lead after `lead_id` was worked."""
+
+    def next_lead_after(self, lead_id: int) -> int | None:
+        """The lead after `lead_id` in the queue's order (most urgent first), or None."""
+        from leadtui.screens.queue_screen import QueueScreen
+
+        queues = [s for s in self.app.screen_stack if isinstance(s, QueueScreen)]
+        order = list(queues[0].table.order) if queues else []
+        if lead_id in order:
+            i = order.index(lead_id)
+            rest = order[i + 1 :] + order[:i]
+        else:
+            rest = order
+        return rest[0] if rest else None
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
@@ -197,21 +259,73 @@ class LeadScreen(Screen[None]):
 
     def action_log_touch(self) -> None:
         lead_id = self.current_lead_id()
+        ws = self.tui.workspace
         if lead_id is None:
             return
         name = self.current_contact()[0]
+        now = self.tui.clock()
+        zone = ws.rules.calendar.zone if ws is not None else None
 
         def done(answer: TouchInput | None) -> None:
             if answer is None:
                 return
+            when = f" at {describe_when(answer.at, now, zone)}" if answer.at and zone else ""
+            if answer.outcome == "meeting_booked":
+                self.ask_meeting_time(lead_id, name)
             self.run_action_in_worker(
-                f"Logged {answer.channel} ({answer.outcome.replace('_', ' ')}) for {name}.",
+                f"Logged {answer.channel} ({answer.outcome.replace('_', ' ')}) for {name}{when}.",
                 lambda ws, now: ws.log_touch(
-                    lead_id, answer.channel, answer.outcome, now, note=answer.note
+                    lead_id, answer.channel, answer.outcome, now, note=answer.note,
+                    occurred_at=answer.at,
                 ),
+                # A booked meeting asks what comes next here; otherwise power hour moves on.
+                advance=answer.outcome != "meeting_booked",
+            )  # fmt: skip
+
+        has_phone = bool(self.current_contact()[2])
+        if (self.current_channel() or ("call" if has_phone else "email")) == "call":
+            self.warn_outside_hours(name)
+        self.app.push_screen(
+            LogTouchModal(name, self.current_channel(), has_phone=has_phone, now=now, zone=zone),
+            done,
+        )
+
+    def ask_meeting_time(self, lead_id: int, name: str) -> None:
+        """A booked meeting: when is it (kept as a note the CRM gets too), then convert?"""
+        ws = self.tui.workspace
+        if ws is None:
+            return
+        now, zone = self.tui.clock(), ws.rules.calendar.zone
+
+        def offer_convert(answer: str | None) -> None:
+            if answer == "convert":
+                self.action_convert()
+
+        def timed(text: str | None) -> None:
+            if text:
+                at = parse_when(text, now, zone)
+                body = f"Meeting booked for {describe_when(at, now, zone)}."
+                self.run_action_in_worker(
+                    f"{name}: meeting on {describe_when(at, now, zone)} noted.",
+                    lambda w, at_now: w.add_note(lead_id, body, at_now),
+                )
+            self.app.push_screen(
+                ChoiceModal(
+                    f"{name} booked a meeting. Convert to an opportunity now?",
+                    [("Convert now", "convert"), ("Not yet", "later")],
+                ),
+                offer_convert,
             )
 
-        self.app.push_screen(LogTouchModal(name, self.current_channel()), done)
+        self.app.push_screen(
+            PromptModal(
+                f"Meeting with {name}: when?",
+                "Tue 15:00, tomorrow 10, in 2d (blank: not set yet)",
+                check=lambda t: when_check(now, zone)(t) if t.strip() else None,
+                preview=when_preview(now, zone),
+            ),
+            timed,
+        )
 
     def action_add_note(self) -> None:
         lead_id = self.current_lead_id()
@@ -234,24 +348,69 @@ class LeadScreen(Screen[None]):
             done,
         )
 
+    def current_window_deadline(self) -> datetime | None:
+        """The deadline of the current lead's open speed-to-lead window, if it has one."""
+        return None
+
     def action_snooze(self) -> None:
         lead_id = self.current_lead_id()
         ws = self.tui.workspace
         if lead_id is None or ws is None:
             return
         name = self.current_contact()[0]
-        presets = snooze_presets(self.tui.clock(), ws.rules.calendar.zone)
+        now, zone = self.tui.clock(), ws.rules.calendar.zone
+        presets = [*snooze_presets(now, zone), (AT_A_TIME, None)]
         by_label = dict(presets)
 
-        def done(choice: str | None) -> None:
+        def snooze(until: datetime | None) -> None:
+            said = (
+                f"{name} snoozed until {describe_when(until, now, zone)}."
+                if until
+                else f"{name} woken."
+            )
+            self.run_action_in_worker(said, lambda w, at: w.snooze(lead_id, until, at))
+
+        def confirmed(until: datetime, answer: str | None) -> None:
+            if answer == "snooze":
+                snooze(until)
+
+        def chosen(until: datetime | None) -> None:
+            deadline = self.current_window_deadline()
+            if until is None or deadline is None or until <= deadline:
+                snooze(until)
+                return
+            # Snoozing hides the lead past the moment its first touch is due: say so first.
+            closes = describe_when(deadline, now, zone)
+            self.app.push_screen(
+                ChoiceModal(
+                    f"{name}'s first-touch window closes {closes}. Snooze past it?",
+                    [("Snooze anyway", "snooze"), ("Keep the lead in the queue", "keep")],
+                ),
+                lambda answer: confirmed(until, answer),
+            )
+
+        def typed(text: str | None) -> None:
+            if text is not None:
+                chosen(parse_when(text, now, zone))
+
+        def picked(choice: str | None) -> None:
             if choice is None:
                 return
-            until = by_label[choice]
-            said = f"{name} snoozed until {until:%a %d %b %H:%M}." if until else f"{name} woken."
-            self.run_action_in_worker(said, lambda w, now: w.snooze(lead_id, until, now))
+            if choice == AT_A_TIME:
+                self.app.push_screen(
+                    PromptModal(
+                        f"Snooze {name} until",
+                        "Tue 15:00, in 2h, tomorrow 9",
+                        check=when_check(now, zone),
+                        preview=when_preview(now, zone),
+                    ),
+                    typed,
+                )
+                return
+            chosen(by_label[choice])
 
         self.app.push_screen(
-            ChoiceModal(f"Snooze {name} until", [(label, label) for label, _ in presets]), done
+            ChoiceModal(f"Snooze {name} until", [(label, label) for label, _ in presets]), picked
         )
 
     def action_enrol(self) -> None:
@@ -292,7 +451,7 @@ class LeadScreen(Screen[None]):
 
     def action_convert(self) -> None:
         lead_id = self.current_lead_id()
-        if lead_id is None:
+        if lead_id is None or self.closed_lead():
             return
         name = self.current_contact()[0]
 
@@ -314,7 +473,7 @@ class LeadScreen(Screen[None]):
         """The configured pick-list of reasons; "other" asks for the rep's own words."""
         lead_id = self.current_lead_id()
         ws = self.tui.workspace
-        if lead_id is None or ws is None:
+        if lead_id is None or ws is None or self.closed_lead():
             return
         name = self.current_contact()[0]
 

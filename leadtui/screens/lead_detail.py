@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from leadtui.domain.models import SpeedToLeadState
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import DetailLoaded
 from widgets.key_bar import KeyBar
@@ -15,6 +18,9 @@ from widgets.too_small import TooSmall
 class LeadDetailScreen(LeadScreen):
     BINDINGS = [
         Binding("escape,backspace", "back", "Back", id="detail.back", tooltip="Back to the queue"),
+        Binding(
+            "n", "next_lead", "Next lead", id="detail.next", tooltip="The next lead in the queue"
+        ),
     ]
 
     def __init__(self, lead_id: int) -> None:
@@ -40,6 +46,18 @@ class LeadDetailScreen(LeadScreen):
         lead = self.detail.lead
         return (lead.name or lead.email, lead.email, lead.phone)
 
+    def current_timezone(self) -> str:
+        return self.detail.lead.timezone if self.detail else ""
+
+    def current_status(self) -> str | None:
+        return self.detail.lead.status.value if self.detail else None
+
+    def current_window_deadline(self) -> datetime | None:
+        d = self.detail
+        if d is None or d.stl.state not in (SpeedToLeadState.PENDING, SpeedToLeadState.AT_RISK):
+            return None
+        return d.stl.deadline
+
     def current_channel(self) -> str | None:
         d = self.detail
         if d is None or d.enrolment is None or d.template is None or not d.enrolment.active:
@@ -50,7 +68,20 @@ class LeadDetailScreen(LeadScreen):
     def reload(self, lead_id: int | None = None) -> None:
         self.load_detail(self.lead_id)
 
+    def advance_from(self, lead_id: int) -> None:
+        self.action_next_lead()
+
+    def action_next_lead(self) -> None:
+        nxt = self.next_lead_after(self.lead_id)
+        if nxt is None or nxt == self.lead_id:
+            self.notify("No other lead in the queue.", markup=False)
+            return
+        self.lead_id, self.detail = nxt, None
+        self.reload()
+
     def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if message.lead_id != self.lead_id:
+            return  # a load for the lead shown before `n`
         self.detail = message.detail
         self.query_one(LeadDetailView).show(message.detail)
         self.refresh_bindings()

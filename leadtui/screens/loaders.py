@@ -98,7 +98,10 @@ def order(
     windows = []
     tick = timedelta(seconds=1)
     for row in index.values():
-        if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline >= now:
+        snoozed = row.snoozed_until is not None and row.snoozed_until > now
+        open_window = row.first_touch_at is None and row.stl_deadline is not None
+        # A snoozed lead is out of the queue: its window is not one the rep can work now.
+        if open_window and not snoozed and row.stl_deadline is not None and row.stl_deadline >= now:
             windows.append((row.stl_deadline.timestamp(), row.lead_id))
             upcoming.append(row.stl_deadline + tick)
             if row.stl_deadline - at_risk > now:
@@ -270,6 +273,8 @@ def queue_row(view: LeadView) -> QueueRow:
         touches=view.human_touches,
         steps_done=enrolment.step if enrolment is not None else 0,
         steps_total=len(view.template.steps) if view.template is not None else None,
+        timezone=lead.timezone,
+        back=lead.recycle_reason if view.stl.first_touch_at is None else "",
     )
 
 
@@ -320,6 +325,7 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         phone_check=contact.lead_phone_check(lead, region if region != "NONE" else None),
         now=now,
         zone=ws.rules.calendar.zone,
+        calendar=ws.rules.calendar,
         context_source=source,
     )
 

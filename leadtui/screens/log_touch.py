@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,17 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from leadtui.domain.models import TOUCH_CHANNELS, Outcome
+from leadtui.domain.models import TOUCH_CHANNELS, outcomes_for
+from leadtui.domain.when import parse_when, when_check, when_preview
 from widgets.safe_text import plain
-
-# Outcomes that make sense per channel, most likely first; the rest follow.
-LIKELY = {
-    "call": ("no_answer", "left_voicemail", "connected", "busy", "meeting_booked"),
-    "email": ("sent", "replied", "bounced", "meeting_booked"),
-    "linkedin": ("sent", "replied", "connected"),
-    "sms": ("sent", "replied", "wrong_number"),
-    "meeting": ("connected", "meeting_booked"),
-}
 
 
 @dataclass(frozen=True)
@@ -29,11 +23,7 @@ class TouchInput:
     channel: str
     outcome: str
     note: str
-
-
-def outcomes_for(channel: str) -> list[str]:
-    first = list(LIKELY.get(channel, ()))
-    return first + [o.value for o in Outcome if o.value not in first]
+    at: datetime | None = None  # when it happened, if earlier than now
 
 
 class LogTouchModal(ModalScreen[TouchInput | None]):
@@ -42,10 +32,21 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
         Binding("ctrl+s", "save", "Save", id="touch.save", tooltip="Record the touch"),
     ]
 
-    def __init__(self, lead_name: str, channel: str | None = None) -> None:
+    def __init__(
+        self,
+        lead_name: str,
+        channel: str | None = None,
+        *,
+        has_phone: bool = True,
+        now: datetime | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> None:
         super().__init__(classes="dialog-screen")
+        self._now, self._zone = now, zone or ZoneInfo("UTC")
         self._lead_name = lead_name
-        self._channel = channel if channel in LIKELY else "call"
+        # The next step's channel; without one, a call, or an email when there is no number.
+        known = {c.value for c in TOUCH_CHANNELS}
+        self._channel = channel if channel in known else ("call" if has_phone else "email")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-touch"):
@@ -61,13 +62,16 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
             yield Select(self._outcome_options(self._channel), allow_blank=False, id="outcome")
             yield Label("Note")
             yield Input(placeholder="what was said or done (optional)", id="note")
+            yield Label("When")
+            yield Input(placeholder="now, or earlier: 1h ago, 9:30, yesterday 17:00", id="when")
+            yield Label("", id="when-hint", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
 
     @staticmethod
     def _outcome_options(channel: str) -> list[tuple[Text, str]]:
-        return [(Text(o.replace("_", " ")), o) for o in outcomes_for(channel)]
+        return [(Text(o.value.replace("_", " ")), o.value) for o in outcomes_for(channel)]
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "channel" and isinstance(event.value, str):
@@ -82,12 +86,28 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
         else:
             self.dismiss(None)
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # "1h ago" is read back as it is typed, in the rep's zone, before anything is saved.
+        if event.input.id == "when" and self._now is not None:
+            self.query_one("#when-hint", Label).update(
+                plain(when_preview(self._now, self._zone, past=True)(event.value))
+            )
+
     def action_save(self) -> None:
         channel = self.query_one("#channel", Select).value
         outcome = self.query_one("#outcome", Select).value
         if not isinstance(channel, str) or not isinstance(outcome, str):
             return
-        self.dismiss(TouchInput(channel, outcome, self.query_one("#note", Input).value.strip()))
+        when = self.query_one("#when", Input).value.strip()
+        at = None
+        if when and self._now is not None:
+            problem = when_check(self._now, self._zone, past=True)(when)
+            if problem:
+                self.query_one("#when-hint", Label).update(plain(problem))
+                return
+            at = parse_when(when, self._now, self._zone, past=True)
+        note = self.query_one("#note", Input).value.strip()
+        self.dismiss(TouchInput(channel, outcome, note, at))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -22,9 +23,12 @@ from textual.widgets import DataTable, Footer, Select, Static, TabbedContent, Ta
 from leadtui.board import PERIODS, Board, Period, load_board
 from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.models import BreachKind
+from leadtui.output import money
+from leadtui.screens.marketing_tab import MarketingPane
 from widgets.bar_chart import BarChart
 from widgets.safe_text import plain
 from widgets.sync_status import SyncStatusLine
+from widgets.table_fill import fill_table
 from widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 if TYPE_CHECKING:
@@ -37,6 +41,12 @@ KIND_LABELS = {
     BreachKind.OVERDUE_TOUCH: "overdue",
     BreachKind.GAVE_UP_EARLY: "gave up",
 }
+BREACH_COLUMNS = ("kind", "lead", "rep", "source", "due", "late")
+REP_COLUMNS = ("rep", "leads", "in SLA", "median 1st", "overdue now", "touches/drop", "gave up")
+SOURCE_COLUMNS = (
+    "source", "leads", "lead→opp", "opp→won", "revenue", "rev/lead", "avg deal", "cycle d",
+    "in SLA",
+)  # fmt: skip
 
 
 class BoardLoaded(Message):
@@ -51,10 +61,6 @@ def _num(value: float | int | None, suffix: str = "") -> str:
     if isinstance(value, float):
         return f"{value:,.1f}{suffix}"
     return f"{value:,}{suffix}"
-
-
-def _money(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
 
 
 class ManagerScreen(Screen[None]):
@@ -79,6 +85,13 @@ class ManagerScreen(Screen[None]):
             "Calibration",
             id="board.tab_calibration",
             tooltip="Which scoring signals predicted conversion",
+        ),
+        Binding(
+            "6",
+            "tab('tab-marketing')",
+            "Marketing",
+            id="board.tab_marketing",
+            tooltip="Lead quality and money by source",
         ),
         Binding("escape", "back", "Back", id="board.back", tooltip="Back to the queue", show=False),
     ]
@@ -111,35 +124,27 @@ class ManagerScreen(Screen[None]):
                 yield DataTable(id="reps", cursor_type="row", zebra_stripes=True)
             with TabPane("Sources", id="tab-sources"):
                 yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
-            with TabPane("Pictures", id="tab-pictures"):
+            with TabPane("Pictures", id="tab-pictures"), VerticalScroll(id="pictures-scroll"):
                 yield BarChart("First response time (leads)", id="chart-response")
                 yield BarChart("SLA compliance by day (% met)", style="green", id="chart-days")
                 yield BarChart("Funnel by source: won / opportunities / leads", id="chart-funnel")
-            with TabPane("Calibration", id="tab-calibration"):
+            with (
+                TabPane("Calibration", id="tab-calibration"),
+                VerticalScroll(id="calibration-scroll"),
+            ):
                 yield Static(id="calibration", markup=False)
+            with TabPane("Marketing", id="tab-marketing"):
+                yield MarketingPane(id="marketing-pane")
         yield SyncStatusLine(id="sync-status")
         yield TooSmall()
         yield Footer()
 
     def on_mount(self) -> None:
-        self._setup_tables()
         self.reload()
 
     def on_resize(self) -> None:
         small = self.size.width < MIN_WIDTH or self.size.height < MIN_HEIGHT
         self.set_class(small, "-too-small")
-
-    def _setup_tables(self) -> None:
-        self.query_one("#breaches", DataTable).add_columns(
-            "kind", "lead", "rep", "source", "due", "late"
-        )
-        self.query_one("#reps", DataTable).add_columns(
-            "rep", "leads", "in SLA", "median 1st", "overdue now", "touches/drop", "gave up"
-        )
-        self.query_one("#sources", DataTable).add_columns(
-            "source", "leads", "lead→opp", "opp→won", "revenue", "rev/lead", "avg deal",
-            "cycle d", "in SLA",
-        )  # fmt: skip
 
     # -- loading --------------------------------------------------------------------------
 
@@ -194,22 +199,23 @@ class ManagerScreen(Screen[None]):
             f" {PERIOD_LABELS[board.period]} (since {since}): {len(shown)} breach(es) shown"
             f" of {len(board.breaches)} · • open ✓ resolved"
         )
-        table = self.query_one("#breaches", DataTable)
-        table.clear()
+        rows = []
         for item in shown:
             breach, lead = item.breach, item.lead
             style = "bold red" if breach.resolved_at is None else ""
-            table.add_row(
+            cells = (
                 Text(KIND_LABELS[breach.kind], style=style),
                 plain(_clip(lead.name or lead.email, 16)),
                 plain(_clip(_who(lead.owner), 12)),
                 plain(_clip(lead.source, 12)),
                 _when(breach.due_at.astimezone(zone), board.now.astimezone(zone)),
                 _late_cell(breach.late_by_minutes, breach.resolved_at is not None),
-                key=f"{lead.id}:{breach.kind.value}:{breach.due_at.isoformat()}",
             )
+            rows.append((cells, f"{lead.id}:{breach.kind.value}:{breach.due_at.isoformat()}"))
+        fill_table(self.query_one("#breaches", DataTable), BREACH_COLUMNS, rows)
         self._show_reps(board.reps)
         self._show_sources(board.sources)
+        self.query_one(MarketingPane).show(board.sources)
         self._show_pictures(board)
         self.query_one("#calibration", Static).update(self._calibration_text(board))
 
@@ -224,36 +230,42 @@ class ManagerScreen(Screen[None]):
         ]
 
     def _show_reps(self, reps: list[GroupMetrics]) -> None:
-        table = self.query_one("#reps", DataTable)
-        table.clear()
-        for m in reps:
-            table.add_row(
-                plain(_who(m.key)),
-                _num(m.leads),
-                _num(m.contacted_within_sla_pct, "%"),
-                _num(m.median_first_response_minutes, "m"),
-                _num(m.overdue_now),
-                _num(m.avg_touches_before_drop),
-                _num(m.gave_up_early),
-                key=m.key,
+        rows = [
+            (
+                (
+                    plain(_who(m.key)),
+                    _num(m.leads),
+                    _num(m.contacted_within_sla_pct, "%"),
+                    _num(m.median_first_response_minutes, "m"),
+                    _num(m.overdue_now),
+                    _num(m.avg_touches_before_drop),
+                    _num(m.gave_up_early),
+                ),
+                m.key,
             )
+            for m in reps
+        ]
+        fill_table(self.query_one("#reps", DataTable), REP_COLUMNS, rows)
 
     def _show_sources(self, sources: list[GroupMetrics]) -> None:
-        table = self.query_one("#sources", DataTable)
-        table.clear()
-        for m in sources:
-            table.add_row(
-                plain(m.key),
-                _num(m.leads),
-                _num(m.lead_to_opportunity_pct, "%"),
-                _num(m.opportunity_to_won_pct, "%"),
-                _money(m.revenue),
-                _money(m.revenue_per_lead),
-                _money(m.avg_deal_value),
-                _num(m.median_cycle_days),
-                _num(m.contacted_within_sla_pct, "%"),
-                key=m.key,
+        rows = [
+            (
+                (
+                    plain(m.key),
+                    _num(m.leads),
+                    _num(m.lead_to_opportunity_pct, "%"),
+                    _num(m.opportunity_to_won_pct, "%"),
+                    money(m.revenue),
+                    money(m.revenue_per_lead),
+                    money(m.avg_deal_value),
+                    _num(m.median_cycle_days),
+                    _num(m.contacted_within_sla_pct, "%"),
+                ),
+                m.key,
             )
+            for m in sources
+        ]
+        fill_table(self.query_one("#sources", DataTable), SOURCE_COLUMNS, rows)
 
     def _show_pictures(self, board: Board) -> None:
         self.query_one("#chart-response", BarChart).set_rows(
@@ -300,14 +312,19 @@ class ManagerScreen(Screen[None]):
         text.append("\nThreshold\n", style="bold")
         current = rules.hot_at if rules else None
         text.append(f"Current hot threshold: {current}. ")
-        if cal.suggested_hot_at is None:
+        if cal.suggested_hot_at is None and not cal.converted:
             text.append("No converted leads yet to suggest another.")
+        elif cal.suggested_hot_at is None:
+            text.append(
+                "No threshold beats the base rate on this data: above any line, no more leads "
+                "converted than overall, so the score does not separate them yet."
+            )
         else:
             text.append(
-                f"The 75th percentile of converted leads' scores at routing is "
-                f"{cal.suggested_hot_at}: on this data it would have caught "
+                f"Suggested: {cal.suggested_hot_at}. On this data it would have caught "
                 f"{_num((cal.captured_share or 0) * 100, '%')} of the converted leads, and "
-                f"{_num((cal.precision or 0) * 100, '%')} of the leads above it converted."
+                f"{_num((cal.precision or 0) * 100, '%')} of the leads above it converted "
+                f"(base rate {_num((cal.base_rate or 0) * 100, '%')})."
             )
         text.append(
             "\nThis advises only; change [scoring] in the config to act on it.", style="dim"
@@ -333,6 +350,11 @@ class ManagerScreen(Screen[None]):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        # The keys then scroll or move in what the tab shows, not in the row of tab names.
+        pane = self.query_one(f"#{tab}", TabPane)
+        target = next(iter(pane.query("DataTable, VerticalScroll")), None)
+        if target is not None:
+            target.focus()
 
     def action_open_lead(self) -> None:
         table = self.query_one("#breaches", DataTable)

@@ -40,7 +40,8 @@ class FilterComputed(Message):
 
 
 class ActionDone(Message):
-    def __init__(self, lead_id: int, summary: str) -> None:
+    def __init__(self, lead_id: int, summary: str, *, advance: bool = False) -> None:
         super().__init__()
         self.lead_id = lead_id
         self.summary = summary
+        self.advance = advance  # a touch was logged: power hour moves on to the next lead

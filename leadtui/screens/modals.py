@@ -16,7 +16,11 @@ from widgets.safe_text import plain
 
 
 class PromptModal(ModalScreen[str | None]):
-    """Ask for one line of text; `check` returns an error sentence or None when it is fine."""
+    """Ask for one line of text; `check` returns an error sentence or None when it is fine.
+
+    `preview`, when given, reads the text back as it is typed ("Tue 1 Dec 15:00 (in 2 d)"), so
+    the rep sees what will be saved before saving it.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close")]
 
@@ -27,21 +31,30 @@ class PromptModal(ModalScreen[str | None]):
         *,
         check: Callable[[str], str | None] | None = None,
         value: str = "",
+        preview: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(classes="dialog-screen")
         self._title = title
         self._placeholder = placeholder
         self._check = check
         self._value = value
+        self._preview = preview
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(plain(self._title), classes="dialog-title")
             yield Input(self._value, placeholder=self._placeholder, id="answer")
+            if self._preview is not None:
+                yield Label("", id="hint", classes="dialog-hint")
             yield Label("", id="error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self._preview is not None:
+            self.query_one("#hint", Label).update(plain(self._preview(event.value)))
+            self.query_one("#error", Label).update("")
 
     def on_input_submitted(self) -> None:
         self._submit()

@@ -39,6 +39,13 @@ class QueueScreen(QueueFilters):
             tooltip="Jump to the next lead with an open window or an overdue step",
         ),
         Binding("b", "board", "Board", id="board", tooltip="The team's SLA board"),
+        Binding(
+            "s",
+            "find",
+            "Find",
+            id="find",
+            tooltip="Find any lead, snoozed and closed ones too; wake or reopen it",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -51,6 +58,7 @@ class QueueScreen(QueueFilters):
         self.first_paint_done = False
         self._had_lead = False
         self._left: loaders.SecondsLeft = loaders.wall_clock_left
+        self._advance_from: int | None = None  # power hour: move on once the reload lands
         self._status_shown = Text()
 
     def compose(self) -> ComposeResult:
@@ -100,6 +108,23 @@ class QueueScreen(QueueFilters):
         if row is None:
             return (f"lead {lead_id}", "", "")
         return (row.name or row.email, row.email, row.phone)
+
+    def advance_from(self, lead_id: int) -> None:
+        # The worked lead drops down the order once the queue is read again: the top of the new
+        # order (or the lead after it) is the next most urgent.
+        self._advance_from = lead_id
+
+    def current_timezone(self) -> str:
+        lead_id = self.current_lead_id()
+        row = self.table.row(lead_id) if lead_id is not None else None
+        return row.timezone if row else ""
+
+    def current_window_deadline(self) -> datetime | None:
+        lead_id = self.current_lead_id()
+        row = self.table.row(lead_id) if lead_id is not None else None
+        if row is None or row.first_touch_at is not None or row.stl_deadline is None:
+            return None
+        return row.stl_deadline if row.stl_deadline > self.tui.clock() else None
 
     def current_channel(self) -> str | None:
         lead_id = self.current_lead_id()
@@ -174,6 +199,11 @@ class QueueScreen(QueueFilters):
         if message.snapshot.rows:
             self.table.put_rows(message.snapshot.rows)
         self._apply_order()
+        if self._advance_from is not None and not message.reordered:
+            worked, self._advance_from = self._advance_from, None
+            nxt = next((i for i in self.table.order if i != worked), None)
+            if nxt is not None:
+                self.table.move_to(nxt)
         if self._last_tick is None:
             self._last_tick = message.snapshot.loaded_at
         self._show_status()
@@ -308,6 +338,11 @@ class QueueScreen(QueueFilters):
             self.query_one("#status", Static).update(text, layout=False)
 
     # -- navigation and filters ---------------------------------------------------------
+
+    def action_find(self) -> None:
+        from leadtui.screens.find import FindScreen
+
+        self.app.push_screen(FindScreen())
 
     def action_board(self) -> None:
         from leadtui.screens.manager import ManagerScreen

@@ -34,6 +34,7 @@ class SyncView:
     last_sync: datetime | None = None  # when the last successful run finished
     pending: int = 0
     dead: int = 0
+    held: int = 0  # changes waiting on a conflict the rep must settle
     conflicts: int = 0
     error: str = ""
     interval: int = 10
@@ -194,6 +195,7 @@ class SyncLoop:
             last_sync=last,
             pending=int(getattr(result, "pending", 0) or 0),
             dead=int(getattr(result, "dead", 0) or 0),
+            held=int(getattr(result, "held", 0) or 0),
             conflicts=int(getattr(result, "conflicts", 0) or 0),
             error=str(getattr(result, "error", "") or ""),
             interval=self.view.interval,

@@ -46,18 +46,21 @@ LEAD_FIELDS = (
     "closed_at",
     "deal_value",
     "disqualified_reason",
+    "form_submitted_at",
 )
+# Lead fields leadtui owns and a pull never overwrites.
+LOCAL_LEAD_FIELDS = ("recycled_at", "recycle_reason")
 
 
 def lead_from_row(row: LeadRow) -> Lead:
-    values: dict[str, Any] = {name: getattr(row, name) for name in LEAD_FIELDS}
+    values: dict[str, Any] = {name: getattr(row, name) for name in LEAD_FIELDS + LOCAL_LEAD_FIELDS}
     values["crm_id"] = row.crm_id or ""
     return Lead(id=row.id or 0, status=LeadStatus(row.status), **values)
 
 
 def lead_values(lead: Lead) -> dict[str, Any]:
     """The row's columns for a domain lead (no id: the database gives it)."""
-    values = {name: getattr(lead, name) for name in LEAD_FIELDS}
+    values = {name: getattr(lead, name) for name in LEAD_FIELDS + LOCAL_LEAD_FIELDS}
     values["crm_id"] = lead.crm_id or None
     values["status"] = lead.status.value
     return values
@@ -101,7 +104,7 @@ def enrolment_values(enrolment: Enrolment) -> dict[str, Any]:
 
 def lead_from_mapping(values: Any) -> Lead:
     """A lead from a Core row mapping: the fast path for bulk work, no ORM object made."""
-    fields = {name: values[name] for name in LEAD_FIELDS}
+    fields = {name: values[name] for name in LEAD_FIELDS + LOCAL_LEAD_FIELDS}
     fields["crm_id"] = values["crm_id"] or ""
     return Lead(id=values["id"], status=LeadStatus(values["status"]), **fields)
 

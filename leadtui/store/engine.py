@@ -19,8 +19,28 @@ from leadtui.store.tables import Meta
 
 Migration = Callable[[Any], None]  # receives a SQLAlchemy Connection inside a transaction
 
+
+def _add_lead_columns(*names: str) -> Migration:
+    """ALTER TABLE lead ADD COLUMN for model columns added later, typed as the model types them
+    on whichever database this is (SQLite or PostgreSQL)."""
+
+    def step(conn: Any) -> None:
+        lead = tables.table_of(tables.LeadRow)
+        for name in names:
+            column = lead.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            default = getattr(column.default, "arg", None)
+            literal = "" if default is None else f" NOT NULL DEFAULT '{default}'"
+            conn.execute(text(f'ALTER TABLE lead ADD COLUMN "{name}" {kind}{literal}'))
+
+    return step
+
+
 # Each entry takes the schema from version N to N+1 (index 0: 1 -> 2). Never edit a shipped one.
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [
+    # 1 -> 2: marketing's handoff time and leads back from nurture (issue 14).
+    _add_lead_columns("form_submitted_at", "recycled_at", "recycle_reason"),
+]
 
 LOCK_WAIT_SECONDS = 3
 SCHEMA_LOCK = 0x1EAD7A1  # pg_advisory_lock key: one opener creates or migrates at a time

@@ -25,7 +25,7 @@ from leadtui.store.convert import enrolment_from_mapping
 
 # The schema this module reads; a cache at any other version goes down the full path, which
 # migrates it (or refuses it) as always. tests/store checks it against the store's migrations.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: form_submitted_at, recycled_at, recycle_reason (issue 14)
 
 
 def _datetime(raw: bytes) -> datetime:

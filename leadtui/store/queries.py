@@ -34,6 +34,7 @@ from leadtui.store.tables import (
     LeadRow,
     NoteRow,
     OutboxRow,
+    OwnerRow,
     TouchRow,
     table_of,
 )
@@ -184,6 +185,25 @@ def search_lead_ids(session: Session, text: str, owner: str | None) -> set[int]:
     return {lead_id for lead_id in session.exec(query) if lead_id is not None}
 
 
+def find_leads(session: Session, text: str, limit: int = 50) -> list[LeadRow]:
+    """Any lead, snoozed or closed too, whose name, company or email contains the text."""
+    pattern = f"%{text.lower()}%"
+    query = (
+        select(LeadRow)
+        .where(
+            or_(
+                func.lower(LeadRow.name).like(pattern),
+                func.lower(LeadRow.company).like(pattern),
+                func.lower(LeadRow.email).like(pattern),
+            ),
+            col(LeadRow.archived).is_(False),
+        )
+        .order_by(col(LeadRow.name))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
 def outbox_counts(session: Session) -> dict[str, int]:
     query = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
     return {state: count for state, count in session.exec(query)}
@@ -269,6 +289,13 @@ def lead_ids_where(
 def sources(session: Session) -> list[str]:
     query = select(LeadRow.source).distinct().order_by(col(LeadRow.source))
     return [source for source in session.exec(query) if source]
+
+
+def rep_emails(session: Session) -> list[str]:
+    """Every rep the cache knows: the CRM's owners and whoever owns a lead."""
+    owners = {e for e in session.exec(select(OwnerRow.email)) if e}
+    owners |= {e for e in session.exec(select(LeadRow.owner).distinct()) if e}
+    return sorted(owners, key=str.casefold)
 
 
 def colleague_candidates(session: Session, lead: LeadRow, limit: int = 200) -> list[LeadRow]:

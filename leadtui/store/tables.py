@@ -92,6 +92,10 @@ class LeadRow(SQLModel, table=True):
     closed_at: datetime | None = _when()
     deal_value: float | None = None
     disqualified_reason: str = ""
+    form_submitted_at: datetime | None = _when()
+    # leadtui's own (never pulled): a lead back from nurture, and why (leadtui.domain.recycle).
+    recycled_at: datetime | None = _when()
+    recycle_reason: str = ""
     crm_updated_at: datetime | None = _when()
     archived: bool = False
     # Derived, refreshed by the workspace whenever the lead's inputs change.

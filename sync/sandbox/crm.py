@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from leadtui.demo import DemoData, generate, new_inbound
-from leadtui.domain.models import Owner
+from leadtui.domain.models import EventKind, Owner
 from sync.sandbox import errors
 from sync.sandbox.persistence import AssocRow, Snapshot, Store
 from sync.sandbox.portal import Portal
@@ -49,7 +49,7 @@ from sync.sandbox.seed import (
     owner_json,
 )
 from sync.sandbox.table import ObjectTable, Record
-from sync.sandbox.webevents import WebEvent
+from sync.sandbox.webevents import EVENT_TYPES, WebEvent
 
 # First ids of records created after seeding; HubSpot's are long numbers, and distinct ranges
 # make an id of the wrong type easy to spot.
@@ -566,6 +566,44 @@ class SandboxCRM:
                 made.append(str(self._add_bundle(bundle, contact_id, None).id))
             self._dirty.meta = True
         return made
+
+    def add_pricing_visit(self, contact_id: int | str | None = None) -> str | None:
+        """A known contact views the pricing page now (a nurtured one, picked at random, unless
+        told which): a web event, and the contact's page-view count goes up, as HubSpot's tracking
+        code puts page views on the contact record
+        (https://developers.hubspot.com/docs/api/events/tracking-code, "Identifying contacts").
+        That the count moves `lastmodifieddate` (so an incremental pull sees the visit) is this
+        sandbox's assumption; HubSpot's pages do not say. Returns the contact id."""
+        with self.transaction():
+            table = self.tables["contacts"]
+            if contact_id is None:
+                nurtured = [
+                    i
+                    for i in sorted(table.live_ids)
+                    if table.records[i].props.get("hs_lead_status") == "BAD_TIMING"
+                ]
+                if not nurtured:
+                    return None
+                contact_id = self._rng.choice(nurtured)
+            record = self._live("contacts", contact_id)
+            now = self.now_ms()
+            url = "https://leadtui.example/pricing"
+            visit = WebEvent(EVENT_TYPES[EventKind.PAGE_VIEW], now, url, "Pricing")
+            events = self.events.setdefault(record.id, [])
+            events.append(visit)
+            if self._store is not None:
+                self._dirty.events.append((record.id, len(events) - 1, visit))
+            views = int(record.props.get("hs_analytics_num_page_views") or 0) + 1
+            visits = int(record.props.get("hs_analytics_num_visits") or 0) + 1
+            # The summary every portal keeps (the events API itself needs Enterprise).
+            summary: dict[str, str | None] = {
+                "hs_analytics_num_page_views": str(views),
+                "hs_analytics_num_visits": str(visits),
+                "hs_analytics_last_url": url,
+                "hs_analytics_last_visit_timestamp": ms_to_iso(now),
+            }
+            self.modify("contacts", record, summary)
+            return str(record.id)
 
     def edit(self, object_type: str, record_id: int | str, props: dict[str, Any]) -> dict[str, Any]:
         """Change a record as someone in HubSpot's UI would (read-only properties included)."""

@@ -82,8 +82,10 @@ def start_sandbox(
     """Seed (or load `db`, or use `crm`) and serve on host:port (0: a free port).
 
     rate_limit=None turns rate limiting off (benchmarks); inbound_every adds a new inbound lead
-    every so many seconds, as a live website would. `portal` says what kind of HubSpot account
-    it plays (default: not Enterprise, unique values only where HubSpot documents them).
+    every so many seconds, as a live website would, and every second time a nurtured contact
+    looks at the pricing page again (a lead that comes back, leadtui.domain.recycle). `portal`
+    says what kind of HubSpot account it plays (default: not Enterprise, unique values only where
+    HubSpot documents them).
     """
     crm = crm or SandboxCRM.open(seed=seed, leads=leads, reps=reps, now=now, db=db, portal=portal)
     token = token or f"pat-na1-{uuid.uuid4()}"
@@ -109,8 +111,12 @@ def start_sandbox(
         every = inbound_every
 
         def invent() -> None:
+            ticks = 0
             while not sandbox._stopping.wait(every):
                 crm.add_inbound_leads(1)
+                ticks += 1
+                if ticks % 2 == 0:  # now and then a nurtured lead looks at pricing again
+                    crm.add_pricing_visit()
 
         inventor = threading.Thread(target=invent, name="sandbox-inbound", daemon=True)
         inventor.start()

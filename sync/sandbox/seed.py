@@ -214,6 +214,9 @@ def contact_props(
         (e for e in demo.events if e.kind.value in ("form_submission", "download")),
         key=lambda e: e.occurred_at,
     )
+    # The demo's downloads before its lead form were anonymous: the form made the contact (its
+    # createdate), so that form is the first conversion, where marketing's handoff time starts.
+    forms = [e for e in conversions if e.kind.value == "form_submission"] or conversions
     touch_times = [e.props["hs_timestamp"] for e in engagements if "hs_timestamp" in e.props]
     page_views.sort(key=lambda e: e.occurred_at)
     opens = [e.occurred_at for e in demo.events if e.kind.value == "email_open"]
@@ -255,8 +258,8 @@ def contact_props(
             "hs_analytics_last_visit_timestamp": iso(
                 page_views[-1].occurred_at if page_views else None
             ),
-            "first_conversion_event_name": conversions[0].title if conversions else "",
-            "first_conversion_date": iso(conversions[0].occurred_at if conversions else None),
+            "first_conversion_event_name": forms[0].title if forms else "",
+            "first_conversion_date": iso(forms[0].occurred_at if forms else None),
             "recent_conversion_event_name": conversions[-1].title if conversions else "",
             "recent_conversion_date": iso(conversions[-1].occurred_at if conversions else None),
             "num_conversion_events": str(len(conversions)),

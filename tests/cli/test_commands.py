@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from leadtui.cli import main
+from leadtui.domain.metrics import REPORT_FIELDS
+from leadtui.store import queries
 from tests.conftest import NOW
 
 AT = ["--now", NOW.isoformat()]
@@ -21,6 +23,7 @@ QUEUE_KEYS = {
     "id", "crm_id", "name", "company", "email", "phone", "owner", "source", "score", "band",
     "status", "created_at", "routed_at", "time_in_system_minutes", "speed_to_lead", "cadence",
     "touches", "context",
+    "recycle",  # beyond DESIGN.md: why a lead came back from nurture (issue 14), or null
 }  # fmt: skip
 REPORT_KEYS = [
     "leads", "contacted_within_sla_pct", "median_first_response_minutes", "opportunities",
@@ -111,8 +114,10 @@ def test_log_stops_the_clock_and_queues_for_sync(workspace_dir: Path, capsys) ->
     fresh = [r for q in queues for r in q if r["speed_to_lead"]["state"] == "pending"]
     assert fresh, "the demo has leads whose clock is running"
     lead = fresh[0]
+    channel = lead["cadence"]["next_channel"]  # the touch the first step asks for
+    outcome = "left_voicemail" if channel == "call" else "sent"
     code, out, err = run(
-        capsys, "log", lead["email"], "--channel", "call", "--outcome", "left_voicemail",
+        capsys, "log", lead["email"], "--channel", channel, "--outcome", outcome,
         "--note", "Asked about the pricing page",
     )  # fmt: skip
     assert code == 0, err
@@ -205,7 +210,7 @@ def test_unusable_data_dir(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("LEADTUI_DATA_DIR", str(blocker / "data"))
     code, _, err = run(capsys, "queue")
     assert code == 1
-    assert err.startswith("leadtui: Cannot create the cache at")
+    assert err.startswith("leadtui: The data dir") and "is a file, not a folder" in err
     assert "Traceback" not in err
 
 
@@ -286,15 +291,29 @@ def test_report_csv_has_every_figure_as_a_raw_number(workspace_dir: Path, capsys
     code, out, _ = run(capsys, "report", "--by", "source", "--format", "csv")
     assert code == 0
     header, *lines = out.splitlines()
-    assert header.split(",") == ["source", *REPORT_KEYS, "overdue_now", "avg_touches_before_drop"]
+    assert header.split(",")[: len(REPORT_KEYS) + 3] == [
+        "source",
+        *REPORT_KEYS,
+        "overdue_now",
+        "avg_touches_before_drop",
+    ]
+    assert header.split(",")[len(REPORT_KEYS) + 3 :] == list(
+        REPORT_FIELDS[14:]
+    )  # lead quality (issue 14)
     revenue_at = header.split(",").index("revenue")
     for line in lines:
         value = line.split(",")[revenue_at]
         assert value == "" or float(value) >= 0, line
 
 
-def test_first_step_is_due_at_the_speed_to_lead_deadline(tmp_path: Path, capsys) -> None:
-    # Sunday 22 Nov, 15:00 UTC: no prospect is in office hours, yet the hour still counts.
+def test_first_step_is_due_at_the_deadline_or_the_prospects_next_working_hour(
+    tmp_path: Path, capsys
+) -> None:
+    # Sunday 22 Nov, 15:00 UTC: no prospect is in office hours; the hour still counts for the
+    # speed-to-lead clock, but the first call is due when the prospect is at work (issue 13).
+    from leadtui.config import load, locate
+    from leadtui.workspace import Workspace
+
     sunday = "2026-11-22T15:00:00+00:00"
     folder = tmp_path / "sunday"
     assert main(["--now", sunday, "--data-dir", str(folder), "demo", "--no-open"]) == 0
@@ -306,11 +325,30 @@ def test_first_step_is_due_at_the_speed_to_lead_deadline(tmp_path: Path, capsys)
         rows = json.loads(_out(capsys, folder, sunday, "queue", "--rep", rep))
         pending += [r for r in rows if r["speed_to_lead"]["state"] in ("pending", "at_risk")]
     assert pending
-    for row in pending:
-        due = datetime.fromisoformat(row["cadence"]["next_due"])
-        assert due == datetime.fromisoformat(row["speed_to_lead"]["deadline"]), row["name"]
+    locations = locate(None, str(folder))
+    ws = Workspace.open(load(locations.config_path), locations)
+    try:
+        with ws.session() as session:
+            for row in pending:
+                due = datetime.fromisoformat(row["cadence"]["next_due"])
+                deadline = datetime.fromisoformat(row["speed_to_lead"]["deadline"])
+                lead = queries.find_lead(session, str(row["id"]))
+                assert lead is not None
+                prospect = ws.rules.calendar.in_zone(lead.timezone)
+                assert due >= deadline and prospect.is_working_time(due), row["name"]
+                assert due == prospect.next_working_moment(deadline), row["name"]
+    finally:
+        ws.close()
 
 
 def _out(capsys, folder: Path, now: str, *argv: str) -> str:
     assert main(["--now", now, "--data-dir", str(folder), *argv, "--format", "json"]) == 0
     return capsys.readouterr().out
+
+
+def test_log_refuses_an_outcome_that_does_not_fit_the_channel(workspace_dir: Path, capsys) -> None:
+    lead = run_json(capsys, "queue")[0]
+    code, _out, err = run(capsys, "log", str(lead["id"]), "--channel", "email", "--outcome", "busy")
+    assert code != 0
+    assert err.strip().count("\n") == 0 and "cannot be 'busy'" in err and "sent" in err
+    assert run_json(capsys, "queue")[0]["touches"] == lead["touches"]

@@ -583,6 +583,16 @@ def test_templates_from_config_are_validated() -> None:
         templates_from_mapping({"x": {"stepz": []}})
 
 
+def test_a_touch_on_another_channel_does_not_tick_off_the_step() -> None:
+    # Step 1 of the standard cadence is a call: an email is a touch, not that call.
+    enr = started()
+    email = Touch(Channel.EMAIL, Outcome.SENT, ny(2026, 3, 2, 10, 30))
+    assert apply_touch(enr, STANDARD, email, CAL) == enr
+    # A reply ends the cadence whatever the channel: the prospect engaged.
+    reply = Touch(Channel.EMAIL, Outcome.REPLIED, ny(2026, 3, 2, 10, 40))
+    assert apply_touch(enr, STANDARD, reply, CAL).exit_reason == "replied"
+
+
 @pytest.mark.parametrize(
     ("reason", "counts"),
     [

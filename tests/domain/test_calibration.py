@@ -55,3 +55,18 @@ def test_empty_and_percentile_edges() -> None:
     assert percentile([], 75) is None
     assert percentile([5], 75) == 5
     assert percentile([0, 10], 50) == 5
+
+
+def test_never_suggests_a_threshold_above_which_fewer_converted_than_the_base_rate() -> None:
+    # High scores mostly did not convert: the 75th percentile of converted scores (45) has 1 in 6
+    # converting above it, against a base rate of 4 in 9 (issue 13, defect 15).
+    outcomes = [Outcome(_score(s), True) for s in (10, 20, 30, 90)] + [
+        Outcome(_score(s), False) for s in (85, 86, 87, 88, 95)
+    ]
+    result = calibrate(outcomes)
+    assert result.base_rate == pytest.approx(4 / 9)
+    assert result.suggested_hot_at == 90
+    assert result.precision is not None and result.precision > result.base_rate
+    # When nothing beats the base rate, nothing is suggested.
+    flat = calibrate([Outcome(_score(50), True), Outcome(_score(50), False)])
+    assert flat.suggested_hot_at is None

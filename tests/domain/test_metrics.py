@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadtui.domain.metrics import GroupMetrics, LeadFacts, group_metrics, to_json_dict
+from leadtui.domain.metrics import (
+    REPORT_FIELDS,
+    GroupMetrics,
+    LeadFacts,
+    group_metrics,
+    to_json_dict,
+)
 from leadtui.domain.models import SpeedToLeadState
 
 MET, BREACHED, PENDING = SpeedToLeadState.MET, SpeedToLeadState.BREACHED, SpeedToLeadState.PENDING
@@ -83,6 +89,8 @@ def test_by_source_on_six_leads() -> None:
             gave_up_early=0,
             overdue_now=0,
             avg_touches_before_drop=None,
+            accepted=1,  # three touches and a deal
+            accepted_pct=100.0,
         ),
         GroupMetrics(
             key="webinar",
@@ -100,6 +108,8 @@ def test_by_source_on_six_leads() -> None:
             gave_up_early=1,
             overdue_now=1,
             avg_touches_before_drop=2.0,
+            accepted=2,  # leads 1 and 2 were worked past the first touch; 3 never was
+            accepted_pct=66.7,
         ),
         GroupMetrics(
             key="paid_search",
@@ -117,6 +127,8 @@ def test_by_source_on_six_leads() -> None:
             gave_up_early=0,
             overdue_now=0,
             avg_touches_before_drop=None,
+            accepted=2,
+            accepted_pct=100.0,
         ),
     ]
 
@@ -203,7 +215,7 @@ def test_bad_arguments_are_refused() -> None:
 def test_json_keys_follow_design_md_order() -> None:
     (referral, *_) = group_metrics(SIX, by="source")
     row = to_json_dict(referral, "source")
-    assert list(row) == [
+    assert list(row)[:15] == [
         "source",
         "leads",
         "contacted_within_sla_pct",
@@ -220,6 +232,9 @@ def test_json_keys_follow_design_md_order() -> None:
         "overdue_now",
         "avg_touches_before_drop",
     ]
+    # Lead quality follows (issue 14); money only with [[spend]] configured.
+    assert list(row)[15:] == list(REPORT_FIELDS[14:])
+    assert "spend" not in row
     assert row["source"] == "referral"
     assert json.loads(json.dumps(row))["avg_touches_before_drop"] is None
 

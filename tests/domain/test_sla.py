@@ -126,9 +126,24 @@ def test_breaches_come_in_due_order_and_ignore_touches_after_now() -> None:
     future = [call(ny(2026, 4, 1, 10 + i)) for i in range(4)]
     now = ny(2026, 3, 20, 12)
     result = breaches_for(LEAD, [call(ny(2026, 3, 2, 12)), *future], abandoned, WALL, CAL, now)
+    # The late first step is the late first touch: one breach, the speed-to-lead one.
     assert [(b.kind, b.due_at, b.resolved_at) for b in result] == [
-        (BreachKind.OVERDUE_TOUCH, ny(2026, 3, 2, 10), ny(2026, 3, 2, 12)),
         (BreachKind.SPEED_TO_LEAD, ny(2026, 3, 2, 11), ny(2026, 3, 2, 12)),
         (BreachKind.OVERDUE_TOUCH, ny(2026, 3, 4, 12), None),
         (BreachKind.GAVE_UP_EARLY, ny(2026, 3, 4, 12), None),  # left overdue over 14 days
+    ]
+
+
+def test_an_untouched_breached_lead_is_one_breach_not_two() -> None:
+    # The first cadence step is the first touch and is due when the window closes: one miss.
+    enr = replace(enrol(STANDARD, LEAD.created_at, CAL), due_at=ny(2026, 3, 2, 11))
+    now = ny(2026, 3, 2, 13)
+    assert breaches_for(LEAD, [], enr, WALL, CAL, now) == [
+        Breach(BreachKind.SPEED_TO_LEAD, ny(2026, 3, 2, 11), 120, None)
+    ]
+    # Touched late, it is still one breach, resolved by that touch.
+    late = ny(2026, 3, 2, 12)
+    done = complete_step(enr, STANDARD, late, CAL)
+    assert breaches_for(LEAD, [call(late)], done, WALL, CAL, now) == [
+        Breach(BreachKind.SPEED_TO_LEAD, ny(2026, 3, 2, 11), 60, late)
     ]

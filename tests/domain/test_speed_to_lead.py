@@ -227,3 +227,15 @@ def test_weekend_lead_is_pending_until_monday() -> None:
     weekend = lead(ny(2026, 3, 7, 12))
     result = evaluate(weekend, [], BUSINESS, CAL, ny(2026, 3, 8, 20))
     assert (result.state, result.minutes_left) == (SpeedToLeadState.PENDING, 60)
+
+
+def test_a_clock_seen_before_the_lead_arrived_has_the_whole_window_left() -> None:
+    # `--now` a day before the lead was created: never 1,500 minutes left of a 60-minute window.
+    created = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    lead = Lead(1, "A", "a@x.example", OWNER, "web", LeadStatus.NEW, created)
+    clock = evaluate(lead, [], WALL, CAL, created - timedelta(days=1))
+    assert (clock.state, clock.minutes_left) == (SpeedToLeadState.PENDING, 60)
+    business = evaluate(
+        lead, [], SlaPolicy(business_hours_only=True), CAL, created - timedelta(days=3)
+    )
+    assert business.minutes_left == 60

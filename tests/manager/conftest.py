@@ -102,7 +102,13 @@ def team() -> list[DemoLead]:
     ]
 
 
-def write_team(folder: Path, extra_config: str = "", url: str | None = None) -> Path:
+def write_team(
+    folder: Path,
+    extra_config: str = "",
+    url: str | None = None,
+    leads: list[DemoLead] | None = None,
+    owners: tuple[Owner, ...] = (ANA, BO),
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = TEMPLATE.format(
         email=ANA.email, base_url="https://api.hubapi.com", timezone="America/New_York"
@@ -115,7 +121,7 @@ def write_team(folder: Path, extra_config: str = "", url: str | None = None) -> 
     locations = locate(None, str(folder))
     ws = Workspace.open(load(locations.config_path), locations)
     try:
-        ws.seed([ANA, BO], team(), NOW)
+        ws.seed(list(owners), team() if leads is None else leads, NOW)
     finally:
         ws.close()
     return folder

@@ -130,3 +130,31 @@ def test_board_snapshots(snap_compare: Any, app: LeadTuiApp, tab: str) -> None:
         await _board(pilot, tab)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_manager_board_opens_with_columns_sized_to_their_text(
+    app: LeadTuiApp, team_ws: Workspace
+) -> None:
+    # For role = "manager" the board opened with every column as narrow as its header ("1st "
+    # for "1st touch") until a key was pressed: the terminal painted the rows before the table
+    # measured them on its next idle, and DataTable kept those painted lines in its cache
+    # (issue 13, defect 3). The widths must be right the moment the rows are in.
+    from datetime import timedelta
+
+    from leadtui.board import load_board
+    from leadtui.demo import DemoLead
+    from leadtui.screens.manager import BoardLoaded
+    from tests.manager.conftest import ANA, _lead
+
+    late = DemoLead(_lead(9, ANA, "webinar", NOW - timedelta(hours=3)), (), ())
+    team_ws.seed([ANA], [late], NOW)  # an untouched lead breached this week
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await board_loaded(pilot)
+        with team_ws.session() as session:
+            board = load_board(team_ws, session, NOW, "all")
+        screen.on_board_loaded(BoardLoaded(board))  # no await: no idle has run yet
+        table = screen.query_one("#breaches", DataTable)
+        assert table.row_count
+        for index, column in enumerate(table.ordered_columns):
+            longest = max(len(str(table.get_row_at(i)[index])) for i in range(table.row_count))
+            assert column.get_render_width(table) >= longest + 2, str(column.label)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import select
 
 from leadtui.config import load, locate
-from leadtui.store.engine import StoreError, open_engine, session_scope, sqlite_url
+from leadtui.store.engine import MIGRATIONS, StoreError, open_engine, session_scope, sqlite_url
 from leadtui.store.queries import upsert
 from leadtui.store.tables import LeadRow, OutboxRow, TouchRow, table_of
 from leadtui.workspace import ActionError, Workspace
@@ -35,12 +35,13 @@ def engine(url: str) -> Iterator[Engine]:
 
 def test_a_new_store_has_every_table_and_version_1(engine: Engine) -> None:
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT value FROM meta")).scalar() == "1"
+        # A new store starts at the latest version (1 + the shipped migrations).
+        assert conn.execute(text("SELECT value FROM meta")).scalar() == str(1 + len(MIGRATIONS))
         assert conn.execute(text("SELECT count(*) FROM lead")).scalar() == 0
 
 
 def test_an_older_store_is_migrated_once_and_keeps_its_data(url: str) -> None:
-    first = open_engine(url)
+    first = open_engine(url, migrations=[])  # a version-1 store
     with session_scope(first) as session:
         session.add(LeadRow(name="Kept", created_at=NOW))
     first.dispose()
@@ -60,7 +61,7 @@ def test_an_older_store_is_migrated_once_and_keeps_its_data(url: str) -> None:
 
 
 def test_a_failed_migration_leaves_the_store_as_it_was(url: str) -> None:
-    open_engine(url).dispose()
+    open_engine(url, migrations=[]).dispose()  # a version-1 store
 
     def broken(conn) -> None:
         conn.execute(text("ALTER TABLE lead ADD COLUMN half_done VARCHAR"))
@@ -68,7 +69,7 @@ def test_a_failed_migration_leaves_the_store_as_it_was(url: str) -> None:
 
     with pytest.raises(StoreError):
         open_engine(url, migrations=[broken])
-    engine = open_engine(url)
+    engine = open_engine(url, migrations=[])
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM meta")).scalar() == "1"
     engine.dispose()

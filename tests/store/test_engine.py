@@ -47,10 +47,7 @@ def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
 
 def test_older_cache_is_migrated_with_a_backup_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "leadtui.db"
-    engine = open_engine(sqlite_url(path))
-    with session_scope(engine) as session:
-        session.add(LeadRow(name="Kept", created_at=WHEN))
-    engine.dispose()
+    _v1_cache(path)
 
     def add_column(conn) -> None:  # what a real v1 -> v2 migration looks like
         conn.execute(text("ALTER TABLE lead ADD COLUMN linkedin_url VARCHAR DEFAULT ''"))
@@ -62,6 +59,33 @@ def test_older_cache_is_migrated_with_a_backup_and_keeps_its_data(tmp_path: Path
     engine.dispose()
     backup = sqlite3.connect(tmp_path / "leadtui.db.v1.bak")
     assert backup.execute("SELECT name FROM lead").fetchall() == [("Kept",)]
+
+
+def _v1_cache(path: Path) -> None:
+    """A cache as leadtui wrote it before any migration: the v1 tables, one lead."""
+    engine = open_engine(sqlite_url(path), migrations=[])
+    with session_scope(engine) as session:
+        session.add(LeadRow(name="Kept", created_at=WHEN))
+    with engine.begin() as conn:
+        for column in ("form_submitted_at", "recycled_at", "recycle_reason"):
+            conn.execute(text(f"ALTER TABLE lead DROP COLUMN {column}"))
+    engine.dispose()
+
+
+def test_v1_cache_gains_the_marketing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "leadtui.db"
+    _v1_cache(path)
+    engine = open_engine(sqlite_url(path))  # the shipped migrations
+    with session_scope(engine) as session:
+        row = session.exec(select(LeadRow)).one()
+        assert (row.name, row.form_submitted_at, row.recycled_at, row.recycle_reason) == (
+            "Kept",
+            None,
+            None,
+            "",
+        )
+        row.recycled_at = WHEN
+    engine.dispose()
 
 
 def test_newer_cache_is_refused_and_untouched(tmp_path: Path) -> None:

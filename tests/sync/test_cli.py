@@ -136,7 +136,7 @@ def test_status_lists_waiting_and_dead_changes_and_once_fails_while_any_remain(
     assert main([*now, "sync", "--once"]) == 1
     assert main(["sync", "--status"]) == 1
     out = capsys.readouterr().out
-    dead = [line for line in out.splitlines() if " dead " in line]
+    dead = [line for line in out.splitlines() if " rejected " in line]
     # The touch (and the status change it made, if any) is refused: one lead only.
     assert dead and all("404" in line and "create_touch" in dead[0] for line in dead)
     assert len({line.split()[2] for line in dead}) == 1

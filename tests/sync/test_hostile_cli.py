@@ -75,5 +75,5 @@ def test_crm_error_text_is_printed_cleaned(
     assert not unsafe_in(said.err.replace("\n", "")) and not unsafe_in(said.out.replace("\n", ""))
     assert main([*now, "sync", "--status"]) == 1
     said = capsys.readouterr()
-    assert "dead" in said.out and "bad" in said.out, said.out
+    assert "rejected" in said.out and "bad" in said.out, said.out
     assert not unsafe_in(said.err.replace("\n", "")) and not unsafe_in(said.out.replace("\n", ""))

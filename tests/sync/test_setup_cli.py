@@ -97,11 +97,17 @@ def test_doctor_reaches_the_crm_and_a_bad_token_is_not_ok(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = {p: dict(v) for p, v in world.crm.properties.items()}
-    main(["doctor"])
+    assert main(["doctor"]) == 1, "nothing a rep does can be pushed before setup"
     out = capsys.readouterr().out
     assert "ok   crm: reached" in out
-    assert "leadtui setup" in out, "custom properties missing before setup"
+    missing = [line for line in out.splitlines() if "custom properties" in line]
+    assert missing and missing[0].startswith("FIX") and "leadtui setup" in missing[0]
     assert before == {p: dict(v) for p, v in world.crm.properties.items()}, "doctor is read-only"
+    assert main(["setup"]) == 0
+    capsys.readouterr()
+    main(["doctor"])
+    after = [line for line in capsys.readouterr().out.splitlines() if "custom properties" in line]
+    assert after and after[0].startswith("ok")
     monkeypatch.setenv("LEADTUI_CRM_TOKEN", "pat-na1-not-the-token")
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out

@@ -242,10 +242,28 @@ class OfflineSync(RuleBasedStateMachine):
     def _crm_fields(self) -> list[dict[str, str]]:
         """Each lead's synced fields as the CRM has them, in leadtui's terms."""
         out = []
+        crm = self.sandbox.crm
         for _, cid in self.leads:
-            props = self.sandbox.crm.contact(cid)
+            props = crm.contact(cid)
             status = lead_status(props.get("lifecyclestage", ""), props.get("hs_lead_status", ""))
-            bad = str(props.get("hs_email_bad_address", "")).lower() == "true"
+            # An open deal makes the contact an opportunity whatever its lead status says, a won
+            # deal a win (HubSpot's own reading: hs_is_closed_won / hs_is_closed on the deal).
+            with crm.lock:
+                deals = [
+                    crm.table("deals").get(i).props  # type: ignore[union-attr]
+                    for i in crm.linked("contacts", int(cid), "deals")
+                ]
+            if any(str(d.get("hs_is_closed_won", "")).lower() == "true" for d in deals):
+                status = LeadStatus.WON
+            elif any(str(d.get("hs_is_closed", "")).lower() != "true" for d in deals):
+                status = LeadStatus.CONVERTED
+            elif deals:
+                status = LeadStatus.LOST
+            # leadtui records a bounce in its own property; HubSpot's flag is read where it
+            # did not (sync/hubspot_map.py reads them in that order).
+            own = str(props.get("leadtui_bad_email", "")).lower()
+            theirs = str(props.get("hs_email_bad_address", "")).lower()
+            bad = own == "true" if own else theirs == "true"
             out.append({"status": status.value, "email_bad": str(bad)})
         return out
 

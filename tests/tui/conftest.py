@@ -84,3 +84,40 @@ async def loaded(pilot: Pilot[None]) -> None:
         ):
             return
     raise AssertionError("the queue never loaded")
+
+
+@contextlib.contextmanager
+def workspace_with_ui(folder: Path, **ui: bool) -> Iterator[Workspace]:
+    """The workspace in `folder` with `[ui]` settings changed, e.g. power_hour=False."""
+    config = folder / "config.toml"
+    text = config.read_text()
+    for key, value in ui.items():
+        changed = text.replace(f"{key} = true", f"{key} = {str(value).lower()}", 1)
+        assert changed != text, f"[ui] {key} is in the demo's config"
+        text = changed
+    config.write_text(text)
+    locations = locate(None, str(folder))
+    ws = Workspace.open(load(locations.config_path), locations)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def top_lead_without_a_step(ws: Workspace, now: datetime, **fields: object) -> int:
+    """The rep's most urgent lead, with `fields` set and no cadence (so no next step's channel
+    decides what the log dialog offers)."""
+    from leadtui import views
+    from leadtui.store.tables import EnrolmentRow, LeadRow
+
+    with ws.session() as session:
+        top = views.queue(ws, session, now, ws.me)[0].lead.id
+        row = session.get(LeadRow, top)
+        assert row is not None
+        for name, value in fields.items():
+            setattr(row, name, value)
+        session.add(row)
+        enrolment = session.get(EnrolmentRow, top)
+        if enrolment is not None:
+            session.delete(enrolment)
+    return top

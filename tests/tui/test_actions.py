@@ -13,7 +13,7 @@ from leadtui.screens.log_touch import LogTouchModal
 from leadtui.screens.modals import ChoiceModal, PromptModal
 from leadtui.store.tables import EnrolmentRow, LeadRow, NoteRow, OutboxRow, TouchRow
 from leadtui.workspace import Workspace
-from tests.tui.conftest import loaded, settle
+from tests.tui.conftest import loaded, settle, top_lead_without_a_step
 from widgets.queue_table import QueueTable
 
 
@@ -96,6 +96,9 @@ async def test_snooze_hides_the_lead(app: LeadTuiApp, workspace: Workspace) -> N
         await pilot.press("z")
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("down", "down", "enter")  # tomorrow 9:00
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceModal)  # past its open window: asked first
+        await pilot.press("enter")  # snooze anyway
         await settle(pilot)
         snoozed = lead(workspace, lead_id).snoozed_until
         assert snoozed is not None and snoozed > app.clock()
@@ -236,9 +239,50 @@ async def test_log_a_touch_from_the_detail_screen(app: LeadTuiApp, workspace: Wo
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, LeadDetailScreen) and screen.detail is not None
-        assert len(screen.detail.touches) == 1  # the detail shows the new touch
-        assert "call" in str(screen.query_one("#touches").render())
+        # Power hour (on by default): the detail moves on to the next lead once it is logged.
+        assert screen.lead_id != lead_id and screen.detail.lead.id == screen.lead_id
         assert "create_touch" in [o.kind for o in outbox(workspace, lead_id)]
+        with workspace.session() as session:
+            touches = session.exec(select(TouchRow).where(TouchRow.lead_id == lead_id)).all()
+        assert len(touches) == 1
         await pilot.press("escape")
         row = app.screen.query_one(QueueTable).row(lead_id)
         assert row is not None and row.first_touch_at is not None
+
+
+async def test_log_dialog_offers_what_fits_and_emails_a_lead_without_a_phone(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    from textual.widgets import Select
+
+    top = top_lead_without_a_step(workspace, app.clock(), phone="")
+    async with app.run_test(size=(120, 35)) as pilot:
+        lead_id = await open_lead(app, pilot)
+        assert lead_id == top
+        await pilot.press("l")
+        assert isinstance(app.screen, LogTouchModal)
+        assert app.screen.query_one("#channel", Select).value == "email"
+        app.screen.query_one("#channel", Select).value = "call"
+        await pilot.pause()
+        offered = [value for _label, value in app.screen.query_one("#outcome", Select)._options]
+        assert "bounced" not in offered and "sent" not in offered and "busy" in offered
+
+
+async def test_convert_or_disqualify_a_closed_lead_refuses_before_asking(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    from leadtui.screens.lead_detail import LeadDetailScreen
+
+    with workspace.session() as session:
+        top = views.queue(workspace, session, app.clock(), workspace.me)[0].lead.id
+    workspace.disqualify(top, "student", app.clock())
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        await app.push_screen(LeadDetailScreen(top))
+        await settle(pilot)
+        for key in ("c", "x"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, LeadDetailScreen), key
+        messages = [n.message for n in app._notifications]
+        assert sum("already disqualified" in m for m in messages) == 2, messages

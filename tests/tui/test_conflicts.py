@@ -163,3 +163,25 @@ async def test_the_command_palette_opens_the_conflicts_screen(app: LeadTuiApp) -
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
+
+
+async def test_a_rejected_changes_whole_reason_can_be_read(
+    workspace: Workspace, clock: FrozenClock
+) -> None:
+    (lead_id,) = _lead_ids(workspace, 1)
+    op_id = make_dead(workspace, lead_id, "note")
+    reason = (
+        "400 VALIDATION_ERROR: Property values were not valid: the property 'hs_call_disposition'"
+        " does not accept 'f240bbac'; allowed are the call outcome ids of this portal [end]"
+    )
+    with workspace.session() as session:
+        op = session.exec(select(OutboxRow).where(OutboxRow.op_id == op_id)).one()
+        op.last_error = reason
+        session.add(op)
+    app = LeadTuiApp(workspace, clock)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await _open(pilot)
+        await pilot.press("tab")  # to the rejected changes
+        await settle(pilot)
+        shown = str(screen.query_one("#dead-reason").render())
+        assert reason.replace(" ", "") in shown.replace(" ", "").replace("\n", "")

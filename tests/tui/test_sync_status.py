@@ -152,3 +152,13 @@ def test_status_line_wording() -> None:
     assert sync_text(SyncView(), UTC).plain.strip().endswith("off")
     off = said(first=False, online=True, notice="Web activity is off: no events API.")
     assert "● online" in off and off.endswith("Web activity is off: no events API.")
+
+
+def test_the_status_line_shows_held_changes() -> None:
+    from datetime import UTC
+
+    from leadtui.screens.sync_loop import SyncView
+    from widgets.sync_status import sync_text
+
+    text = sync_text(SyncView(enabled=True, first=False, online=True, held=2), UTC).plain
+    assert "2 held" in text and "C" in text  # held behind a conflict: said, and where to settle
