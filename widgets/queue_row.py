@@ -85,7 +85,9 @@ def window_left(row: QueueRow, now: datetime, left: SecondsLeft = wall_clock) ->
     `left` counts them as the SLA policy does: working time only, with business hours."""
     # Open up to and including the deadline itself, as the domain's speed-to-lead rule has it.
     if row.first_touch_at is None and row.stl_deadline is not None and row.stl_deadline >= now:
-        return max(left(row.stl_deadline, now), 0.0)
+        # The clock never runs before the lead exists (`--now` before its creation): the window
+        # shows whole, as the domain's speed-to-lead rule caps it, not a day and more left.
+        return max(left(row.stl_deadline, max(now, row.created_at)), 0.0)
     return None
 
 

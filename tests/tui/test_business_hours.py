@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from leadtui.screens import loaders
@@ -20,7 +20,7 @@ def business_hours(ws: Workspace) -> Workspace:
 def row(deadline: datetime) -> QueueRow:
     return QueueRow.make(
         lead_id=1, name="A", company="B", email="a@b.example", phone="", band="hot", score=80,
-        source="web", created_at=deadline, stl_deadline=deadline, first_touch_at=None,
+        source="web", created_at=deadline - timedelta(days=1), stl_deadline=deadline, first_touch_at=None,
         next_channel=None, next_due=None, paused=False, touches=0, steps_done=0, steps_total=None,
     )  # fmt: skip
 
@@ -35,3 +35,17 @@ def test_the_evening_does_not_count(workspace: Workspace) -> None:
     assert shown.mark is Mark.AT_RISK and shown.sla == "▲ 15:00"
     wall = cells(row(deadline), now, 15 * 60)
     assert wall.mark is Mark.NONE  # counted on the wall clock it would be hours away
+
+
+def test_the_countdown_never_runs_before_the_lead_exists() -> None:
+    """`--now` before a lead's creation shows its window whole, never a day and more left."""
+    created = datetime(2026, 11, 18, 10, 0, tzinfo=NY)
+    lead = QueueRow.make(
+        lead_id=1, name="A", company="B", email="a@b.example", phone="", band="hot", score=80,
+        source="web", created_at=created, stl_deadline=created + timedelta(hours=1),
+        first_touch_at=None, next_channel=None, next_due=None, paused=False, touches=0,
+        steps_done=0, steps_total=None,
+    )  # fmt: skip
+    a_day_before = created - timedelta(days=1)
+    assert cells(lead, a_day_before, 15 * 60).sla.strip() == "60:00"
+    assert cells(lead, created + timedelta(minutes=10), 15 * 60).sla.strip() == "50:00"
