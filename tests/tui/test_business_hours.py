@@ -20,8 +20,9 @@ def business_hours(ws: Workspace) -> Workspace:
 def row(deadline: datetime) -> QueueRow:
     return QueueRow.make(
         lead_id=1, name="A", company="B", email="a@b.example", phone="", band="hot", score=80,
-        source="web", created_at=deadline - timedelta(days=1), stl_deadline=deadline, first_touch_at=None,
-        next_channel=None, next_due=None, paused=False, touches=0, steps_done=0, steps_total=None,
+        source="web", created_at=deadline - timedelta(days=1), stl_deadline=deadline,
+        first_touch_at=None, next_channel=None, next_due=None, paused=False, touches=0,
+        steps_done=0, steps_total=None,
     )  # fmt: skip
 
 
