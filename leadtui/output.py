@@ -204,6 +204,17 @@ def money(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f}"
 
 
+def duration(minutes: float | None) -> str:
+    """A span that runs from minutes to days, said plainly: 45m, 3.5h, 2.0d (board and tabs)."""
+    if minutes is None:
+        return "–"
+    if minutes < 120:
+        return f"{minutes:.0f}m"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f}h"
+    return f"{minutes / 1440:.1f}d"
+
+
 def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""

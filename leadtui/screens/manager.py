@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Select, Static, TabbedContent, Ta
 from leadtui.board import PERIODS, Board, Period, load_board
 from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.models import BreachKind
-from leadtui.output import money
+from leadtui.output import duration, money
 from leadtui.screens.marketing_tab import MarketingPane
 from widgets.bar_chart import BarChart
 from widgets.safe_text import plain
@@ -382,7 +382,7 @@ def _when(moment: datetime, now: datetime) -> str:
 def _late_cell(minutes: int | None, resolved: bool) -> Text:
     """How late, with ✓ once the touch finally happened and • while it is still open."""
     mark = " ✓" if resolved else " •"
-    return Text(_late(minutes) + mark, style="" if resolved else "bold")
+    return Text(duration(minutes) + mark, style="" if resolved else "bold")
 
 
 def _who(owner: str) -> str:
@@ -392,13 +392,3 @@ def _who(owner: str) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _late(minutes: int | None) -> str:
-    if minutes is None:
-        return "–"
-    if minutes < 120:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f}h"
-    return f"{minutes / 1440:.1f}d"

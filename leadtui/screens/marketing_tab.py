@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from leadtui.domain.metrics import GroupMetrics
+from leadtui.output import duration, money
 from widgets.bar_chart import BarChart
 from widgets.safe_text import clean, plain
 
@@ -32,21 +33,6 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}%"
 
 
-def _money(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.0f}"
-
-
-def _minutes(value: float | None) -> str:
-    """Handoff times run from minutes (web forms) to days (badge scans): say each plainly."""
-    if value is None:
-        return "–"
-    if value < 120:
-        return f"{value:.0f}m"
-    if value < 48 * 60:
-        return f"{value / 60:.1f}h"
-    return f"{value / 1440:.1f}d"
-
-
 class MarketingPane(VerticalScroll):
     DEFAULT_CSS = """
     MarketingPane { height: 1fr; }
@@ -62,9 +48,9 @@ class MarketingPane(VerticalScroll):
         yield Static(id="marketing-reasons", markup=False)
 
     def show(self, sources: Sequence[GroupMetrics]) -> None:
-        money = any(m.money is not None for m in sources)
+        spent = any(m.money is not None for m in sources)
         table = self.query_one("#marketing", DataTable)
-        columns = QUALITY_COLUMNS + (MONEY_COLUMNS if money else ())
+        columns = QUALITY_COLUMNS + (MONEY_COLUMNS if spent else ())
         if tuple(str(c.label) for c in table.columns.values()) != columns:
             table.clear(columns=True)
             table.add_columns(*columns)
@@ -77,17 +63,17 @@ class MarketingPane(VerticalScroll):
                 _pct(m.rejected_pct),
                 _pct(m.bad_phone_pct),
                 _pct(m.bad_email_pct),
-                _minutes(m.median_handoff_minutes),
-                _minutes(m.p90_handoff_minutes),
+                duration(m.median_handoff_minutes),
+                duration(m.p90_handoff_minutes),
                 f"{m.recycled:,}",
             ]
-            if money:
+            if spent:
                 cash = m.money
                 cells += [
-                    _money(cash.spend if cash else None),
-                    _money(cash.cost_per_lead if cash else None),
-                    _money(cash.cost_per_opportunity if cash else None),
-                    _money(cash.cost_per_won if cash else None),
+                    money(cash.spend if cash else None),
+                    money(cash.cost_per_lead if cash else None),
+                    money(cash.cost_per_opportunity if cash else None),
+                    money(cash.cost_per_won if cash else None),
                     "–" if cash is None or cash.return_on_spend is None
                     else f"{cash.return_on_spend:.2f}x",
                 ]  # fmt: skip
@@ -114,7 +100,7 @@ def reasons_text(sources: Sequence[GroupMetrics]) -> Text:
         if m.recycled:
             text.append(
                 f"  ↺ {m.recycled} back: {m.recycled_opportunities} opp., {m.recycled_won} won"
-                f" ({_money(m.recycled_revenue)})",
+                f" ({money(m.recycled_revenue)})",
                 style="magenta",
             )
         text.append("\n")
@@ -129,12 +115,12 @@ def _short(label: str) -> str:
 
 def revenue_rows(sources: Sequence[GroupMetrics]) -> list[tuple[str, float, str]]:
     ranked = sorted(sources, key=lambda m: (-m.revenue_per_lead, m.key))
-    return [(m.key, m.revenue_per_lead, _money(m.revenue_per_lead)) for m in ranked]
+    return [(m.key, m.revenue_per_lead, money(m.revenue_per_lead)) for m in ranked]
 
 
 def cost_rows(sources: Sequence[GroupMetrics]) -> list[tuple[str, float, str]]:
     """Cheapest opportunity first; a source with spend but no opportunity yet says so."""
     costs = [(m.key, m.money.cost_per_opportunity) for m in sources if m.money is not None]
     priced = sorted(((key, cost) for key, cost in costs if cost is not None), key=lambda c: c[1])
-    rows = [(key, cost, _money(cost)) for key, cost in priced]
+    rows = [(key, cost, money(cost)) for key, cost in priced]
     return rows + [(key, 0.0, "no opp. yet") for key, cost in costs if cost is None]
