@@ -117,7 +117,9 @@ class SyncEngine:
         cursor: str,
         now: datetime,
         archived: Sequence[str] = (),
-    ) -> list[Skipped]:
+    ) -> tuple[list[Skipped], int]:
+        """The page a record at a time: the ones that fail are skipped; the records that vanished
+        and the cursor go last, once the others are in. (skipped, how many leads archived)."""
         skipped = []
         for item in leads:
             try:
@@ -125,8 +127,7 @@ class SyncEngine:
             except UNSTORABLE as exc:
                 reason = f"the record could not be stored ({type(exc).__name__}: {exc})"
                 skipped.append(Skipped(item.lead.crm_id, reason[:300]))
-        self._write([], cursor_name, cursor, now, archived)
-        return skipped
+        return skipped, self._write([], cursor_name, cursor, now, archived)
 
     def cursor_name(self, scope: Scope) -> str:
         # One cursor per adapter and scope: switching from a rep's view to the team's must pull
@@ -153,7 +154,8 @@ class SyncEngine:
                 # One record the cache cannot hold (a lone surrogate in a name, a value of the
                 # wrong type) must not stop every sync for good: write the page a record at a
                 # time and skip, and report, the ones that fail.
-                skipped = self._write_each(page.leads, name, page.cursor, now, page.archived)
+                skipped, gone = self._write_each(page.leads, name, page.cursor, now, page.archived)
+                report.archived += gone
                 stored = len(page.leads) - len(skipped)
                 report.skipped.extend(skipped)
             report.pages += 1
