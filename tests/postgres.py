@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,8 +81,19 @@ def create_database(server: str, template: str | None = None) -> str:
 
 
 def drop_database(server: str, name: str) -> None:
-    with _admin(server) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """FORCE ends our own sessions on it; a server process of another role (autovacuum visiting
+    the new database) cannot be ended by our non-superuser role, so wait for it to leave."""
+    import psycopg
+
+    for attempt in range(20):
+        try:
+            with _admin(server) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
 
 
 def sqlalchemy_url(server: str, name: str) -> str:
