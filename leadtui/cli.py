@@ -202,7 +202,10 @@ def _check_data_dir(args: argparse.Namespace, locations: Locations, *, must_exis
         )
 
 
-def _workspace(args: argparse.Namespace, *, must_exist: bool = True):  # type: ignore[no-untyped-def]
+def _workspace(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace, *, must_exist: bool = True, read_only: bool = False
+):
+    """read_only: the command only reads, so a cache the user may not write still serves it."""
     from leadtui.workspace import Workspace
 
     locations = _locations(args)
@@ -212,7 +215,7 @@ def _workspace(args: argparse.Namespace, *, must_exist: bool = True):  # type: i
         from leadtui.offline import open_for_rep
 
         return open_for_rep(config, locations, _say)
-    return Workspace.open(config, locations)
+    return Workspace.open(config, locations, read_only=read_only)
 
 
 def _check_rep(session: object, email: str) -> None:
@@ -264,7 +267,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
 def _full_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]]:
     from leadtui import output, views
 
-    ws = _workspace(args)
+    ws = _workspace(args, read_only=True)
     try:
         owner = args.rep or ws.me
         if not owner:
@@ -283,7 +286,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
     now = _now(args)
     since = _parse_when(args.since, "--since", args) if args.since else None
-    ws = _workspace(args)
+    ws = _workspace(args, read_only=True)
     try:
         if args.team:
             owner = None
@@ -309,7 +312,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     now = _now(args)
     since = _parse_when(args.since, "--since", args) if args.since else None
-    ws = _workspace(args)
+    ws = _workspace(args, read_only=True)
     try:
         with ws.session() as session:
             metrics = views.report(ws, session, now, args.by, since)
@@ -335,7 +338,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     since = _parse_when(args.since, "--since", args) if args.since else None
     if since is not None and since > now:
         raise CliError(f"--since {args.since} is after now; give a date in the past.")
-    ws = _workspace(args)
+    ws = _workspace(args, read_only=True)
     try:
         with ws.session() as session:
             figures = agreement.measure(ws, session, now, since)

@@ -85,8 +85,16 @@ class Workspace:
         self.offline_copy = False  # a rep's copy of the team database (leadtui.offline)
 
     @classmethod
-    def open(cls, config: Config, locations: Locations, url: str | None = None) -> Workspace:
-        engine = open_engine(url or config.store.url or sqlite_url(locations.database))
+    def open(
+        cls,
+        config: Config,
+        locations: Locations,
+        url: str | None = None,
+        *,
+        read_only: bool = False,
+    ) -> Workspace:
+        target = url or config.store.url or sqlite_url(locations.database)
+        engine = open_engine(target, read_only=read_only)
         return cls(config, engine, locations)
 
     @property

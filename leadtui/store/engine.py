@@ -175,8 +175,26 @@ def _redact(url: str) -> str:
     return url
 
 
-def open_engine(url: str, migrations: Sequence[Migration] | None = None) -> Engine:
-    """Open (creating or migrating) the cache; raise StoreError with one sentence otherwise."""
+def open_engine(
+    url: str, migrations: Sequence[Migration] | None = None, *, read_only: bool = False
+) -> Engine:
+    """Open (creating or migrating) the cache; raise StoreError with one sentence otherwise.
+
+    read_only: the caller only reads (queue, sla, report), so a cache the user may read but
+    not write (a colleague's, a read-only mount) is opened as it is instead of refused.
+    """
+    if read_only and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.is_file() and not _writable(path):
+            steps = migrations if migrations is not None else MIGRATIONS
+            return _open_read_only(path, 1 + len(steps))
+    elif url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if path.is_file() and not _writable(path):
+            raise StoreError(
+                f"The cache at {path} (or its folder) is read-only; make both writable by you "
+                "to change anything. queue, sla, report and agreement still read it."
+            )
     engine = create_store_engine(url)
     where = _redact(url).removeprefix("sqlite:///")
     try:
@@ -196,6 +214,39 @@ def open_engine(url: str, migrations: Sequence[Migration] | None = None) -> Engi
         engine.dispose()
         raise explain(exc, where) from exc
     return engine
+
+
+def _writable(path: Path) -> bool:
+    """SQLite writes the file and, beside it, its -wal and -shm files."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _open_read_only(path: Path, latest: int) -> Engine:
+    # https://www.sqlite.org/uri.html: mode=ro reads a WAL cache only when its -shm file exists
+    # or can be made; in a folder we may not write, immutable=1 reads the file as it is (the
+    # only writer would be whoever may change the folder, and this process cannot).
+    where = str(path)
+    problem = StoreError(f"Cannot read the cache at {where}.")
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        engine = create_engine(
+            f"sqlite:///{path.resolve().as_uri()}?{options}&uri=true",
+            connect_args={"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS},
+        )
+        try:
+            found = schema_version(engine)
+        except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
+            engine.dispose()
+            problem = explain(exc, where)
+            continue
+        if found != latest:
+            engine.dispose()
+            raise StoreError(
+                f"The cache at {where} is read-only and was written by "
+                f"{'a newer' if (found or 0) > latest else 'an older'} leadtui; make it "
+                "writable by you once so it can be brought up to date, or use --data-dir."
+            )
+        return engine
+    raise problem
 
 
 def schema_version(engine: Engine) -> int | None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
+import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -180,3 +185,50 @@ def test_log_at_refuses_the_future_and_gibberish(workspace_dir: Path, capsys) ->
     for when, said in (("in 2h", "future"), ("yesterdayish", "tomorrow 9")):
         code, err = run(capsys, "log", "1", "--channel", "call", "--outcome", "busy", "--at", when)
         assert code != 0 and one_sentence(err) and said in err, err
+
+
+@pytest.fixture
+def read_only_workspace(workspace_dir: Path) -> Iterator[Path]:
+    """The workspace's folder and files made read-only for real: by file modes for a normal
+    user; as root, whom modes do not stop, by the immutable attribute (chattr +i)."""
+    paths = [workspace_dir, *workspace_dir.iterdir()]
+    if os.geteuid() != 0:
+        for path in paths:
+            path.chmod(0o500 if path.is_dir() else 0o400)
+        try:
+            yield workspace_dir
+        finally:
+            for path in paths:
+                path.chmod(0o700 if path.is_dir() else 0o600)
+        return
+    if (
+        not shutil.which("chattr")
+        or subprocess.run(
+            ["chattr", "+i", *map(str, reversed(paths))], capture_output=True, check=False
+        ).returncode
+    ):
+        pytest.skip("chattr +i does not work on this file system (needed as root)")
+    try:
+        yield workspace_dir
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+
+
+def test_a_read_only_cache_still_serves_read_only_commands(
+    read_only_workspace: Path, capsys
+) -> None:
+    for command in (["queue", "--format", "json"], ["sla", "--team"], ["report"], ["agreement"]):
+        code, err = run(capsys, *command)
+        assert code == 0, (command, err)
+    assert main([*AT, "queue", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out), "the rep's leads, read from the read-only cache"
+
+
+def test_a_read_only_cache_refuses_a_change_in_one_sentence(
+    read_only_workspace: Path, capsys
+) -> None:
+    before = (read_only_workspace / "leadtui.db").read_bytes()
+    code, err = run(capsys, "note", "1", "called, no answer")
+    assert code == 1 and one_sentence(err), err
+    assert "read-only" in err and "queue" in err
+    assert (read_only_workspace / "leadtui.db").read_bytes() == before
