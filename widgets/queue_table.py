@@ -155,7 +155,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._seconds_left = seconds_left
         self.empty_text = empty_text
         self._order: list[int] = []
-        self._position: dict[int, int] = {}
+        self._position_of: dict[int, int] | None = {}  # None: not made yet
         self._rows: OrderedDict[int, QueueRow] = OrderedDict()
         self._wanted: set[int] = set()
         self.cursor = 0
@@ -178,17 +178,21 @@ class QueueTable(ScrollView, can_focus=True):
     def row(self, lead_id: int) -> QueueRow | None:
         return self._rows.get(lead_id)
 
-    def set_order(self, lead_ids: Sequence[int]) -> None:
-        """Show these leads in this order; the cursor stays on its lead if it is still here."""
+    def set_order(self, lead_ids: Sequence[int], position: dict[int, int] | None = None) -> None:
+        """Show these leads in this order; the cursor stays on its lead if it is still here.
+        `position`: each lead's index in `lead_ids`, if the caller has it already."""
         keep = self.cursor_lead_id
         self._order = list(lead_ids)
-        self._position = {lead_id: i for i, lead_id in enumerate(self._order)}
-        if keep is not None and keep in self._position:
-            self.cursor = self._position[keep]
+        # Each lead's place is made when first asked for (`move_to`), not on every keystroke
+        # of a filter: at 100,000 leads a dict of them costs more than the rest of the key.
+        self._position_of = position
+        index = self._index_of(keep) if keep is not None else None
+        if index is not None:
+            self.cursor = index
         else:
             self.cursor = min(self.cursor, max(len(self._order) - 1, 0))
         self.loaded = True
-        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        self._fit_virtual_size()
         self._repaint_all()
         self._cursor_into_view()
         if self.cursor_lead_id != keep:
@@ -218,8 +222,18 @@ class QueueTable(ScrollView, can_focus=True):
             self._rows.pop(lead_id, None)
         self._repaint_all()
 
+    def _index_of(self, lead_id: int) -> int | None:
+        if self._position_of is not None:
+            return self._position_of.get(lead_id)
+        try:
+            return self._order.index(lead_id)  # one scan in C, cheaper than making the dict
+        except ValueError:
+            return None
+
     def move_to(self, lead_id: int) -> bool:
-        index = self._position.get(lead_id)
+        if self._position_of is None:
+            self._position_of = {shown: i for i, shown in enumerate(self._order)}
+        index = self._position_of.get(lead_id)
         if index is None:
             return False
         self._move(index)
@@ -313,8 +327,21 @@ class QueueTable(ScrollView, can_focus=True):
         self._refresh_index(self.cursor)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        self._fit_virtual_size()
         self._cursor_into_view()
+
+    def _fit_virtual_size(self) -> None:
+        """One line a lead and the header. Not through the `virtual_size` reactive: it asks for a
+        layout of the whole screen, which re-renders every widget on it, twice the cost of the
+        filter keystroke that changed the row count. Our box never depends on the row count
+        (fixed height, `scrollbar-gutter: stable`); only the scrollbar does, and updating it is
+        what Textual's ScrollView does on a resize without layout. A scrollbar that appears or
+        goes still asks for a layout itself (`show_vertical_scrollbar` is a layout reactive)."""
+        size = Size(self.size.width, len(self._order) + 1)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
 
     # -- painting ------------------------------------------------------------------------
 

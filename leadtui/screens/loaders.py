@@ -43,6 +43,9 @@ class QueueSnapshot:
     sources: list[str] = field(default_factory=list)
     partial: bool = False  # only the first page, ordered by the database; the rest follows
     texts: list[tuple[int, str]] = field(default_factory=list)  # for filtering as the rep types
+    # `texts` of the leads in `order`, in that order: a filter keystroke's matches come out
+    # already in queue order, with nothing to sort or look up (see `queued`).
+    queued_texts: list[tuple[int, str]] = field(default_factory=list)
     _position: dict[int, int] | None = field(default=None, repr=False, compare=False)
 
     def position(self) -> dict[int, int]:
@@ -57,6 +60,13 @@ class QueueSnapshot:
             position = self.position()
             return sorted((i for i in keep if i in position), key=position.__getitem__)
         return [i for i in self.order if i in keep]
+
+    def queued(self) -> None:
+        """Fill `queued_texts` (in the worker that made the snapshot, not on a keystroke)."""
+        position = self.position()
+        queued = [pair for pair in self.texts if pair[0] in position]
+        queued.sort(key=lambda pair: position[pair[0]])
+        self.queued_texts = queued
 
 
 def stl_state(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> SpeedToLeadState:
@@ -126,6 +136,7 @@ def load_queue(ws: Workspace, now: datetime, first_page: int = FIRST_PAGE) -> Qu
     with ws.session() as session:
         snapshot.sources = queries.sources(session)
         snapshot.texts = queries.search_texts(session, ws.me or None)
+    snapshot.queued()
     return snapshot
 
 
@@ -176,7 +187,7 @@ def reorder(ws: Workspace, snapshot: QueueSnapshot, now: datetime) -> QueueSnaps
         sources=snapshot.sources,
         texts=snapshot.texts,
     )
-    later.position()
+    later.queued()  # and with it the positions
     return later
 
 

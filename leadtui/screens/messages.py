@@ -30,13 +30,21 @@ class DetailLoaded(Message):
 
 
 class FilterComputed(Message):
-    """Lead ids matching one kind of filter ("text" or "field"); None clears that filter."""
+    """Lead ids matching one kind of filter ("text" or "field"); None clears that filter. A list
+    holds them in the order of the snapshot `of` (matched in memory), a set in no order."""
 
-    def __init__(self, kind: str, lead_ids: set[int] | None, label: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        lead_ids: set[int] | list[int] | None,
+        label: str = "",
+        of: object = None,
+    ) -> None:
         super().__init__()
         self.kind = kind
         self.lead_ids = lead_ids
         self.label = label
+        self.of = of
 
 
 class ActionDone(Message):

@@ -48,9 +48,12 @@ class QueueFilters(LeadScreen):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._filters: dict[str, tuple[set[int], str]] = {}
-        # (the snapshot's texts, needle, its matches): typing on narrows the last matches.
-        self._last_match: tuple[object, str, list[tuple[int, str]]] | None = None
+        # kind -> (matching ids, label, the snapshot order a list of ids is in; None for a set)
+        self._filters: dict[str, tuple[set[int] | list[int], str, object]] = {}
+        # Matches of each prefix of the needle typed, in the queued texts they were found in:
+        # typing on narrows the longest one, erasing finds its answer already there.
+        self._matches: dict[str, list[tuple[int, str]]] = {}
+        self._matches_in: object = None
 
     @property
     def table(self) -> QueueTable:
@@ -69,11 +72,15 @@ class QueueFilters(LeadScreen):
     def _apply_order(self) -> None:
         if self.snapshot is None:
             return
-        order = self.snapshot.order
-        if self._filters:
-            smallest, *others = sorted((ids for ids, _ in self._filters.values()), key=len)
-            order = self.snapshot.filtered(smallest.intersection(*others) if others else smallest)
-        self.table.set_order(order)
+        snapshot = self.snapshot
+        order: list[int] = snapshot.order
+        filters = list(self._filters.values())
+        if len(filters) == 1 and filters[0][2] is snapshot.order:
+            order = list(filters[0][0])  # matched in this very order: nothing to sort
+        elif filters:
+            smallest, *others = sorted((set(ids) for ids, _, _ in filters), key=len)
+            order = snapshot.filtered(smallest.intersection(*others) if others else smallest)
+        self.table.set_order(order, snapshot.position() if order is snapshot.order else None)
 
     async def action_filter_text(self) -> None:
         box = await self._filter_box()
@@ -85,20 +92,16 @@ class QueueFilters(LeadScreen):
         text = event.value.strip()
         ws = self.tui.workspace
         if not text or ws is None:
-            self.post_message(FilterComputed("text", None))
+            self.on_filter_computed(FilterComputed("text", None))
             return
 
         snapshot = self.snapshot
-        if snapshot is not None and snapshot.texts:
-            # The whole queue's texts are in memory: match here, in the keystroke's own frame,
-            # without a thread's round trip; a longer needle searches the last matches only.
-            needle, texts = text.lower(), snapshot.texts
-            last = self._last_match
-            if last is not None and last[0] is texts and needle.startswith(last[1]):
-                texts = last[2]
-            found = loaders.narrow_text(texts, needle)
-            self._last_match = (snapshot.texts, needle, found)
-            self.on_filter_computed(FilterComputed("text", {i for i, _ in found}, f"“{text}”"))
+        if snapshot is not None and snapshot.queued_texts:
+            # The whole queue's texts are in memory, in queue order: match here, in the
+            # keystroke's own frame, without a thread's round trip.
+            found = self._match(snapshot.queued_texts, text.lower())
+            ids = [lead_id for lead_id, _ in found]
+            self.on_filter_computed(FilterComputed("text", ids, f"“{text}”", snapshot.order))
             return
 
         def work() -> None:
@@ -109,6 +112,20 @@ class QueueFilters(LeadScreen):
             work, thread=True, group="filter", exclusive=True, exit_on_error=False, name="Filtering"
         )
 
+    def _match(self, texts: list[tuple[int, str]], needle: str) -> list[tuple[int, str]]:
+        """`texts` containing `needle`, searching the matches of its longest prefix typed."""
+        if self._matches_in is not texts:
+            self._matches, self._matches_in = {}, texts
+        found = self._matches.get(needle)
+        if found is None:
+            prefixes = (needle[:end] for end in range(len(needle) - 1, 0, -1))
+            within = next((self._matches[p] for p in prefixes if p in self._matches), texts)
+            found = loaders.narrow_text(within, needle)
+        # Only the needle's prefixes are kept: what backspace comes back to, and few.
+        self._matches = {p: m for p, m in self._matches.items() if needle.startswith(p)}
+        self._matches[needle] = found
+        return found
+
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
         self.table.focus()
@@ -117,7 +134,7 @@ class QueueFilters(LeadScreen):
         if message.lead_ids is None:
             self._filters.pop(message.kind, None)
         else:
-            self._filters[message.kind] = (message.lead_ids, message.label)
+            self._filters[message.kind] = (message.lead_ids, message.label, message.of)
         self._apply_order()
         self._show_status()
 

@@ -330,7 +330,7 @@ class QueueScreen(QueueFilters):
         if at_risk:
             text.append(f"  ·  ▲ {at_risk} at risk", style="bold yellow")
         if self._filters:
-            labels = ", ".join(label for _, label in self._filters.values())
+            labels = ", ".join(label for _, label, _ in self._filters.values())
             text.append(f"  ·  filter: {clean(labels)} (esc clears)", style="italic")
         if text != self._status_shown:
             self._status_shown = text

@@ -51,3 +51,78 @@ async def test_the_pages_around_the_screen_are_fetched_before_they_are_shown(
         assert len(table.order) > shown + 3
         below = table.order[shown : 2 * shown]  # the page a page-down shows
         assert all(table.row(i) is not None for i in below)
+
+
+async def test_erasing_widens_to_what_a_fresh_search_finds_and_keeps_the_cursor_lead(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        everyone = list(table.order)
+        await pilot.press("slash", "e", "x", "a", "enter")  # enter: back to the table
+        await settle(pilot)
+        assert len(table.order) > 3
+        await pilot.press("down", "down", "down")
+        chosen = table.cursor_lead_id
+        assert chosen == table.order[3]
+        await pilot.press("slash", "end")  # focusing selects the text: to its end instead
+        for typed in ("ex", "e", ""):
+            await pilot.press("backspace")
+            await settle(pilot)
+            fresh = loaders.matching_text(workspace, typed) if typed else set(everyone)
+            assert list(table.order) == [i for i in everyone if i in fresh]
+            assert table.cursor_lead_id == chosen  # it matches a shorter needle too
+
+
+async def test_the_scrollbar_and_the_scroll_range_follow_the_filtered_rows(
+    app: LeadTuiApp,
+) -> None:
+    async with app.run_test(size=(120, 20)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        everyone = list(table.order)
+        assert len(everyone) > table.size.height and table.show_vertical_scrollbar
+        one = table.row(everyone[0])
+        assert one is not None
+        await pilot.press("slash", *one.email)
+        await settle(pilot)
+        assert list(table.order) == [everyone[0]]
+        assert not table.show_vertical_scrollbar and table.max_scroll_y == 0
+        await pilot.press("escape", "end")  # the whole queue again, to its last lead
+        await settle(pilot)
+        assert table.show_vertical_scrollbar
+        last = table.row(everyone[-1])
+        assert last is not None and table.cursor_lead_id == everyone[-1]
+        bottom = table.render_line(table.size.height - 1).text
+        assert (last.name or last.email)[:10] in bottom
+        # A new order with no keystroke behind it (a reload, a band filter): the same.
+        table.set_order(everyone[:2])
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar and table.max_scroll_y == 0
+        table.set_order(everyone)
+        await pilot.pause()
+        assert table.show_vertical_scrollbar and table.max_scroll_y > 0
+
+
+async def test_a_reload_keeps_the_text_filter_and_typing_goes_on_from_it(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        table = screen.query_one(QueueTable)
+        await pilot.press("slash", "e")
+        await settle(pilot)
+        before = screen.snapshot
+        screen.reload()
+        await settle(pilot)
+        assert screen.snapshot is not before and screen.snapshot is not None
+        order = screen.snapshot.order
+        for typed in ("e", "ex"):
+            if typed == "ex":
+                await pilot.press("x")
+                await settle(pilot)
+            fresh = loaders.matching_text(workspace, typed)  # in the database
+            assert list(table.order) == [i for i in order if i in fresh]
