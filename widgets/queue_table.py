@@ -25,7 +25,7 @@ from textual.strip import Strip
 from widgets.contact_links import link_style
 from widgets.queue_row import Cells, Mark, QueueRow, SecondsLeft, cells, wall_clock
 
-ROW_CACHE_SIZE = 2_000
+ROW_CACHE_SIZE = 4_000  # twice the rows the queue screen reads with each load
 
 # (title, key on Cells, fixed width or 0 for flexible, drop order when narrow: 0 = never)
 COLUMNS: tuple[tuple[str, str, int, int], ...] = (
@@ -199,14 +199,16 @@ class QueueTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self, self.cursor_lead_id))
 
     def put_rows(self, rows: dict[int, QueueRow]) -> None:
+        shown = set(self.visible_lead_ids())
+        # Prefetched rows, and rows on screen that read as they did, need no repaint.
+        changed = any(i in shown and self._rows.get(i) != row for i, row in rows.items())
         for lead_id, row in rows.items():
             self._rows[lead_id] = row
             self._rows.move_to_end(lead_id)
             self._wanted.discard(lead_id)
         while len(self._rows) > ROW_CACHE_SIZE:
             self._rows.popitem(last=False)
-        shown = set(self.visible_lead_ids())
-        if any(lead_id in shown for lead_id in rows):  # prefetched rows need no repaint
+        if changed:
             self._repaint_all()
 
     def reset_rows(self, rows: dict[int, QueueRow]) -> None:

@@ -17,9 +17,13 @@ class QueueLoaded(Message):
 
 
 class RowsLoaded(Message):
-    def __init__(self, rows: dict[int, QueueRow]) -> None:
+    """Rows read for the screen; `of`: the snapshot index they were read with, if they are only
+    good while that queue is shown."""
+
+    def __init__(self, rows: dict[int, QueueRow], of: object = None) -> None:
         super().__init__()
         self.rows = rows
+        self.of = of
 
 
 class DetailLoaded(Message):

@@ -27,6 +27,10 @@ from widgets.too_small import TooSmall
 WIDE = 150  # columns from which the detail sits beside the queue
 REORDER_SECONDS = 10.0  # at most this often the queue re-orders itself as time passes
 RELOAD_SECONDS = 15.0  # re-read the cache (a sync may have brought leads); re-armed after each
+# Rows read with each load beside the order, most urgent first (QueueTable keeps more than this).
+# Typing a filter shows the first page of its matches, in queue order: the first letters match
+# so many leads that the page lies within the top thousand or so (a tenth of a second to read).
+WARM_ROWS = 2_000
 
 
 class QueueScreen(QueueFilters):
@@ -155,6 +159,10 @@ class QueueScreen(QueueFilters):
             snapshot = loaders.load_queue(ws, now, first_page=0)
             snapshot.rows = loaders.load_rows(ws, visible, now) if visible else {}
             self.post_message(QueueLoaded(snapshot))
+            # Then the most urgent leads' rows, read as freshly as the order: what a filter's
+            # first page shows unless few leads match, painted with no database read.
+            warm = [i for i in snapshot.order[:WARM_ROWS] if i not in snapshot.rows]
+            self.post_message(RowsLoaded(loaders.load_rows(ws, warm, now), of=snapshot.index))
 
         self.run_worker(
             work,
@@ -231,6 +239,10 @@ class QueueScreen(QueueFilters):
         self.run_worker(work, thread=True, group="rows", exit_on_error=False, name="Loading rows")
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
+        if message.of is not None and (
+            self.snapshot is None or message.of is not self.snapshot.index
+        ):
+            return  # read for a queue since read again: they may be older than its rows
         self.table.put_rows(message.rows)
 
     @on(QueueTable.Highlighted)

@@ -126,3 +126,16 @@ async def test_a_reload_keeps_the_text_filter_and_typing_goes_on_from_it(
                 await settle(pilot)
             fresh = loaders.matching_text(workspace, typed)  # in the database
             assert list(table.order) == [i for i in order if i in fresh]
+
+
+async def test_the_most_urgent_rows_are_read_with_the_order(app: LeadTuiApp) -> None:
+    """A filter's first page lies among them, so a keystroke paints it with no database read."""
+    from leadtui.screens.queue_screen import WARM_ROWS
+
+    async with app.run_test(size=(120, 16)) as pilot:
+        await loaded(pilot)
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        shown = table.size.height - 1
+        assert 2 * shown < len(table.order) <= WARM_ROWS  # more than the pages prefetched
+        assert all(table.row(i) is not None for i in table.order)
