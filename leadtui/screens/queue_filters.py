@@ -10,6 +10,7 @@ from leadtui.screens import loaders
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import FilterComputed
 from leadtui.screens.modals import ChoiceModal
+from widgets.filter_box import FilterBox
 from widgets.queue_table import QueueTable
 
 BANDS = ("hot", "warm", "cool", "unqualified")
@@ -65,7 +66,7 @@ class QueueFilters(LeadScreen):
     async def _filter_box(self) -> Input:
         box = next(self.query("#filter").results(Input), None)
         if box is None:
-            box = Input(placeholder="filter: name, company or email", id="filter")
+            box = FilterBox(placeholder="filter: name, company or email", id="filter")
             await self.mount(box, after="#status")
         return box
 

@@ -139,3 +139,18 @@ async def test_the_most_urgent_rows_are_read_with_the_order(app: LeadTuiApp) -> 
         shown = table.size.height - 1
         assert 2 * shown < len(table.order) <= WARM_ROWS  # more than the pages prefetched
         assert all(table.row(i) is not None for i in table.order)
+
+
+async def test_the_filter_box_scrolls_to_follow_a_long_text(app: LeadTuiApp) -> None:
+    async with app.run_test(size=(60, 20)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"nobody-has-this-name-", *"0123456789" * 4, "x", "y", "z")
+        await settle(pilot)
+        box = app.screen.query_one("#filter")
+        shown = "".join(box.render_line(y).text for y in range(box.size.height))
+        assert "89xyz" in shown and "nobody" not in shown  # the end, where the cursor is
+        await pilot.press("home")
+        await pilot.pause()
+        shown = "".join(box.render_line(y).text for y in range(box.size.height))
+        assert "nobody" in shown and "xyz" not in shown
+        assert not app.screen.query_one(QueueTable).order  # and nobody matches it
