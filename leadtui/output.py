@@ -181,6 +181,10 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud80
 
 
 def _escape_unsafe(text: str) -> str:
+    # isascii() takes constant time in CPython and `in` is a memchr: a plain-ASCII listing
+    # (DEL is the only unsafe ASCII character) skips the regex's scan.
+    if text.isascii() and "\x7f" not in text:
+        return text
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
