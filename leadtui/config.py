@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from leadtui.domain.reasons import DisqualifyReason, reasons_from_config
 from leadtui.domain.recycle import RecyclePolicy, policy_from_config
 from leadtui.domain.spend import Spend, SpendError, spend_from_config
+from leadtui.keys import keymap_problem
 from leadtui.locations import APP_NAME as APP_NAME  # re-exported: callers import them from here
 from leadtui.locations import CONFIG_ENV as CONFIG_ENV
 from leadtui.locations import DATA_DIR_ENV as DATA_DIR_ENV
@@ -169,16 +170,10 @@ class Config(_Section):
     @field_validator("keys")
     @classmethod
     def _one_action_per_key(cls, value: dict[str, str]) -> dict[str, str]:
-        # A key given to two actions would silently do only one of them.
-        taken: dict[str, str] = {}
-        for action, keys in value.items():
-            for key in (k.strip() for k in str(keys).split(",") if k.strip()):
-                if key in taken:
-                    raise ValueError(
-                        f"{key!r} is given to both {taken[key]} and {action}; "
-                        "give each action its own key"
-                    )
-                taken[key] = action
+        # A key given to two actions on one screen would silently do only one of them.
+        problem = keymap_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @property

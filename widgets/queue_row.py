@@ -134,7 +134,8 @@ def cells(
     elif row.paused:
         nxt = f"{row.next_channel} paused"
     elif overdue:
-        nxt = f"! {row.next_channel} {span((now - row.next_due).total_seconds())} late"
+        # "overdue", as `leadtui queue` and the board say; the word marks it without colour.
+        nxt = f"{row.next_channel} overdue {span((now - row.next_due).total_seconds())}"
     else:
         nxt = f"{row.next_channel} in {span((row.next_due - now).total_seconds())}"
     total = "–" if row.steps_total is None else str(row.steps_total)

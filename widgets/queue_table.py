@@ -34,7 +34,7 @@ COLUMNS: tuple[tuple[str, str, int, int], ...] = (
     ("Company", "company", 0, 0),
     ("Band", "band", 8, 0),
     ("Source", "source", 14, 1),
-    ("Next touch", "next", 17, 0),
+    ("Next touch", "next", 19, 0),  # "linkedin overdue 2d"
     ("Done", "touches", 5, 3),
     ("Age", "age", 4, 2),
     # Shown when there is room, linked: a click calls or writes (widgets.contact_links).

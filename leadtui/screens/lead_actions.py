@@ -300,6 +300,9 @@ class LeadScreen(Screen[None]):
         def offer_convert(answer: str | None) -> None:
             if answer == "convert":
                 self.action_convert()
+            elif self.power_hour:  # the rep has decided: on to the next lead, as after any touch
+                self.advance_from(lead_id)
+                self.tui.lead_changed(lead_id)  # the queue moves on when its next read lands
 
         def timed(text: str | None) -> None:
             if text:

@@ -50,3 +50,18 @@ def test_the_countdown_never_runs_before_the_lead_exists() -> None:
     a_day_before = created - timedelta(days=1)
     assert cells(lead, a_day_before, 15 * 60).sla.strip() == "60:00"
     assert cells(lead, created + timedelta(minutes=10), 15 * 60).sla.strip() == "50:00"
+
+
+def test_an_overdue_step_is_called_overdue_as_the_cli_calls_it() -> None:
+    """One name for one idea: `leadtui queue` says "overdue", so the queue's cell does too."""
+    due = datetime(2026, 11, 18, 10, 0, tzinfo=NY)
+    lead = QueueRow.make(
+        lead_id=1, name="A", company="B", email="a@b.example", phone="", band="hot", score=80,
+        source="web", created_at=due - timedelta(days=3), stl_deadline=due - timedelta(days=3),
+        first_touch_at=due - timedelta(days=3), next_channel="linkedin", next_due=due,
+        paused=False, touches=1, steps_done=1, steps_total=6,
+    )  # fmt: skip
+    shown = cells(lead, due + timedelta(days=2), 15 * 60)
+    assert shown.overdue and shown.next == "linkedin overdue 2d"
+    assert "late" not in shown.next
+    assert cells(lead, due - timedelta(hours=3), 15 * 60).next == "linkedin in 3h"

@@ -66,3 +66,33 @@ async def test_n_in_the_detail_goes_to_the_next_lead(app: LeadTuiApp) -> None:
 def test_power_hour_must_be_true_or_false() -> None:
     with pytest.raises(ConfigError, match="power_hour"):
         parse('[ui]\npower_hour = "yes please"\n')
+
+
+async def test_a_booked_meeting_not_converted_yet_moves_on_too(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    from textual.widgets import Input, Select
+
+    from leadtui.screens.modals import ChoiceModal, PromptModal
+
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        first = table.cursor_lead_id
+        await pilot.press("l")
+        assert isinstance(app.screen, LogTouchModal)
+        app.screen.query_one("#channel", Select).value = "call"
+        await pilot.pause()
+        app.screen.query_one("#outcome", Select).value = "meeting_booked"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptModal)
+        app.screen.query_one(Input).value = "tomorrow 10"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("down", "enter")  # "Not yet"
+        await settle(pilot)
+        await settle(pilot)
+        assert not isinstance(app.screen, ChoiceModal)
+        assert table.cursor_lead_id not in (None, first)
