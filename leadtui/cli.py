@@ -217,60 +217,20 @@ _GLOBAL_FLAGS = frozenset({"--board"})
 _GLOBAL_VALUES = frozenset({"--config", "--data-dir", "--now"})
 
 
-def _before_command(argv: Sequence[str]) -> tuple[dict[str, Any], int] | None:
-    """The global options' values and the command's position, when only global options spelt in
-    full come before a command; None when argparse must decide (help, version, abbreviations, a
-    typo, no command)."""
-    values: dict[str, Any] = {"config": None, "data_dir": None, "now": None, "board": False}
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` names when only global options, spelt in full, come before it; None
+    when argparse must decide (help, version, abbreviations, a typo, no command)."""
     at = 0
     while at < len(argv):
         token = argv[at]
-        option, equals, value = token.partition("=")
-        if token in _GLOBAL_FLAGS:
-            values[token[2:]] = True
-            at += 1
-        elif equals and option in _GLOBAL_VALUES:
-            values[option[2:].replace("-", "_")] = value
+        option, equals, _ = token.partition("=")
+        if token in _GLOBAL_FLAGS or (equals and option in _GLOBAL_VALUES):
             at += 1
         elif token in _GLOBAL_VALUES and at + 1 < len(argv) and not argv[at + 1].startswith("-"):
-            values[token[2:].replace("-", "_")] = argv[at + 1]
             at += 2
         else:
-            return (values, at) if token in SUBPARSERS else None
+            return token if token in SUBPARSERS else None
     return None
-
-
-def named_command(argv: Sequence[str]) -> str | None:
-    """The command `argv` names after global options spelt in full; else None (see above)."""
-    found = _before_command(argv)
-    return argv[found[1]] if found else None
-
-
-_QUEUE_OPTIONS = {"--rep": "rep", "--format": "format"}
-
-
-def _read_queue_line(argv: Sequence[str]) -> argparse.Namespace | None:
-    """`[global options] queue [--rep EMAIL] [--format FORMAT]`, each option spelt in full with a
-    valid value, read without a parser: building even one subparser makes argparse's help
-    formatter, which imports shutil, and scripts run this line more than any other. Anything
-    else, None (tests/cli/test_parse.py checks both read alike)."""
-    found = _before_command(argv)
-    if found is None or argv[found[1]] != "queue":
-        return None
-    values, at = found
-    values.update(command="queue", rep=None, format="table")
-    rest = argv[at + 1 :]
-    while rest:
-        option, equals, value = rest[0].partition("=")
-        if option not in _QUEUE_OPTIONS:
-            return None
-        if not equals:
-            if len(rest) < 2 or rest[1].startswith("-"):
-                return None
-            value, rest = rest[1], rest[1:]
-        values[_QUEUE_OPTIONS[option]] = value
-        rest = rest[1:]
-    return argparse.Namespace(**values) if values["format"] in FORMATS else None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -279,8 +239,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     subparser (its usage, errors and help do not list the other commands), so only that one is
     built: most of the parser's start-up cost (tests/cli/test_parse.py checks they agree)."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    plain = _read_queue_line(arguments)
-    return plain or build_parser(named_command(arguments)).parse_args(arguments)
+    return build_parser(named_command(arguments)).parse_args(arguments)
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -354,9 +313,6 @@ def _say(line: str) -> None:
 def cmd_queue(args: argparse.Namespace) -> int:
     import gc
 
-    from leadtui.deferred import defer
-
-    defer("inspect")  # dataclasses' import of it, unused by leadtui's (see leadtui.deferred)
     # The light path's imports and rows are thousands of small objects in no reference cycle:
     # the cyclic collector's passes over them would be a twentieth of its time, and free nothing.
     gc.disable()

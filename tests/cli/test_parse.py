@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from leadtui.cli import SUBPARSERS, _read_queue_line, build_parser, named_command, parse_args
+from leadtui.cli import SUBPARSERS, build_parser, named_command, parse_args
 
 NOW = "--now=2026-11-18T15:00:00+00:00"
 
@@ -96,37 +96,3 @@ def test_each_command_help_is_the_same_alone(command: str) -> None:
 )
 def test_anything_else_goes_to_the_whole_parser(argv: list[str]) -> None:
     assert named_command(argv) is None
-
-
-QUEUE_LINES = [
-    ["queue"],
-    [NOW, "queue", "--format", "json"],
-    ["--now", "2026-11-18", "queue", "--format=csv", "--rep", "a@b.c"],
-    ["--config", "queue", "--data-dir=d", "--board", "queue", "--rep=", "--format", "table"],
-    ["queue", "--rep", "x@y.z", "--rep", "queue"],  # the last one counts, as in argparse
-]
-# Lines the queue's own reading leaves to argparse: help, abbreviations, bad or missing values.
-NOT_PLAIN = [
-    ["queue", "--help"],
-    ["queue", "--form", "json"],
-    ["queue", "--format", "xml"],
-    ["queue", "--format="],
-    ["queue", "--format"],
-    ["queue", "--rep", "-x"],
-    ["queue", "--now", "2026-11-18"],
-    ["queue", "extra"],
-    ["sla", "--format", "json"],
-    ["--no", "x", "queue"],
-]
-
-
-@pytest.mark.parametrize("argv", QUEUE_LINES, ids=" ".join)
-def test_a_plain_queue_line_is_read_without_a_parser_as_argparse_reads_it(argv: list[str]) -> None:
-    plain = _read_queue_line(argv)
-    assert plain is not None
-    assert vars(plain) == vars(build_parser().parse_args(argv))
-
-
-@pytest.mark.parametrize("argv", NOT_PLAIN, ids=" ".join)
-def test_any_other_line_is_left_to_argparse(argv: list[str]) -> None:
-    assert _read_queue_line(argv) is None
