@@ -51,9 +51,9 @@ def _zone(args: argparse.Namespace) -> str:
         return "UTC"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from leadtui.domain.models import TOUCH_CHANNELS, Outcome
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given a command, the same main parser with that command's subparser
+    alone (see parse_args for when that parses alike)."""
     parser = argparse.ArgumentParser(
         prog="leadtui",
         description="A terminal follow-up queue for B2B sales reps and their managers.",
@@ -70,23 +70,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--board", action="store_true", help="open on the team's SLA board, whatever your role"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, add in SUBPARSERS.items():
+        if command is None or name == command:
+            add(commands)
+    return parser
 
+
+def _add_demo(commands: Any) -> None:
     demo = commands.add_parser("demo", help="seed a demo workspace and open it")
     demo.add_argument("--leads", type=int, default=300, help="how many leads (default 300)")
     demo.add_argument("--reps", type=int, default=4, help="how many reps (default 4)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument("--no-open", action="store_true", help="prepare, print the data dir and exit")
 
+
+def _add_queue(commands: Any) -> None:
     queue = commands.add_parser("queue", help="a rep's queue, most urgent first")
     queue.add_argument("--rep", metavar="EMAIL", help="whose queue (default: [user] email)")
     queue.add_argument("--format", choices=FORMATS, default="table")
 
+
+def _add_sla(commands: Any) -> None:
     sla = commands.add_parser("sla", help="SLA breaches")
     who = sla.add_mutually_exclusive_group()
     who.add_argument("--rep", metavar="EMAIL", help="one rep's breaches")
     who.add_argument("--team", action="store_true", help="the whole team's breaches")
     sla.add_argument("--since", metavar="ISO-DATE", help="breaches due since then")
     sla.add_argument("--format", choices=FORMATS, default="table")
+
+
+def _add_log(commands: Any) -> None:
+    from leadtui.domain.models import TOUCH_CHANNELS, Outcome
 
     log = commands.add_parser("log", help="record a touch, exactly as the TUI does")
     log.add_argument("lead", metavar="LEAD", help="the lead's id, CRM id or email")
@@ -99,11 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="when it happened, if earlier: '1h ago', '9:30', 'yesterday 17:00' or ISO",
     )
 
+
+def _add_report(commands: Any) -> None:
     report = commands.add_parser("report", help="funnel and SLA metrics by source or rep")
     report.add_argument("--by", choices=("source", "rep"), default="source")
     report.add_argument("--since", metavar="ISO-DATE", help="leads created since then")
     report.add_argument("--format", choices=FORMATS, default="table")
 
+
+def _add_agreement(commands: Any) -> None:
     agreement = commands.add_parser(
         "agreement", help="the marketing-sales agreement the config encodes, with its figures"
     )
@@ -111,11 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", metavar="ISO-DATE", help="measure leads created since then (default: 30 days)"
     )
 
+
+def _add_doctor(commands: Any) -> None:
     commands.add_parser("doctor", help="check config, data dir, keyring and CRM; say how to fix")
+
+
+def _add_setup(commands: Any) -> None:
     commands.add_parser(
         "setup", help="list what the CRM offers leadtui and create the properties it needs"
     )
 
+
+def _add_sync(commands: Any) -> None:
     sync = commands.add_parser("sync", help="pull and push with the configured CRM, headless")
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pull and push, then exit (default)")
@@ -131,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the team's one sync on a team database: every rep's leads and outbox",
     )
 
+
+def _add_sandbox(commands: Any) -> None:
     sandbox = commands.add_parser("sandbox", help="run the sandbox CRM in the foreground")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -148,20 +175,71 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow unique-value properties on calls, emails, meetings and notes",
     )
 
+
+def _add_login(commands: Any) -> None:
     commands.add_parser("login", help="store the CRM token in the OS keyring (prompted)")
 
+
+def _add_offline(commands: Any) -> None:
     commands.add_parser(
         "offline",
         help="on a team database: catch up your offline copy, then refresh it with your leads",
     )
 
+
+def _add_serve(commands: Any) -> None:
     serve = commands.add_parser(
         "serve", help="the app (the SLA board first) in a browser, behind a login token"
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
-    cli_actions.add_parsers(commands)
-    return parser
+
+
+# Each command's subparser, in the order `leadtui --help` lists them.
+SUBPARSERS: dict[str, Callable[[Any], None]] = {
+    "demo": _add_demo,
+    "queue": _add_queue,
+    "sla": _add_sla,
+    "log": _add_log,
+    "report": _add_report,
+    "agreement": _add_agreement,
+    "doctor": _add_doctor,
+    "setup": _add_setup,
+    "sync": _add_sync,
+    "sandbox": _add_sandbox,
+    "login": _add_login,
+    "offline": _add_offline,
+    "serve": _add_serve,
+    **cli_actions.PARSERS,
+}
+# Global options as `parse_args` recognises them before a command: written in full only.
+_GLOBAL_FLAGS = frozenset({"--board"})
+_GLOBAL_VALUES = frozenset({"--config", "--data-dir", "--now"})
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` names when only global options, spelt in full, come before it; None
+    when argparse must decide (help, version, abbreviations, a typo, no command)."""
+    at = 0
+    while at < len(argv):
+        token = argv[at]
+        option, equals, _ = token.partition("=")
+        if token in _GLOBAL_FLAGS or (equals and option in _GLOBAL_VALUES):
+            at += 1
+        elif token in _GLOBAL_VALUES and at + 1 < len(argv) and not argv[at + 1].startswith("-"):
+            at += 2
+        else:
+            return token if token in SUBPARSERS else None
+    return None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """argparse's reading of the command line. When the command is named after global options
+    spelt in full, the main parser has nothing left to decide but hand the rest to that command's
+    subparser (its usage, errors and help do not list the other commands), so only that one is
+    built: most of the parser's start-up cost (tests/cli/test_parse.py checks they agree)."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    return build_parser(named_command(arguments)).parse_args(arguments)
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -233,19 +311,20 @@ def _say(line: str) -> None:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from leadtui import light_queue, output
+    import gc
 
-    now = _now(args)
-    explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
-    # The light path (plain sqlite3, the config as last validated) answers in a fraction of the
-    # time when it can promise the same rows; else the full path, which reports any problem.
-    light = light_queue.queue(_locations(args), now, args.rep, explicit_config=explicit)
-    # An empty light answer may be a mistyped --rep: the full path says so.
-    if light is not None and light[0]:
-        items, zone = light
-        rows = [output.queue_row(item, now, zone) for item in items]
-    else:
+    # The light path's imports and rows are thousands of small objects in no reference cycle:
+    # the cyclic collector's passes over them would be a twentieth of its time, and free nothing.
+    gc.disable()
+    try:
+        now = _now(args)
+        rows = _light_queue(args, now)
+    finally:
+        gc.enable()
+    if rows is None:
         rows = _full_queue(args, now)
+    from leadtui import output
+
     columns = (
         "id",
         "speed_to_lead.state",
@@ -262,6 +341,20 @@ def cmd_queue(args: argparse.Namespace) -> int:
     )
     print(output.render(rows, args.format, columns))
     return EXIT_OK
+
+
+def _light_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]] | None:
+    """The queue's rows from the light path (plain sqlite3, the config as last validated), which
+    answers in a fraction of the time when it can promise the same rows; else None, and the full
+    path answers (and reports any problem)."""
+    from leadtui import light_queue, output
+
+    explicit = bool(args.config or os.environ.get("LEADTUI_CONFIG"))
+    light = light_queue.queue(_locations(args), now, args.rep, explicit_config=explicit)
+    if light is None or not light[0]:
+        return None  # an empty light answer may be a mistyped --rep: the full path says so
+    items, zone = light
+    return [output.queue_row(item, now, zone) for item in items]
 
 
 def _full_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]]:
@@ -642,8 +735,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     try:
         if args.command is None:
             return cmd_tui(args)

@@ -19,30 +19,57 @@ Action = Callable[[argparse.Namespace, datetime, "Workspace"], str]
 LEAD_HELP = "the lead's id, CRM id or email"
 
 
-def add_parsers(commands: Any) -> None:
+def _add_convert(commands: Any) -> None:
     convert = commands.add_parser("convert", help="make the lead an opportunity (opens a deal)")
     convert.add_argument("lead", metavar="LEAD", help=LEAD_HELP)
     convert.add_argument("--value", required=True, type=_amount, help="the deal value")
     convert.add_argument(
         "--close-date", type=_date, metavar="DATE", help="expected close date, e.g. 2027-01-31"
     )
+
+
+def _add_disqualify(commands: Any) -> None:
     disqualify = commands.add_parser("disqualify", help="close the lead, saying why")
     disqualify.add_argument("lead", metavar="LEAD", help=LEAD_HELP)
     disqualify.add_argument(
         "--reason", required=True, help="a pick-list key (no_budget, student...) or your words"
     )
+
+
+def _add_reopen(commands: Any) -> None:
     reopen = commands.add_parser("reopen", help="put a disqualified lead back to work")
     reopen.add_argument("lead", metavar="LEAD", help=LEAD_HELP)
+
+
+def _add_note(commands: Any) -> None:
     note = commands.add_parser("note", help="add a note to the lead")
     note.add_argument("lead", metavar="LEAD", help=LEAD_HELP)
     note.add_argument("text", metavar="TEXT", help="the note")
+
+
+def _add_snooze(commands: Any) -> None:
     snooze = commands.add_parser("snooze", help="hide the lead until a time (local only)")
     snooze.add_argument("lead", metavar="LEAD", help=LEAD_HELP)
     snooze.add_argument(
         "--until", required=True, metavar="WHEN", help='"tomorrow 9", "in 2h", "Tue 15:00", ISO'
     )
+
+
+def _add_undo(commands: Any) -> None:
     undo = commands.add_parser("undo", help="take back the last touch, note or decision")
     undo.add_argument("lead", metavar="LEAD", help=LEAD_HELP)
+
+
+# Each action's subparser, in the order `leadtui --help` lists them (leadtui.cli builds one
+# alone when the command line names it).
+PARSERS: dict[str, Callable[[Any], None]] = {
+    "convert": _add_convert,
+    "disqualify": _add_disqualify,
+    "reopen": _add_reopen,
+    "note": _add_note,
+    "snooze": _add_snooze,
+    "undo": _add_undo,
+}
 
 
 def _amount(text: str) -> float:

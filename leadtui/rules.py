@@ -5,20 +5,22 @@ Plain domain objects (no database, no validator), so the light read path builds 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from leadtui.domain import cadence as cadences
 from leadtui.domain.calendar import BusinessCalendar, parse_hours, parse_workdays
 from leadtui.domain.models import CadenceTemplate
 from leadtui.domain.reasons import DEFAULT_REASONS, DisqualifyReason, reasons_from_config
-from leadtui.domain.recycle import RecyclePolicy, policy_from_config
-from leadtui.domain.scoring import ScoringRules
 from leadtui.domain.speed_to_lead import SlaPolicy
 
 if TYPE_CHECKING:
     from leadtui.config import Config
+    from leadtui.domain.recycle import RecyclePolicy
+    from leadtui.domain.scoring import ScoringRules
 
 
 @dataclass(frozen=True)
@@ -27,11 +29,28 @@ class Rules:
 
     calendar: BusinessCalendar
     policy: SlaPolicy
-    scoring: ScoringRules
     templates: dict[str, CadenceTemplate]
     abandon_after_days: int
-    recycle: RecyclePolicy = field(default_factory=RecyclePolicy)  # leads that come back
     reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS  # the disqualify pick-list
+    # The [scoring] and [recycle] tables, validated with the config. Their rules are built on
+    # first use: a read that needs neither (`leadtui queue`, whose scores are stored) does not
+    # load their modules, a tenth of that command's start-up.
+    scoring_table: Mapping[str, Any] | None = None
+    recycle_table: Mapping[str, Any] | None = None
+
+    @cached_property
+    def scoring(self) -> ScoringRules:
+        from leadtui.domain.scoring import ScoringRules
+
+        table = self.scoring_table
+        return ScoringRules.from_mapping(table) if table else ScoringRules()
+
+    @cached_property
+    def recycle(self) -> RecyclePolicy:
+        """Which leads come back from nurture, and why."""
+        from leadtui.domain.recycle import policy_from_config
+
+        return policy_from_config(self.recycle_table)
 
     @classmethod
     def from_config(cls, config: Config, *, holidays: bool = True) -> Rules:
@@ -57,13 +76,13 @@ class Rules:
         return cls(
             calendar=calendar,
             policy=policy,
-            scoring=ScoringRules.from_mapping(config.scoring) if config.scoring else ScoringRules(),
             templates=templates,
             abandon_after_days=config.sla.abandon_after_days,
-            # From the raw table, not Config's property: the light path's remembered config
-            # (leadtui.checked_config) has the values only.
-            recycle=policy_from_config(getattr(config, "recycle", None)),
             reasons=_reasons(config),
+            scoring_table=config.scoring or None,
+            # The raw table, not Config's property: the light path's remembered config
+            # (leadtui.checked_config) has the values only.
+            recycle_table=getattr(config, "recycle", None),
         )
 
     def end_of_day(self, now: datetime) -> datetime:

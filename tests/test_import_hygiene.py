@@ -92,6 +92,22 @@ def test_queue_json_never_imports_textual(workspace_dir: Path) -> None:
     assert loaded & {"textual", "widgets", "httpx"} == set()
 
 
+def test_light_queue_json_imports_no_orm_validator_holidays_or_csv(workspace_dir: Path) -> None:
+    # bench/startup.py times this command against plain sqlite3: the light path reads the cache
+    # with sqlite3 alone.
+    import os
+
+    env = {**os.environ, "LEADTUI_DATA_DIR": str(workspace_dir)}
+    argv = ["--now", "2026-11-18T15:00:00+00:00", "queue", "--format", "json"]
+    first = _modules_after_cli(argv, env)  # the full path validates the config and remembers it
+    assert "sqlalchemy" in first
+    assert (workspace_dir / "config.checked.json").exists()
+    loaded = _modules_after_cli(argv, env)
+    assert "sqlite3" in loaded
+    assert loaded & HEAVY == set()
+    assert "csv" not in loaded
+
+
 def test_the_app_shell_imports_nothing_heavy_before_its_first_frame() -> None:
     # The ORM, the validator, phone numbers, holidays and HTTP load after the first frame
     # (bench/paint.py measures it): importing the app and its first screen must not pull them.

@@ -24,8 +24,29 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = "") -> Text:
-    """The status line's text for a view (see leadtui.screens.sync_loop.SyncView)."""
+# A team sync runs every `interval` seconds; this many intervals without a round (and at least
+# STALE_MIN_SECONDS) means it has stopped, and nothing reaches the CRM until someone restarts it.
+STALE_INTERVALS = 3
+STALE_MIN_SECONDS = 300
+
+
+def team_sync_stopped(view: Any, now: datetime | None) -> bool:
+    """A team database whose sync has not finished a round for several intervals."""
+    if now is None or not getattr(view, "team", False) or view.last_sync is None:
+        return False
+    quiet = (now - view.last_sync).total_seconds()
+    return quiet > max(STALE_INTERVALS * view.interval, STALE_MIN_SECONDS)
+
+
+def sync_text(
+    view: Any,
+    zone: tzinfo | None,
+    frame: int = 0,
+    progress: str = "",
+    now: datetime | None = None,
+) -> Text:
+    """The status line's text for a view (see leadtui.screens.sync_loop.SyncView); `now`, when
+    given, lets it say that a team's sync has stopped."""
     text = Text(no_wrap=True, overflow="ellipsis")
     team = getattr(view, "team", False)
     text.append(" team sync " if team else " sync ", style="bold reverse")
@@ -56,7 +77,14 @@ def sync_text(view: Any, zone: tzinfo | None, frame: int = 0, progress: str = ""
         text.append("  ● online", style="bold green")
     if view.last_sync is not None:
         when: datetime = view.last_sync.astimezone(zone) if zone else view.last_sync
-        text.append(f"  ·  last sync {when:%H:%M:%S}")
+        if team_sync_stopped(view, now):
+            text.append(
+                f"  ⚠ no team sync since {when:%a %H:%M}: is `leadtui sync --watch --team` "
+                "running?",
+                style="bold yellow",
+            )
+        else:
+            text.append(f"  ·  last sync {when:%H:%M:%S}")
     if view.running:
         text.append(f"  {SPINNER[frame % len(SPINNER)]} {clean(progress)}".rstrip(), style="dim")
     text.append("  ·  ")
@@ -104,6 +132,8 @@ class SyncStatusLine(Static):
         view = getattr(self.app, "sync_view", None)
         if view is not None:
             self.show(view, getattr(self.app, "zone", None))
+        # A stopped team sync sends no news: the line looks again now and then.
+        self.set_interval(30, self._render_shown)
 
     def show(self, view: Any, zone: tzinfo | None, progress: str = "") -> None:
         # Hidden when sync is off (no CRM or no token): the rep has nothing to act on.
@@ -125,7 +155,9 @@ class SyncStatusLine(Static):
     def _render_shown(self) -> None:
         if self._shown is not None:
             view, zone, progress = self._shown
-            self.update(sync_text(view, zone, self._frame, progress))
+            clock = getattr(self.app, "clock", None)
+            now = clock() if callable(clock) else None
+            self.update(sync_text(view, zone, self._frame, progress, now))
 
     def on_click(self, event: events.Click) -> None:
         event.stop()

@@ -160,6 +160,8 @@ class Touch:
 
 @dataclass(frozen=True, slots=True)
 class Lead:
+    """A prospect routed to a rep, as the CRM and the forms describe them."""
+
     id: int
     name: str
     email: str
@@ -210,6 +212,8 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class CadenceTemplate:
+    """A named sequence of steps a lead is enrolled in."""
+
     name: str
     steps: tuple[Step, ...]
     description: str = ""

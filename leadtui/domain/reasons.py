@@ -17,6 +17,8 @@ OTHER = "other"
 
 @dataclass(frozen=True, slots=True)
 class DisqualifyReason:
+    """One entry of the disqualify pick-list."""
+
     key: str  # what the cache and the CRM store: lower_snake_case
     label: str  # what a rep reads in the pick-list
     gave_up: bool  # True: closing for this reason before the 5th touch counts as giving up early

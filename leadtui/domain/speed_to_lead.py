@@ -41,6 +41,8 @@ class SlaPolicy:
 
 @dataclass(frozen=True)
 class SpeedToLead:
+    """Where a lead stands against its speed-to-lead window at `now`."""
+
     deadline: datetime
     state: SpeedToLeadState
     minutes_left: int | None  # None once met or breached

@@ -52,10 +52,18 @@ LEAD_FIELDS = (
 LOCAL_LEAD_FIELDS = ("recycled_at", "recycle_reason")
 
 
+# Members by value: Enum(value) runs two Python frames a call, and a 1,000-lead queue converts a
+# few thousand. An unknown value still goes to Enum(value), which says what is wrong.
+_STATUSES = {member.value: member for member in LeadStatus}
+_CHANNELS = {member.value: member for member in Channel}
+_OUTCOMES = {member.value: member for member in Outcome}
+
+
 def lead_from_row(row: LeadRow) -> Lead:
     values: dict[str, Any] = {name: getattr(row, name) for name in LEAD_FIELDS + LOCAL_LEAD_FIELDS}
     values["crm_id"] = row.crm_id or ""
-    return Lead(id=row.id or 0, status=LeadStatus(row.status), **values)
+    status = _STATUSES.get(row.status) or LeadStatus(row.status)
+    return Lead(id=row.id or 0, status=status, **values)
 
 
 def lead_values(lead: Lead) -> dict[str, Any]:
@@ -72,8 +80,8 @@ def event_from_row(row: EventRow) -> Event:
 
 def touch_from_row(row: TouchRow) -> Touch:
     return Touch(
-        channel=Channel(row.channel),
-        outcome=Outcome(row.outcome),
+        channel=_CHANNELS.get(row.channel) or Channel(row.channel),
+        outcome=_OUTCOMES.get(row.outcome) or Outcome(row.outcome),
         occurred_at=row.occurred_at,
         note=row.note,
         by=row.by,

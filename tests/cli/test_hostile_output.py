@@ -80,3 +80,17 @@ def test_json_and_tables_carry_no_control_characters(
     if fmt == "json":
         rows = json.loads(out)
         assert any("\x9b" in row["company"] for row in rows), "JSON keeps the data, escaped"
+
+
+def test_json_escapes_delete_in_an_otherwise_plain_ascii_listing(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # DEL is the one ASCII character a terminal may act on: an all-ASCII listing is not a safe one.
+    with sqlite3.connect(workspace_dir / "leadtui.db") as db:
+        db.execute("UPDATE lead SET name = 'Ann' || char(127) || 'Lee', company = 'Acme'")
+        db.execute("UPDATE lead SET source = 'web', email = 'a@b.example', phone = ''")
+    assert main([*AT, "queue", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert "\x7f" not in out
+    assert "Ann\\u007fLee" in out
+    assert all(row["name"] == "Ann\x7fLee" for row in json.loads(out))

@@ -162,3 +162,49 @@ def test_the_status_line_shows_held_changes() -> None:
 
     text = sync_text(SyncView(enabled=True, first=False, online=True, held=2), UTC).plain
     assert "2 held" in text and "C" in text  # held behind a conflict: said, and where to settle
+
+
+def test_a_team_sync_that_stopped_is_said_and_a_running_one_is_not() -> None:
+    from datetime import UTC, timedelta
+
+    from leadtui.screens.sync_loop import SyncView
+    from widgets.sync_status import sync_text
+
+    view = SyncView(enabled=True, first=False, online=True, last_sync=NOW, team=True, interval=10)
+    soon = sync_text(view, UTC, now=NOW + timedelta(minutes=4)).plain
+    assert f"last sync {NOW:%H:%M:%S}" in soon and "no team sync" not in soon
+    late = sync_text(view, UTC, now=NOW + timedelta(minutes=6)).plain
+    assert f"no team sync since {NOW:%a %H:%M}" in late and "--team" in late
+    mine = SyncView(enabled=True, first=False, online=True, last_sync=NOW, interval=10)
+    assert "no team sync" not in sync_text(mine, UTC, now=NOW + timedelta(hours=2)).plain
+
+
+async def test_the_status_line_notices_a_stopped_team_sync_by_itself() -> None:
+    """No news comes from a dead sync: the line looks at the clock again on its own."""
+
+    from textual.app import App, ComposeResult
+
+    from leadtui.screens.sync_loop import SyncView
+    from widgets.sync_status import SyncStatusLine
+
+    clock = FrozenClock(NOW)
+
+    class Host(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.clock = clock
+            self.sync_view = SyncView(
+                enabled=True, first=False, online=True, last_sync=NOW, team=True, interval=10
+            )
+
+        def compose(self) -> ComposeResult:
+            yield SyncStatusLine(id="line")
+
+    app = Host()
+    async with app.run_test(size=(160, 3)) as pilot:
+        line = app.query_one(SyncStatusLine)
+        assert "last sync" in str(line.render())
+        clock.advance(minutes=10)
+        line._render_shown()  # what its 30 s timer does
+        await pilot.pause()
+        assert "no team sync since" in str(line.render())
