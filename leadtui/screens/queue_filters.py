@@ -100,7 +100,7 @@ class QueueFilters(LeadScreen):
         if snapshot is not None and snapshot.queued_texts:
             # The whole queue's texts are in memory, in queue order: match here, in the
             # keystroke's own frame, without a thread's round trip.
-            found = self._match(snapshot.queued_texts, text.lower())
+            found = self._match(snapshot, text.lower())
             ids = [lead_id for lead_id, _ in found]
             self.on_filter_computed(FilterComputed("text", ids, f"“{text}”", snapshot.order))
             return
@@ -113,15 +113,20 @@ class QueueFilters(LeadScreen):
             work, thread=True, group="filter", exclusive=True, exit_on_error=False, name="Filtering"
         )
 
-    def _match(self, texts: list[tuple[int, str]], needle: str) -> list[tuple[int, str]]:
-        """`texts` containing `needle`, searching the matches of its longest prefix typed."""
+    def _match(self, snapshot: loaders.QueueSnapshot, needle: str) -> list[tuple[int, str]]:
+        """The queued texts containing `needle`, searching the matches of its longest prefix
+        typed, else those holding its rarest character."""
+        texts = snapshot.queued_texts
         if self._matches_in is not texts:
             self._matches, self._matches_in = {}, texts
         found = self._matches.get(needle)
         if found is None:
             prefixes = (needle[:end] for end in range(len(needle) - 1, 0, -1))
-            within = next((self._matches[p] for p in prefixes if p in self._matches), texts)
-            found = loaders.narrow_text(within, needle)
+            within = next((self._matches[p] for p in prefixes if p in self._matches), None)
+            if within is None:
+                found = loaders.match_queued(snapshot, needle)
+            else:
+                found = loaders.narrow_text(within, needle)
         # Only the needle's prefixes are kept: what backspace comes back to, and few.
         self._matches = {p: m for p, m in self._matches.items() if needle.startswith(p)}
         self._matches[needle] = found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input
+
 from leadtui.app import LeadTuiApp
 from leadtui.screens import loaders
 from leadtui.screens.queue_screen import QueueScreen
@@ -18,6 +20,16 @@ def test_filtered_order_is_the_order_with_only_those_leads(workspace: Workspace)
     for keep in (set(order[::9]), set(order[1::2]), {order[-1], order[0], -5}, set()):
         # A few leads are sorted by place, many scanned: both read as the plain filter.
         assert snapshot.filtered(keep) == [i for i in order if i in keep]
+
+
+def test_matching_by_the_rarest_character_finds_what_a_scan_finds(workspace: Workspace) -> None:
+    snapshot = loaders.load_queue(workspace, NOW, first_page=0)
+    texts = snapshot.queued_texts
+    assert texts and [i for i, _ in texts] == [i for i in snapshot.order if i in dict(texts)]
+    for needle in ("e", "ex", "exa", "a.c", "@", "qzx", " ", "\n", "example.com"):
+        found = loaders.match_queued(snapshot, needle)
+        assert found == loaders.narrow_text(texts, needle)
+    assert loaders.match_queued(snapshot, "e")  # not vacuous
 
 
 async def test_typing_narrows_to_what_a_fresh_search_finds(
@@ -154,3 +166,19 @@ async def test_the_filter_box_scrolls_to_follow_a_long_text(app: LeadTuiApp) -> 
         shown = "".join(box.render_line(y).text for y in range(box.size.height))
         assert "nobody" in shown and "xyz" not in shown
         assert not app.screen.query_one(QueueTable).order  # and nobody matches it
+
+
+async def test_an_edit_inside_the_needle_finds_what_a_fresh_search_finds(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        everyone = list(table.order)
+        await pilot.press("slash", "n")
+        await settle(pilot)
+        await pilot.press("home", "a")  # "an": no needle typed before is its prefix
+        await settle(pilot)
+        assert app.screen.query_one("#filter", Input).value == "an"
+        fresh = loaders.matching_text(workspace, "an")  # in the database
+        assert fresh and list(table.order) == [i for i in everyone if i in fresh]
