@@ -357,7 +357,11 @@ class QueueTable(ScrollView, can_focus=True):
 
     def _prefetch(self) -> None:
         """Ask for the rows a page above and a page below the screen too, so that moving or
-        paging paints from memory instead of waiting for the database."""
+        paging paints from memory instead of waiting for the database. Only while the queue has
+        the keys: while a filter is typed, each keystroke's neighbours would be read for nothing
+        (the next key brings other rows), competing with that key for the interpreter."""
+        if not self.has_focus:
+            return  # focus coming back repaints the cursor's line, which prefetches
         visible = self.visible_lead_ids()
         if any(i not in self._rows for i in visible):
             return  # the screen's own rows first; their arrival paints and comes back here

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from leadtui.app import LeadTuiApp
-from leadtui.screens import loaders
+from leadtui.screens import loaders, queue_screen
 from leadtui.screens.queue_screen import QueueScreen
 from leadtui.workspace import Workspace
 from tests.conftest import NOW
@@ -53,8 +54,10 @@ async def test_typing_narrows_to_what_a_fresh_search_finds(
 
 
 async def test_the_pages_around_the_screen_are_fetched_before_they_are_shown(
-    app: LeadTuiApp,
+    app: LeadTuiApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # No rows read with the order beyond the screen's: this small queue would all be.
+    monkeypatch.setattr(queue_screen, "WARM_ROWS", 0)
     async with app.run_test(size=(120, 16)) as pilot:
         await loaded(pilot)
         await settle(pilot)
@@ -182,3 +185,25 @@ async def test_an_edit_inside_the_needle_finds_what_a_fresh_search_finds(
         assert app.screen.query_one("#filter", Input).value == "an"
         fresh = loaders.matching_text(workspace, "an")  # in the database
         assert fresh and list(table.order) == [i for i in everyone if i in fresh]
+
+
+async def test_neighbours_are_read_once_the_queue_has_the_keys_again(
+    app: LeadTuiApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a filter is typed each key brings other rows: reading their neighbours is wasted."""
+    monkeypatch.setattr(queue_screen, "WARM_ROWS", 0)
+    async with app.run_test(size=(120, 16)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        await pilot.press("slash")  # the filter box has the keys
+        await settle(pilot)
+        shown = table.size.height - 1  # with the box above the queue
+        assert len(table.order) > 2 * shown
+        below = table.order[shown : 2 * shown]  # the page a page-down shows
+        table.forget(table.order)  # every row read again, as after a reload
+        await settle(pilot)
+        assert all(table.row(i) is not None for i in table.visible_lead_ids())
+        assert all(table.row(i) is None for i in below)
+        await pilot.press("enter")  # back to the queue
+        await settle(pilot)
+        assert all(table.row(i) is not None for i in below)
