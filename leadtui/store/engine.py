@@ -131,7 +131,10 @@ def explain(exc: BaseException, where: str) -> StoreError:
 
 
 def create_store_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+    # A URI ("sqlite:///file:...?mode=ro") names a cache that exists and is opened as it is.
+    if url.startswith("sqlite:///") and not url.startswith(
+        ("sqlite:///:memory:", "sqlite:///file:")
+    ):
         _prepare_sqlite_file(Path(url.removeprefix("sqlite:///")))
     options: dict[str, Any] = {"connect_args": _connect_args(url)}
     if url.startswith("postgresql"):
@@ -183,18 +186,15 @@ def open_engine(
     read_only: the caller only reads (queue, sla, report), so a cache the user may read but
     not write (a colleague's, a read-only mount) is opened as it is instead of refused.
     """
-    if read_only and url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if path.is_file() and not _writable(path):
-            steps = migrations if migrations is not None else MIGRATIONS
+    steps = migrations if migrations is not None else MIGRATIONS
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if path is not None and path.is_file() and not _writable(path):
+        if read_only:
             return _open_read_only(path, 1 + len(steps))
-    elif url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        if path.is_file() and not _writable(path):
-            raise StoreError(
-                f"The cache at {path} (or its folder) is read-only; make both writable by you "
-                "to change anything. queue, sla, report and agreement still read it."
-            )
+        raise StoreError(
+            f"The cache at {path} (or its folder) is read-only; make both writable by you "
+            "to change anything. queue, sla, report and agreement still read it."
+        )
     engine = create_store_engine(url)
     where = _redact(url).removeprefix("sqlite:///")
     try:
@@ -202,7 +202,7 @@ def open_engine(
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
                 conn.exec_driver_sql("PRAGMA schema_version").fetchone()  # reads the header
-        ensure_schema(engine, migrations if migrations is not None else MIGRATIONS)
+        ensure_schema(engine, steps)
         if is_team(engine):
             # Opening used two connections (the schema lock's and the check's); a team database
             # serves many apps, so none is kept idle: each app holds only what it uses.
@@ -228,10 +228,7 @@ def _open_read_only(path: Path, latest: int) -> Engine:
     where = str(path)
     problem = StoreError(f"Cannot read the cache at {where}.")
     for options in ("mode=ro", "mode=ro&immutable=1"):
-        engine = create_engine(
-            f"sqlite:///{path.resolve().as_uri()}?{options}&uri=true",
-            connect_args={"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS},
-        )
+        engine = create_store_engine(f"sqlite:///{path.resolve().as_uri()}?{options}&uri=true")
         try:
             found = schema_version(engine)
         except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
