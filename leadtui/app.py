@@ -15,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from leadtui.keys import key_for
 from leadtui.safe_text import clean, clean_lines
 from leadtui.screens.commands import ScreenActions
 from leadtui.screens.empty import EmptyScreen
@@ -67,10 +68,10 @@ class LeadTuiApp(App[None]):
     TITLE = "leadtui"
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
-        Binding("f1", "help", "Help", id="help", tooltip="Every key of this screen"),
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit leadtui"),
+        Binding(key_for("help"), "help", "Help", id="help", tooltip="Every key of this screen"),
+        Binding(key_for("quit"), "quit", "Quit", id="quit", tooltip="Quit leadtui"),
         Binding(
-            "C",
+            key_for("conflicts"),
             "conflicts",
             "Conflicts",
             id="conflicts",
@@ -78,7 +79,12 @@ class LeadTuiApp(App[None]):
             tooltip="Conflicts with the CRM and changes it rejected",
         ),
         Binding(
-            "S", "sync_now", "Sync now", id="sync_now", show=False, tooltip="Sync with the CRM now"
+            key_for("sync_now"),
+            "sync_now",
+            "Sync now",
+            id="sync_now",
+            show=False,
+            tooltip="Sync with the CRM now",
         ),
     ]
 

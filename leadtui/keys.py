@@ -1,8 +1,8 @@
 """The app's default keys by binding id, and which bindings are live together, so `[keys]` can be
 checked without importing Textual (commands that do not open the TUI never import it).
 
-The screens declare these same keys in their BINDINGS; tests/tui/test_keys.py holds the two
-equal, so neither can drift.
+The screens take their BINDINGS' keys from here (`key_for`); tests/tui/test_keys.py checks that
+each table lists exactly the bindings of the screens it stands for, so the scopes stay true.
 """
 
 from __future__ import annotations
@@ -105,3 +105,11 @@ def keymap_problem(keymap: dict[str, str]) -> str | None:
                     f"in {where}; give {remapped[0]} another key, or remap {others[0]} as well"
                 )
     return None
+
+
+_DEFAULTS = APP | LEAD | QUEUE_TABLE | QUEUE | DETAIL | BOARD | CONFLICTS | FIND | MODAL
+
+
+def key_for(binding_id: str) -> str:
+    """The default keys of a binding: the screens declare their BINDINGS with this."""
+    return _DEFAULTS[binding_id]

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from leadtui.keys import key_for
 from widgets.contact_links import link_style
 from widgets.queue_row import Cells, Mark, QueueRow, SecondsLeft, cells, wall_clock
 
@@ -98,22 +99,57 @@ class QueueTable(ScrollView, can_focus=True):
         "queue-table--dim",
     }
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="queue.up", tooltip="Previous lead"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="queue.down", tooltip="Next lead"),
-        Binding("g,home", "first", "First", show=False, id="queue.first", tooltip="Top of queue"),
-        Binding("G,end", "last", "Last", show=False, id="queue.last", tooltip="Bottom of queue"),
         Binding(
-            "pageup", "page_up", "Page up", show=False, id="queue.page_up", tooltip="A page up"
+            key_for("queue.up"),
+            "cursor_up",
+            "Up",
+            show=False,
+            id="queue.up",
+            tooltip="Previous lead",
         ),
         Binding(
-            "pagedown",
+            key_for("queue.down"),
+            "cursor_down",
+            "Down",
+            show=False,
+            id="queue.down",
+            tooltip="Next lead",
+        ),
+        Binding(
+            key_for("queue.first"),
+            "first",
+            "First",
+            show=False,
+            id="queue.first",
+            tooltip="Top of queue",
+        ),
+        Binding(
+            key_for("queue.last"),
+            "last",
+            "Last",
+            show=False,
+            id="queue.last",
+            tooltip="Bottom of queue",
+        ),
+        Binding(
+            key_for("queue.page_up"),
+            "page_up",
+            "Page up",
+            show=False,
+            id="queue.page_up",
+            tooltip="A page up",
+        ),
+        Binding(
+            key_for("queue.page_down"),
             "page_down",
             "Page down",
             show=False,
             id="queue.page_down",
             tooltip="A page down",
         ),
-        Binding("enter", "open", "Open", id="queue.open", tooltip="Open the lead's detail"),
+        Binding(
+            key_for("queue.open"), "open", "Open", id="queue.open", tooltip="Open the lead's detail"
+        ),
     ]
 
     class Highlighted(Message):

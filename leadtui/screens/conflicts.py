@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
+from leadtui.keys import key_for
 from leadtui.screens.outbox_loaders import OutboxView, load_outbox_view
 from leadtui.workspace import ActionError, Workspace
 from widgets.key_bar import KeyBar
@@ -61,24 +62,40 @@ def _cut(text: str, width: int) -> Text:
 
 class ConflictsScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back", id="conflicts.back", tooltip="Back to the queue"),
-        Binding("m", "keep_mine", "Keep mine", id="conflicts.keep_mine", tooltip="Your value wins"),
         Binding(
-            "t",
+            key_for("conflicts.back"),
+            "back",
+            "Back",
+            id="conflicts.back",
+            tooltip="Back to the queue",
+        ),
+        Binding(
+            key_for("conflicts.keep_mine"),
+            "keep_mine",
+            "Keep mine",
+            id="conflicts.keep_mine",
+            tooltip="Your value wins",
+        ),
+        Binding(
+            key_for("conflicts.take_theirs"),
             "take_theirs",
             "Take theirs",
             id="conflicts.take_theirs",
             tooltip="The CRM's value wins",
         ),
         Binding(
-            "r",
+            key_for("conflicts.retry"),
             "retry",
             "Retry",
             id="conflicts.retry",
             tooltip="Send the rejected change again",
         ),
         Binding(
-            "d", "discard", "Discard", id="conflicts.discard", tooltip="Give up the rejected change"
+            key_for("conflicts.discard"),
+            "discard",
+            "Discard",
+            id="conflicts.discard",
+            tooltip="Give up the rejected change",
         ),
     ]
 

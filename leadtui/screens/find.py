@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
+from leadtui.keys import key_for
 from leadtui.workspace import ActionError, Workspace
 from widgets.key_bar import KeyBar
 from widgets.safe_text import clean
@@ -69,10 +70,20 @@ class FoundLeads(Message):
 
 class FindScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "back", "Back", id="find.back", tooltip="Back to the queue"),
-        Binding("enter", "open", "Open", id="find.open", tooltip="Open the lead", show=True),
-        Binding("w", "wake", "Wake", id="find.wake", tooltip="End the lead's snooze"),
-        Binding("o", "reopen", "Reopen", id="find.reopen", tooltip="Put a disqualified lead back"),
+        Binding(key_for("find.back"), "back", "Back", id="find.back", tooltip="Back to the queue"),
+        Binding(
+            key_for("find.open"), "open", "Open", id="find.open", tooltip="Open the lead", show=True
+        ),
+        Binding(
+            key_for("find.wake"), "wake", "Wake", id="find.wake", tooltip="End the lead's snooze"
+        ),
+        Binding(
+            key_for("find.reopen"),
+            "reopen",
+            "Reopen",
+            id="find.reopen",
+            tooltip="Put a disqualified lead back",
+        ),
     ]
 
     def __init__(self) -> None:

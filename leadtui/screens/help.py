@@ -9,6 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
+from leadtui.keys import key_for
+
 
 def keys_of(screen: Screen[object]) -> list[tuple[str, str, str]]:
     """(keys, description, tooltip) for the bindings active on `screen`, one row per action."""
@@ -33,7 +35,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-scroll { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape,f1,q", "dismiss", "Close", id="help.close", tooltip="Close the help")
+        Binding(
+            key_for("help.close"), "dismiss", "Close", id="help.close", tooltip="Close the help"
+        )
     ]
 
     def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:

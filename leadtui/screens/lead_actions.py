@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from leadtui.domain.models import OPEN_STATUSES
 from leadtui.domain.reasons import OTHER
 from leadtui.domain.when import describe_when, parse_when, when_check, when_preview
+from leadtui.keys import key_for
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
@@ -81,16 +82,49 @@ class LeadScreen(Screen[None]):
     """A screen that shows one current lead and offers the actions on it."""
 
     BINDINGS = [
-        Binding("l", "log_touch", "Log touch", id="log_touch", tooltip="Record a call, email..."),
-        Binding("a", "add_note", "Note", id="add_note", tooltip="Add a note to the lead"),
-        Binding("z", "snooze", "Snooze", id="snooze", tooltip="Hide the lead until a time"),
-        Binding("e", "enrol", "Cadence", id="enrol", tooltip="Enrol in or switch cadence"),
-        Binding("p", "pause", "Pause", id="pause", show=False, tooltip="Pause the cadence"),
-        Binding("r", "resume", "Resume", id="resume", show=False, tooltip="Resume the cadence"),
-        Binding("c", "convert", "Convert", id="convert", tooltip="Convert to an opportunity"),
-        Binding("x", "disqualify", "Disqualify", id="disqualify", tooltip="Disqualify, say why"),
         Binding(
-            "u",
+            key_for("log_touch"),
+            "log_touch",
+            "Log touch",
+            id="log_touch",
+            tooltip="Record a call, email...",
+        ),
+        Binding(
+            key_for("add_note"), "add_note", "Note", id="add_note", tooltip="Add a note to the lead"
+        ),
+        Binding(
+            key_for("snooze"), "snooze", "Snooze", id="snooze", tooltip="Hide the lead until a time"
+        ),
+        Binding(
+            key_for("enrol"), "enrol", "Cadence", id="enrol", tooltip="Enrol in or switch cadence"
+        ),
+        Binding(
+            key_for("pause"), "pause", "Pause", id="pause", show=False, tooltip="Pause the cadence"
+        ),
+        Binding(
+            key_for("resume"),
+            "resume",
+            "Resume",
+            id="resume",
+            show=False,
+            tooltip="Resume the cadence",
+        ),
+        Binding(
+            key_for("convert"),
+            "convert",
+            "Convert",
+            id="convert",
+            tooltip="Convert to an opportunity",
+        ),
+        Binding(
+            key_for("disqualify"),
+            "disqualify",
+            "Disqualify",
+            id="disqualify",
+            tooltip="Disqualify, say why",
+        ),
+        Binding(
+            key_for("undo"),
             "undo",
             "Undo",
             id="undo",
@@ -98,7 +132,7 @@ class LeadScreen(Screen[None]):
             tooltip="Take back the last touch, note or decision on this lead",
         ),
         Binding(
-            "y",
+            key_for("copy_email"),
             "copy_email",
             "Copy email",
             id="copy_email",
@@ -106,7 +140,7 @@ class LeadScreen(Screen[None]):
             tooltip="Copy the email address to the clipboard",
         ),
         Binding(
-            "Y",
+            key_for("copy_phone"),
             "copy_phone",
             "Copy phone",
             id="copy_phone",

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from leadtui.domain.models import SpeedToLeadState
+from leadtui.keys import key_for
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import DetailLoaded
 from widgets.key_bar import KeyBar
@@ -17,9 +18,15 @@ from widgets.too_small import TooSmall
 
 class LeadDetailScreen(LeadScreen):
     BINDINGS = [
-        Binding("escape,backspace", "back", "Back", id="detail.back", tooltip="Back to the queue"),
         Binding(
-            "n", "next_lead", "Next lead", id="detail.next", tooltip="The next lead in the queue"
+            key_for("detail.back"), "back", "Back", id="detail.back", tooltip="Back to the queue"
+        ),
+        Binding(
+            key_for("detail.next"),
+            "next_lead",
+            "Next lead",
+            id="detail.next",
+            tooltip="The next lead in the queue",
         ),
     ]
 

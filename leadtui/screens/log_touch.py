@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select
 
 from leadtui.domain.models import TOUCH_CHANNELS, outcomes_for
 from leadtui.domain.when import parse_when, when_check, when_preview
+from leadtui.keys import key_for
 from widgets.safe_text import plain
 
 
@@ -28,8 +29,14 @@ class TouchInput:
 
 class LogTouchModal(ModalScreen[TouchInput | None]):
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close without saving"),
-        Binding("ctrl+s", "save", "Save", id="touch.save", tooltip="Record the touch"),
+        Binding(
+            key_for("modal.cancel"),
+            "cancel",
+            "Cancel",
+            id="modal.cancel",
+            tooltip="Close without saving",
+        ),
+        Binding(key_for("touch.save"), "save", "Save", id="touch.save", tooltip="Record the touch"),
     ]
 
     def __init__(

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Select, Static, TabbedContent, Ta
 from leadtui.board import PERIODS, Board, Period, load_board
 from leadtui.domain.metrics import GroupMetrics
 from leadtui.domain.models import BreachKind
+from leadtui.keys import key_for
 from leadtui.output import duration, money
 from leadtui.screens.marketing_tab import MarketingPane
 from widgets.bar_chart import BarChart
@@ -67,33 +68,88 @@ class ManagerScreen(Screen[None]):
     """Opens for role = "manager"; a rep reaches it with `b` from the queue."""
 
     BINDINGS = [
-        Binding("t", "period('today')", "Today", id="board.today", tooltip="Breaches of today"),
-        Binding("w", "period('week')", "Week", id="board.week", tooltip="This week"),
-        Binding("m", "period('month')", "Month", id="board.month", tooltip="This month"),
-        Binding("a", "period('all')", "All", id="board.all", tooltip="All time"),
         Binding(
-            "enter", "open_lead", "Open lead", id="board.open", tooltip="Open the selected lead"
+            key_for("board.today"),
+            "period('today')",
+            "Today",
+            id="board.today",
+            tooltip="Breaches of today",
         ),
-        Binding("r", "reload", "Refresh", id="board.reload", tooltip="Read the cache again"),
-        Binding("1", "tab('tab-sla')", "SLA", id="board.tab_sla", tooltip="SLA breaches"),
-        Binding("2", "tab('tab-reps')", "Reps", id="board.tab_reps", tooltip="Per rep"),
-        Binding("3", "tab('tab-sources')", "Sources", id="board.tab_sources", tooltip="Per source"),
-        Binding("4", "tab('tab-pictures')", "Pictures", id="board.tab_pictures", tooltip="Charts"),
         Binding(
-            "5",
+            key_for("board.week"), "period('week')", "Week", id="board.week", tooltip="This week"
+        ),
+        Binding(
+            key_for("board.month"),
+            "period('month')",
+            "Month",
+            id="board.month",
+            tooltip="This month",
+        ),
+        Binding(key_for("board.all"), "period('all')", "All", id="board.all", tooltip="All time"),
+        Binding(
+            key_for("board.open"),
+            "open_lead",
+            "Open lead",
+            id="board.open",
+            tooltip="Open the selected lead",
+        ),
+        Binding(
+            key_for("board.reload"),
+            "reload",
+            "Refresh",
+            id="board.reload",
+            tooltip="Read the cache again",
+        ),
+        Binding(
+            key_for("board.tab_sla"),
+            "tab('tab-sla')",
+            "SLA",
+            id="board.tab_sla",
+            tooltip="SLA breaches",
+        ),
+        Binding(
+            key_for("board.tab_reps"),
+            "tab('tab-reps')",
+            "Reps",
+            id="board.tab_reps",
+            tooltip="Per rep",
+        ),
+        Binding(
+            key_for("board.tab_sources"),
+            "tab('tab-sources')",
+            "Sources",
+            id="board.tab_sources",
+            tooltip="Per source",
+        ),
+        Binding(
+            key_for("board.tab_pictures"),
+            "tab('tab-pictures')",
+            "Pictures",
+            id="board.tab_pictures",
+            tooltip="Charts",
+        ),
+        Binding(
+            key_for("board.tab_calibration"),
             "tab('tab-calibration')",
             "Calibration",
             id="board.tab_calibration",
             tooltip="Which scoring signals predicted conversion",
         ),
         Binding(
-            "6",
+            key_for("board.tab_marketing"),
             "tab('tab-marketing')",
             "Marketing",
             id="board.tab_marketing",
             tooltip="Lead quality and money by source",
         ),
-        Binding("escape", "back", "Back", id="board.back", tooltip="Back to the queue", show=False),
+        Binding(
+            key_for("board.back"),
+            "back",
+            "Back",
+            id="board.back",
+            tooltip="Back to the queue",
+            show=False,
+        ),
     ]
 
     def __init__(self, period: Period = "week") -> None:

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from leadtui.keys import key_for
 from widgets.safe_text import plain
 
 
@@ -22,7 +23,9 @@ class PromptModal(ModalScreen[str | None]):
     the rep sees what will be saved before saving it.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close")]
+    BINDINGS = [
+        Binding(key_for("modal.cancel"), "cancel", "Cancel", id="modal.cancel", tooltip="Close")
+    ]
 
     def __init__(
         self,
@@ -80,7 +83,9 @@ class PromptModal(ModalScreen[str | None]):
 class ChoiceModal(ModalScreen[str | None]):
     """Pick one of `choices` (label, value); enter picks, escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel", tooltip="Close")]
+    BINDINGS = [
+        Binding(key_for("modal.cancel"), "cancel", "Cancel", id="modal.cancel", tooltip="Close")
+    ]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
         super().__init__(classes="dialog-screen")

@@ -6,6 +6,7 @@ from textual import on
 from textual.binding import Binding
 from textual.widgets import Input
 
+from leadtui.keys import key_for
 from leadtui.screens import loaders
 from leadtui.screens.lead_actions import LeadScreen
 from leadtui.screens.messages import FilterComputed
@@ -22,21 +23,21 @@ class QueueFilters(LeadScreen):
 
     BINDINGS = [
         Binding(
-            "slash",
+            key_for("filter_text"),
             "filter_text",
             "Filter",
             id="filter_text",
             tooltip="Filter by name, company or email",
         ),
         Binding(
-            "f",
+            key_for("filter_fields"),
             "filter_fields",
             "Band/state/source",
             id="filter_fields",
             tooltip="Filter by band, speed-to-lead state or source",
         ),
         Binding(
-            "escape",
+            key_for("clear_filters"),
             "clear_filters",
             "Clear filter",
             id="clear_filters",

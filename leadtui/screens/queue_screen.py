@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from leadtui.domain.queue import Urgency
+from leadtui.keys import key_for
 from leadtui.screens import loaders
 from leadtui.screens.messages import DetailLoaded, QueueLoaded, RowsLoaded
 from leadtui.screens.queue_filters import QueueFilters
@@ -36,15 +37,15 @@ WARM_ROWS = 2_000
 class QueueScreen(QueueFilters):
     BINDINGS = [
         Binding(
-            "n",
+            key_for("next_urgent"),
             "next_urgent",
             "Next urgent",
             id="next_urgent",
             tooltip="Jump to the next lead with an open window or an overdue step",
         ),
-        Binding("b", "board", "Board", id="board", tooltip="The team's SLA board"),
+        Binding(key_for("board"), "board", "Board", id="board", tooltip="The team's SLA board"),
         Binding(
-            "s",
+            key_for("find"),
             "find",
             "Find",
             id="find",
