@@ -66,17 +66,21 @@ class FitRule:
         derives for every lead (one search of the title for all the rule's words at once)."""
         if self.title_any and not _any_word(self.title_any).search(lead.job_title.casefold()):
             return False
-        if self.size_min is not None or self.size_max is not None:
-            size = lead.company_size
-            if size is None:
-                return False
-            if self.size_min is not None and size < self.size_min:
-                return False
-            if self.size_max is not None and size > self.size_max:
-                return False
+        if not self._size_fits(lead.company_size):
+            return False
         if self.industry_in and not _in_casefolded(lead.industry, self.industry_in):
             return False
         return not self.country_in or _in_casefolded(lead.country, self.country_in)
+
+    def _size_fits(self, size: int | None) -> bool:
+        """True when the rule has no size bounds or `size` is known and within them."""
+        if self.size_min is None and self.size_max is None:
+            return True
+        if size is None:
+            return False
+        return (self.size_min is None or size >= self.size_min) and (
+            self.size_max is None or size <= self.size_max
+        )
 
     def why(self, lead: Lead) -> str | None:
         """Why this rule matches `lead`, or None when it does not."""
@@ -87,14 +91,9 @@ class FitRule:
                 return None
             reasons.append(f"title {lead.job_title!r} has {word!r}")
         if self.size_min is not None or self.size_max is not None:
-            size = lead.company_size
-            if size is None:
+            if not self._size_fits(lead.company_size):
                 return None
-            if self.size_min is not None and size < self.size_min:
-                return None
-            if self.size_max is not None and size > self.size_max:
-                return None
-            reasons.append(f"{size} employees")
+            reasons.append(f"{lead.company_size} employees")
         if self.industry_in:
             if not _in_casefolded(lead.industry, self.industry_in):
                 return None
