@@ -4,7 +4,7 @@ page (the ORM's row-at-a-time path is far too slow for a 100,000-contact pull)."
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import attrgetter
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
-from leadtui.domain.models import Event, Lead, Owner, Touch
+from leadtui.domain.models import Lead, Owner
 from leadtui.store.convert import LEAD_FIELDS
 from leadtui.store.queries import DeriveInputs
 from leadtui.store.queries import upsert as upsert_values
@@ -189,22 +189,51 @@ def _any_unpushed_updates(conn: Connection) -> bool:
 
 @dataclass(slots=True)
 class StoredPage:
-    """What `write_page` stored: the local lead ids, in the page's order, and the derive inputs
-    of the leads the page added to the cache, built from the pulled records as they were stored
-    (a first pull of 100,000 contacts spent a fifth of its time reading them straight back)."""
+    """What `write_page` stored: the local lead ids, in the page's order, and what it takes to
+    give the derive inputs of the leads the page added to the cache without reading them back
+    (a first pull of 100,000 contacts spent a fifth of its time doing that)."""
 
     ids: list[int]
-    added: DeriveInputs
+    pulled: dict[str, PulledLead] = field(default_factory=dict)  # by CRM id, the copy stored
+    added: dict[str, int] = field(default_factory=dict)  # CRM id -> id of the leads new here
+    # Added leads whose stored rows may differ from their pulled record: they are read back.
+    read_back: set[int] = field(default_factory=set)
+
+    def added_inputs(self) -> DeriveInputs:
+        """The added leads' derive inputs as `derive_inputs` would read them back in this
+        transaction: the leadtui-owned columns empty, times in UTC, events and touches in time
+        order (ties in the order written, which is their row ids' order)."""
+        found = DeriveInputs({}, {}, {}, {})
+        for crm_id, lead_id in self.added.items():
+            if lead_id in self.read_back:
+                continue
+            item = self.pulled[crm_id]
+            found.leads[lead_id] = _in_utc(
+                replace(
+                    item.lead, id=lead_id, snoozed_until=None, recycled_at=None, recycle_reason=""
+                )
+            )
+            if item.events:
+                found.events[lead_id] = _in_time_order([e.event for e in item.events])
+            if item.touches:
+                found.touches[lead_id] = _in_time_order([t.touch for t in item.touches])
+        return found
 
 
-def _no_inputs() -> DeriveInputs:
-    return DeriveInputs({}, {}, {}, {})
+def _in_time_order(items: list[Any]) -> list[Any]:
+    if any(item.occurred_at.tzinfo is not UTC for item in items):
+        items = [replace(i, occurred_at=i.occurred_at.astimezone(UTC)) for i in items]
+    items.sort(key=_BY_TIME)
+    return items
+
+
+_BY_TIME = attrgetter("occurred_at")
 
 
 def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) -> StoredPage:
     """Upsert the page's leads, events, touches and notes."""
     if not pulled:
-        return StoredPage([], _no_inputs())
+        return StoredPage([])
     if conn.dialect.name == "sqlite":
         # The lead table carries a dozen indexes; past ~30,000 leads SQLite's default 2 MB page
         # cache thrashes and each page's writes slow down by half. 64 MB keeps them in memory
@@ -254,21 +283,8 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
     upsert_tuples(conn, lead, _LEAD_COLUMNS, stored, key="crm_id", update=PULLED_FIELDS)
     added = _ids_by_crm_id(conn, [c for c in crm_ids if c not in existing])
     ids = existing | added
-    # As stored: the columns leadtui owns start empty, and times read back in UTC.
-    stored_leads = {
-        lead_id: _in_utc(
-            replace(
-                by_crm[crm_id].lead,
-                id=lead_id,
-                snoozed_until=None,
-                recycled_at=None,
-                recycle_reason="",
-            )
-        )
-        for crm_id, lead_id in added.items()
-    }
-    inputs = _write_children(conn, by_crm.values(), ids, stored_leads)
-    return StoredPage([ids[c] for c in crm_ids if c in ids], inputs)
+    read_back = _write_children(conn, by_crm.values(), ids)
+    return StoredPage([ids[c] for c in crm_ids if c in ids], by_crm, added, read_back)
 
 
 # The Lead fields holding a time (the store gives them back in UTC).
@@ -294,13 +310,14 @@ def _in_utc(lead: Lead) -> Lead:
 
 
 def _write_children(
-    conn: Connection, pulled: Iterable[PulledLead], ids: dict[str, int], added: dict[int, Lead]
-) -> DeriveInputs:
+    conn: Connection, pulled: Iterable[PulledLead], ids: dict[str, int]
+) -> set[int]:
     """Parameter tuples straight from the pulled records (no row dicts), one statement a table:
     the hot loop of a big pull. On SQLite times and flags are converted here as stored.
 
-    Returns the derive inputs of the `added` leads (new to the cache, as stored): all but those
-    with touches leadtui pushed, whose rows may be older than this page and are read back."""
+    Returns the leads whose stored events and touches may differ from their pulled ones: those
+    with touches leadtui pushed (their rows may be older than this page), and every lead when a
+    record came twice (the last copy is stored, and may belong to another lead)."""
     sqlite = conn.dialect.name == "sqlite"
     when = sqlite_time if sqlite else plain
     flag = int if sqlite else bool
@@ -310,17 +327,15 @@ def _write_children(
     own_touches: dict[str, tuple[Any, ...]] = {}
     notes: dict[str, tuple[Any, ...]] = {}
     own_notes: dict[str, tuple[Any, ...]] = {}
-    # The domain objects behind `events` and `touches`, for the added leads' derive inputs.
-    pulled_events: dict[str, Event] = {}
-    pulled_touches: dict[str, Touch] = {}
     read_back: set[int] = set()
+    written = 0
     for item in pulled:
         lead_id = ids.get(item.lead.crm_id)
         if lead_id is None:
             continue
+        written += len(item.events) + len(item.touches)
         for e in item.events:
             event = e.event
-            pulled_events[e.crm_id] = event
             at: Any = event.occurred_at
             # The common case inline (a UTC time on SQLite): a call a value is a tenth of the loop.
             at = at.isoformat(" ", "microseconds")[:26] if sqlite and at.tzinfo is UTC else when(at)
@@ -345,13 +360,14 @@ def _write_children(
                 read_back.add(lead_id)
             else:
                 touches[t.crm_id] = row
-                pulled_touches[t.crm_id] = touch
         for n in item.notes:
             note = (n.crm_id, lead_id, n.body, when(n.created_at), n.by)
             if n.op_id:
                 own_notes[n.op_id] = (*note, n.op_id)
             else:
                 notes[n.crm_id] = note
+    if written != len(events) + len(touches) + len(own_touches):
+        read_back.update(ids.values())
     # A touch or note the rep undid stays gone here even while its archive waits in the outbox.
     undone = _undone_op_ids(conn, [*own_touches, *own_notes])
     for op_id in undone:
@@ -367,36 +383,7 @@ def _write_children(
     upsert_tuples(conn, note_row, _NOTE_COLUMNS, list(notes.values()), key="crm_id")
     own_note = (*_NOTE_COLUMNS, "op_id")
     upsert_tuples(conn, note_row, own_note, list(own_notes.values()), "op_id", ["crm_id"])
-    leads = {lead_id: lead for lead_id, lead in added.items() if lead_id not in read_back}
-    return DeriveInputs(
-        leads,
-        _as_read_back(leads, touches, pulled_touches),
-        _as_read_back(leads, events, pulled_events),
-        {},
-    )
-
-
-def _as_read_back(
-    leads: dict[int, Lead], rows: dict[str, tuple[Any, ...]], pulled: dict[str, Any]
-) -> dict[int, list[Any]]:
-    """These leads' events (or touches) as `derive_inputs` reads them: the rows written (the
-    last copy of a record wins, and may belong to another lead of the page), times in UTC, in
-    time order, ties in the order written (their row ids' order)."""
-    found: dict[int, list[Any]] = {}
-    if not leads:
-        return found
-    for key, row in rows.items():
-        if row[1] in leads:
-            item = pulled[key]
-            if item.occurred_at.tzinfo is not UTC:
-                item = replace(item, occurred_at=item.occurred_at.astimezone(UTC))
-            found.setdefault(row[1], []).append(item)
-    for items in found.values():
-        items.sort(key=_BY_TIME)
-    return found
-
-
-_BY_TIME = attrgetter("occurred_at")
+    return read_back
 
 
 _EVENT_COLUMNS = ("crm_id", "lead_id", "kind", "occurred_at", "url", "title")

@@ -105,7 +105,7 @@ class SyncEngine:
             if archived:
                 gone = len(cache.mark_archived(conn, archived))
             if self.refresh:
-                self.ws.refresh(session, stored.ids, now, known=stored.added)
+                self.ws.refresh(session, stored.ids, now, known=stored.added_inputs())
             if cursor:
                 cache.write_cursor(conn, cursor_name, cursor, now)
         return gone

@@ -49,8 +49,10 @@ def lead(crm_id: str, **fields: Any) -> Lead:
     return replace(base, **fields)
 
 
-def page() -> list[PulledLead]:
+def page(shared: bool = False) -> list[PulledLead]:
+    """Four leads; with `shared`, one event record comes under two of them."""
     tie = NOW - timedelta(hours=1)
+    twice = (PulledEvent("shared", Event(EventKind.WEBINAR, tie, "", "Demo day")),) * shared
     return [
         PulledLead(
             lead("c1", routed_at=(NOW - timedelta(minutes=90)).astimezone(BERLIN)),
@@ -59,8 +61,7 @@ def page() -> list[PulledLead]:
                 PulledEvent("e1", Event(EventKind.PAGE_VIEW, tie.astimezone(BERLIN), "/pricing")),
                 PulledEvent("e2", Event(EventKind.PAGE_VIEW, tie, "/blog")),  # a tie, written 2nd
                 PulledEvent("e3", Event(EventKind.DOWNLOAD, tie - timedelta(days=3), "", "Guide")),
-                # The same event under the next lead too: the last copy is the stored one.
-                PulledEvent("shared", Event(EventKind.WEBINAR, tie, "", "Demo day")),
+                *twice,
             ),
             touches=(
                 PulledTouch("t2", Touch(Channel.EMAIL, Outcome.SENT, tie, "", "alex@example.com")),
@@ -79,7 +80,7 @@ def page() -> list[PulledLead]:
         PulledLead(
             lead("c2", status=LeadStatus.NURTURE, form_timeline="just researching"),
             NOW,
-            events=(PulledEvent("shared", Event(EventKind.WEBINAR, tie, "", "Demo day")),),
+            events=(PulledEvent("e4", Event(EventKind.WEBINAR, tie, "", "Q&A")), *twice),
         ),
         # A touch leadtui pushed: its lead is read back, not taken from the page.
         PulledLead(
@@ -104,7 +105,7 @@ def test_the_added_leads_inputs_are_what_the_store_reads_back(
     try:
         with ws.session() as session:
             stored = cache.write_page(session.connection(), page(), NOW)
-            added = stored.added
+            added = stored.added_inputs()
             assert sorted(added.leads) == sorted(stored.ids[i] for i in (0, 1, 3))
             back = queries.derive_inputs(session.connection(), list(added.leads))
             for lead_id in added.leads:
@@ -113,10 +114,22 @@ def test_the_added_leads_inputs_are_what_the_store_reads_back(
                 assert repr(added.events.get(lead_id, [])) == repr(back.events.get(lead_id, []))
                 assert repr(added.touches.get(lead_id, [])) == repr(back.touches.get(lead_id, []))
             assert not back.enrolments and not added.enrolments
-            # The shared event is stored once, under the lead that came last.
-            first, second = stored.ids[0], stored.ids[1]
-            assert [e.title for e in added.events[second]] == ["Demo day"]
-            assert "Demo day" not in [e.title for e in added.events[first]]
+            assert [e.url for e in added.events[stored.ids[0]]] == ["", "/pricing", "/blog"]
+    finally:
+        ws.close()
+
+
+def test_a_record_that_came_twice_has_every_lead_read_back(tmp_path: Path) -> None:
+    # The stored copy is the last one, under the other lead: the page is no guide to the rows.
+    ws = make_workspace(tmp_path / "ws", "http://127.0.0.1:9")
+    try:
+        with ws.session() as session:
+            stored = cache.write_page(session.connection(), page(shared=True), NOW)
+            assert len(stored.ids) == 4
+            assert stored.added_inputs().leads == {}
+            back = queries.derive_inputs(session.connection(), stored.ids)
+            assert sorted(e.title for e in back.events[stored.ids[1]]) == ["Demo day", "Q&A"]
+            assert "Demo day" not in [e.title for e in back.events[stored.ids[0]]]
     finally:
         ws.close()
 
