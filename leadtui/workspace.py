@@ -429,6 +429,10 @@ class Workspace:
             )
             return row.id or 0
 
+    def snoozed_until(self, ref: str | int) -> datetime | None:
+        with self.session() as session:
+            return self._lead_row(session, ref).snoozed_until
+
     def snooze(self, ref: str | int, until: datetime | None, now: datetime) -> int:
         """Hide a lead until a time (None wakes it). Local only: the CRM has no such field."""
         if until is not None and until <= now:
