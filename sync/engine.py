@@ -28,7 +28,8 @@ def mended(value: Any) -> Any:
     if type(value) is str:  # not a str-valued enum member
         return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
-        return value._replace(**{name: mended(getattr(value, name)) for name in value._fields})
+        record: Any = value
+        return record._replace(**{name: mended(getattr(record, name)) for name in record._fields})
     if isinstance(value, tuple):
         return tuple(mended(item) for item in value)
     if is_dataclass(value) and not isinstance(value, type):
