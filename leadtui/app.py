@@ -114,7 +114,8 @@ class LeadTuiApp(App[None]):
         self._adapter_factory = adapter_factory
         self.sync: SyncLoop | None = None
         self.team: TeamWatch | None = None  # on a team database instead of `sync`
-        self.team_offline: SyncView | None = None  # on the rep's offline copy of one
+        # What the status line says while no sync can run: an offline copy, a read-only cache.
+        self.fixed_view: SyncView | None = None
         self._service: Any = None
         self._adapters: list[Any] = []
         # The rep's changes of this session, latest last: what `u` takes back (screens.undo_trail).
@@ -201,6 +202,11 @@ class LeadTuiApp(App[None]):
     # -- sync ------------------------------------------------------------------------------
 
     def _start_sync(self, ws: Workspace) -> None:
+        if ws.read_only:
+            # A sync would write the cache: the rep may look, and the status line says why not.
+            self.fixed_view = SyncView(enabled=True, first=False, read_only=True)
+            self._show_sync()
+            return
         if ws.is_team:
             # The team's one sync talks to the CRM; this app listens for what it writes.
             from leadtui.screens.team_watch import TeamWatch
@@ -210,7 +216,7 @@ class LeadTuiApp(App[None]):
             self._show_sync()
             return
         if ws.offline_copy:
-            self.team_offline = SyncView(
+            self.fixed_view = SyncView(
                 enabled=True,
                 first=False,
                 online=False,
@@ -265,8 +271,8 @@ class LeadTuiApp(App[None]):
         """How sync stands (the loop's view, also between runs it started on its own timer)."""
         if self.team is not None:
             return self.team.view
-        if self.team_offline is not None:
-            return self.team_offline
+        if self.fixed_view is not None:
+            return self.fixed_view
         return self.sync.view if self.sync is not None else SyncView()
 
     def notify(

@@ -558,10 +558,9 @@ def _open_tui(
         # The first frame comes from plain sqlite3 and the config as last validated; the ORM,
         # the validator and the sync adapter load in a thread after it (bench/paint.py).
         def opener() -> tuple[Any, Callable[[], object] | None]:
-            from leadtui.workspace import Workspace
-
             config = _config(locations, explicit)
-            return Workspace.open(config, locations), _configured_adapter(config)
+            workspace = _open_for_tui(config, locations)
+            return workspace, None if workspace.read_only else _configured_adapter(config)
 
         return run(None, clock, where=str(locations.data_dir), light=light, opener=opener)
     from leadtui.workspace import Workspace
@@ -576,8 +575,11 @@ def _open_tui(
         adapter_factory = None
     elif locations.database.exists() or explicit:
         config = _config(locations, explicit)
-        workspace = Workspace.open(config, locations)
-        adapter_factory = adapter_factory or _configured_adapter(config)
+        workspace = _open_for_tui(config, locations)
+        if workspace.read_only:
+            adapter_factory = None
+        else:
+            adapter_factory = adapter_factory or _configured_adapter(config)
     elif locations.config_path.exists():
         # Configured and logged in but never synced: the TUI's first sync fills the cache (with
         # its progress on the status line) instead of sending the rep to `leadtui sync`.
@@ -592,6 +594,18 @@ def _open_tui(
         adapter_factory=adapter_factory,
         board=board,
     )
+
+
+def _open_for_tui(config: Config, locations: Locations) -> Any:
+    """The workspace, or a cache this user may not write opened read-only: the rep can still
+    look at their queue (the status line says why nothing can be changed)."""
+    from leadtui.store.engine import ReadOnlyStore
+    from leadtui.workspace import Workspace
+
+    try:
+        return Workspace.open(config, locations)
+    except ReadOnlyStore:
+        return Workspace.open(config, locations, read_only=True)
 
 
 def _light_start(locations: Locations, explicit: bool) -> Any:

@@ -83,6 +83,7 @@ class Workspace:
         self.rules = Rules.from_config(config)
         self.spend = config.spend_entries  # [[spend]]: money by source in the report
         self.offline_copy = False  # a rep's copy of the team database (leadtui.offline)
+        self.read_only = False  # opened with SQLite's mode=ro: nothing can be written
 
     @classmethod
     def open(
@@ -95,7 +96,10 @@ class Workspace:
     ) -> Workspace:
         target = url or config.store.url or sqlite_url(locations.database)
         engine = open_engine(target, read_only=read_only)
-        return cls(config, engine, locations)
+        workspace = cls(config, engine, locations)
+        # Asked for read-only, a cache this user may write is opened as an ordinary one.
+        workspace.read_only = "mode=ro" in str(engine.url)
+        return workspace
 
     @property
     def is_team(self) -> bool:

@@ -53,6 +53,12 @@ def sync_text(
     if not view.enabled:
         text.append("  off")
         return text
+    if getattr(view, "read_only", False):
+        text.append(
+            "  ● read-only cache: you can look, not change (make it writable by you)",
+            style="bold yellow",
+        )
+        return text
     if team and view.first:
         text.append("  connecting to the team database…", style="italic")
         return text

@@ -294,9 +294,10 @@ class LeadScreen(Screen[None]):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        from leadtui.store.engine import StoreError
         from leadtui.workspace import ActionError  # loaded by the action that failed
 
-        if isinstance(error, ActionError):
+        if isinstance(error, ActionError | StoreError):  # one sentence, meant for the rep
             self.notify(str(error), severity="warning", markup=False)
         else:
             self.notify(

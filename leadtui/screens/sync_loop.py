@@ -40,6 +40,7 @@ class SyncView:
     interval: int = 10
     team: bool = False  # the team's sync on a team database (screens.team_watch), not ours
     notice: str = ""  # an optional CRM feature that is off (e.g. web activity), one sentence
+    read_only: bool = False  # the cache may be read, not written: no sync, no changes
 
 
 @dataclass

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event, insert, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
@@ -48,6 +49,10 @@ SCHEMA_LOCK = 0x1EAD7A1  # pg_advisory_lock key: one opener creates or migrates 
 
 class StoreError(Exception):
     """The cache cannot be used; the message is one sentence a user can act on."""
+
+
+class ReadOnlyStore(StoreError):
+    """The cache may be read but not written by this user: open it with read_only=True."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -172,6 +177,9 @@ def is_team(engine: Engine) -> bool:
 
 def _redact(url: str) -> str:
     """Never echo a password embedded in a database URL."""
+    if url.startswith(("sqlite:///file:", "sqlite:///file%3A")):  # a read-only cache's URI
+        path = unquote(url.removeprefix("sqlite:///")).removeprefix("file:").split("?")[0]
+        return "sqlite:///" + unquote(path.removeprefix("//"))
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
@@ -191,7 +199,7 @@ def open_engine(
     if path is not None and path.is_file() and not _writable(path):
         if read_only:
             return _open_read_only(path, 1 + len(steps))
-        raise StoreError(
+        raise ReadOnlyStore(
             f"The cache at {path} (or its folder) is read-only; make both writable by you "
             "to change anything. queue, sla, report and agreement still read it."
         )
