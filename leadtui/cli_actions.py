@@ -73,12 +73,14 @@ PARSERS: dict[str, Callable[[Any], None]] = {
 
 
 def _amount(text: str) -> float:
+    from leadtui.domain.deal_value import parse_deal_value
+
     try:
-        value = float(text.replace(",", "").strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number, e.g. 12500") from None
-    if value != value or value < 0:
-        raise argparse.ArgumentTypeError("a deal value is a number of 0 or more")
+        value = parse_deal_value(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value is None:
+        raise argparse.ArgumentTypeError("give an amount such as 12500, or leave --value out")
     return value
 
 

@@ -21,6 +21,7 @@ from leadtui.config import Config, Locations
 from leadtui.domain import cadence as cadences
 from leadtui.domain import recycle
 from leadtui.domain.calendar import BusinessCalendar
+from leadtui.domain.deal_value import deal_value_problem
 from leadtui.domain.models import (
     BAD_EMAIL_OUTCOMES,
     BAD_PHONE_OUTCOMES,
@@ -456,8 +457,9 @@ class Workspace:
     ) -> int:
         """Make the lead an opportunity: its deal (value, expected close date) is opened in the
         CRM, and the CRM's deal is what a fresh workspace reads back."""
-        if deal_value is not None and (deal_value < 0 or deal_value != deal_value):
-            raise ActionError("A deal value cannot be negative.")
+        problem = deal_value_problem(deal_value) if deal_value is not None else None
+        if problem:
+            raise ActionError(problem)
         # The CRM keeps milliseconds: a time with more would never read back the same.
         at = to_millis(now)
         with self.session() as session:

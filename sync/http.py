@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from json import dumps as json_dumps
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,11 @@ class RequestError(SyncError):
         self.status = status
         self.category = category
         self.detail = message
+
+
+class UnsendableChange(SyncError):
+    """A change holds a value no request can carry (JSON has no infinity or not-a-number): it
+    is rejected at once, never sent and never retried, and the other changes go on."""
 
 
 class ServerError(CrmUnavailable):
@@ -307,6 +313,14 @@ class Http:
         `unsafe`: a write that must not be repeated blindly (a create without a unique key).
         It is retried only when it surely never reached the CRM (connection refused, 429);
         otherwise OutcomeUnknown is raised for the caller to look the record up."""
+        if json is not None:
+            try:
+                json_dumps(json, allow_nan=False)  # httpx's own check, said plainly
+            except ValueError:
+                raise UnsendableChange(
+                    "The change holds a number JSON cannot carry (infinity or not-a-number);"
+                    " undo it and enter the value again."
+                ) from None
         last, answered = "", False
         for attempt in range(self.retry.attempts):
             search_slot = self.search_budget.acquire() if search and self.search_budget else 0

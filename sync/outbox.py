@@ -22,7 +22,7 @@ from leadtui.store.tables import LeadRow, NoteRow, OutboxRow, TouchRow, table_of
 from leadtui.workspace import Workspace
 from sync import conflicts
 from sync.engine import Progress
-from sync.http import RequestError, ServerError
+from sync.http import RequestError, ServerError, UnsendableChange
 from sync.protocol import (
     AuthError,
     CrmAdapter,
@@ -136,7 +136,8 @@ def push_outbox(
                 session.commit()
                 raise
             except SyncError as exc:
-                _failed(op, exc, now, report, isinstance(exc, RequestError) and exc.status < 500)
+                refused = isinstance(exc, RequestError) and exc.status < 500
+                _failed(op, exc, now, report, refused or isinstance(exc, UnsendableChange))
                 blocked.add(op.lead_id)
             else:
                 op.state = "done"

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from leadtui.domain.deal_value import parse_deal_value
 from leadtui.domain.models import OPEN_STATUSES
 from leadtui.domain.reasons import OTHER
 from leadtui.domain.when import describe_when, parse_when, when_check, when_preview
@@ -53,13 +54,11 @@ def snooze_presets(now: datetime, zone: tzinfo) -> list[tuple[str, datetime | No
 
 
 def check_amount(text: str) -> str | None:
-    if not text.strip():
-        return None
     try:
-        value = float(text.replace(",", "").strip())
-    except ValueError:
-        return "Type a number such as 12000, or leave it blank."
-    return "A deal value cannot be negative." if value < 0 else None
+        parse_deal_value(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 LEAD_ACTIONS = frozenset(
@@ -534,7 +533,7 @@ class LeadScreen(Screen[None]):
         def done(value: str | None) -> None:
             if value is None:
                 return
-            amount = float(value.replace(",", "")) if value.strip() else None
+            amount = parse_deal_value(value)
             self.run_action_in_worker(
                 lead_id,
                 name,

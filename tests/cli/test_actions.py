@@ -98,6 +98,11 @@ def test_note_and_snooze_in_plain_words(
         (["disqualify", "1", "--reason", "other"], "your own words"),
         (["undo", "nobody@nowhere.example"], "No lead"),
         (["convert", "1", "--value", "12", "--close-date", "soon"], "not a date"),
+        # JSON has no infinity: one such deal in the outbox would stop every push.
+        (["convert", "1", "--value", "inf"], "not infinity"),
+        (["convert", "1", "--value", "1e309"], "not infinity"),
+        (["convert", "1", "--value", "nan"], "not infinity"),
+        (["convert", "1", "--value=-5"], "cannot be negative"),
     ],
 )
 def test_bad_input_is_one_sentence(

@@ -187,3 +187,26 @@ def test_an_outbox_row_with_damaged_json_is_set_aside(
     damaged = kinds["update_lead"]
     assert damaged.state == "dead" and "damaged" in damaged.last_error
     assert damaged.payload == {"damaged": '{"fields": {"sta'}  # kept, for a person to look at
+
+
+def test_a_change_no_request_can_carry_is_rejected_and_the_rest_go_on(
+    ws: Workspace, service: SyncService, sandbox: RunningSandbox
+) -> None:
+    assert service.run_once(NOW).error is None
+    lead = working_lead(ws)
+    other = next(i for i in ws_lead_ids(ws) if i != lead.id)
+    ws.convert(lead.id or 0, 1000.0, NOW)
+    # A deal queued before values were checked: JSON has no infinity.
+    with sqlite3.connect(ws.locations.database) as db:
+        (payload,) = db.execute("SELECT payload FROM outbox WHERE kind = 'create_deal'").fetchone()
+        db.execute(
+            "UPDATE outbox SET payload = ? WHERE kind = 'create_deal'",
+            (payload.replace("1000.0", "Infinity"),),
+        )
+    ws.add_note(other, "goes through", NOW)
+    result = service.run_once(NOW)
+    assert result.error is None, result.error
+    deal = next(op for op in ops(ws) if op.kind == "create_deal")
+    assert deal.state == "dead" and "cannot carry" in deal.last_error
+    note = next(op for op in ops(ws) if op.kind == "create_note")
+    assert note.state == "done"

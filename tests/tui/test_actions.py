@@ -112,7 +112,9 @@ async def test_convert_with_a_deal_value(app: LeadTuiApp, workspace: Workspace) 
         await pilot.press("c")
         await pilot.press(*"abc", "enter")
         assert isinstance(app.screen, PromptModal)  # not a number: the dialog stays
-        await pilot.press("backspace", "backspace", "backspace", *"12,500", "enter")
+        await pilot.press("backspace", "backspace", "backspace", *"1e309", "enter")
+        assert isinstance(app.screen, PromptModal)  # a float, but no amount: it stays too
+        await pilot.press(*["backspace"] * 5, *"12,500", "enter")
         await settle(pilot)
         row = lead(workspace, lead_id)
         assert (row.status, row.deal_value) == ("converted", 12500.0)
