@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from leadtui.domain.calendar import BusinessCalendar, as_utc
 from leadtui.domain.models import TOUCH_CHANNELS, Lead, SpeedToLeadState, Touch
@@ -39,9 +40,9 @@ class SlaPolicy:
             raise ValueError(f"at-risk minutes must be >= 0, got {self.at_risk_minutes}")
 
 
-@dataclass(frozen=True)
-class SpeedToLead:
-    """Where a lead stands against its speed-to-lead window at `now`."""
+class SpeedToLead(NamedTuple):
+    """Where a lead stands against its speed-to-lead window at `now`. A named tuple: one is made
+    per queued lead on every read (leadtui.lead_views.LeadView says why)."""
 
     deadline: datetime
     state: SpeedToLeadState

@@ -14,11 +14,10 @@ import sqlite3
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadtui.domain.models import OPEN_STATUSES, Enrolment, EventKind
 from leadtui.store.convert import enrolment_from_mapping
@@ -41,9 +40,9 @@ sqlite3.register_converter("BOOLEAN", lambda raw: bool(int(raw)))
 sqlite3.register_converter("JSON", json.loads)
 
 
-@dataclass(frozen=True, slots=True)
-class ContextSummary:
-    """What marketing captured about a lead, in brief: page views, downloads, the last page."""
+class ContextSummary(NamedTuple):
+    """What marketing captured about a lead, in brief: page views, downloads, the last page.
+    Named tuples here, not dataclasses: leadtui.lead_views.LeadView says why."""
 
     page_views: int
     downloads: list[str]
@@ -144,8 +143,7 @@ def sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-@dataclass(frozen=True, slots=True)
-class QueueIndexRow:
+class QueueIndexRow(NamedTuple):
     """The few columns ordering the queue needs; the rest is fetched for visible rows only."""
 
     lead_id: int
