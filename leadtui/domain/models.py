@@ -1,7 +1,10 @@
 """Plain data the domain rules work on.
 
-These are frozen dataclasses, not database rows: the store converts its rows into them and the
-rules never see a session. Every datetime here is timezone-aware.
+These are immutable records, not database rows: the store converts its rows into them and the
+rules never see a session. Every datetime here is timezone-aware. The small records are named
+tuples: a frozen dataclass costs three times as much to make and four times as much to define,
+and `leadtui queue --format json` defines them and makes thousands on every run
+(bench/startup.py).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Channel(StrEnum):
@@ -136,8 +140,7 @@ class BreachKind(StrEnum):
     GAVE_UP_EARLY = "gave_up_early"
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """Behaviour marketing captured: a page view, a download, a webinar, an email open..."""
 
     kind: EventKind
@@ -146,8 +149,7 @@ class Event:
     title: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
+class Touch(NamedTuple):
     """One attempt to reach the prospect, by a person or (automated=True) by a machine."""
 
     channel: Channel
@@ -201,8 +203,7 @@ class Lead:
         return self.recycled_at or self.routed_at or self.created_at
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One step of a cadence template. `day` is 1-based: day 1 is the day of enrolment."""
 
     channel: Channel
@@ -210,8 +211,7 @@ class Step:
     instruction: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class CadenceTemplate:
+class CadenceTemplate(NamedTuple):
     """A named sequence of steps a lead is enrolled in."""
 
     name: str
@@ -219,8 +219,7 @@ class CadenceTemplate:
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class StepRecord:
+class StepRecord(NamedTuple):
     """What happened to one step: when it was due and when it was done."""
 
     step: int
@@ -251,8 +250,7 @@ class Enrolment:
         return self.exited_at is None and self.completed_at is None
 
 
-@dataclass(frozen=True, slots=True)
-class Owner:
+class Owner(NamedTuple):
     """A rep or manager as the CRM knows them; leads are matched to owners by email."""
 
     email: str
