@@ -60,10 +60,10 @@ def queue(
         if conn is None:
             return None
         rows = light.leads(conn, which)
-        touches = light.touches(conn, which)
         enrolments = light.enrolments(conn, which)
         contexts = light.contexts(conn, which)
-    views = build_views(rules, now, rows, touches, enrolments, contexts)
+    # A listing: the clock and touch counts from the figures kept per lead (build_views).
+    views = build_views(rules, now, rows, None, enrolments, contexts)
     return in_queue_order(rules, views, now), rules.calendar.zone
 
 
