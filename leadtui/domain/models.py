@@ -1,15 +1,15 @@
 """Plain data the domain rules work on.
 
-These are immutable records, not database rows: the store converts its rows into them and the
-rules never see a session. Every datetime here is timezone-aware. The small records are named
-tuples: a frozen dataclass costs three times as much to make and four times as much to define,
-and `leadtui queue --format json` defines them and makes thousands on every run
-(bench/startup.py).
+These are immutable records (named tuples), not database rows: the store converts its rows
+into them and the rules never see a session; `record._replace(field=value)` makes a changed
+copy. Every datetime here is timezone-aware. Named tuples rather than frozen dataclasses: those
+cost three times as much to make and four times as much to define (and dataclasses, with
+inspect, a tenth of a second's import), and `leadtui queue --format json` defines these and
+makes thousands on every run (bench/startup.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -160,8 +160,7 @@ class Touch(NamedTuple):
     automated: bool = False  # marketing automation; never stops the speed-to-lead clock
 
 
-@dataclass(frozen=True, slots=True)
-class Lead:
+class Lead(NamedTuple):
     """A prospect routed to a rep, as the CRM and the forms describe them."""
 
     id: int
@@ -227,8 +226,7 @@ class StepRecord(NamedTuple):
     done_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Enrolment:
+class Enrolment(NamedTuple):
     """A lead's place in a cadence.
 
     `step` is the 0-based index of the next step to do; `due_at` is that step's due time.
@@ -243,7 +241,7 @@ class Enrolment:
     exited_at: datetime | None = None
     exit_reason: str = ""  # "replied", "meeting_booked", "converted", "disqualified", ...
     completed_at: datetime | None = None
-    history: tuple[StepRecord, ...] = field(default_factory=tuple)
+    history: tuple[StepRecord, ...] = ()
 
     @property
     def active(self) -> bool:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,7 +32,7 @@ def make_lead(**fields: Any) -> Lead:
         status=LeadStatus.NEW,
         created_at=NOW - timedelta(days=1),
     )
-    return replace(base, **fields)
+    return base._replace(**fields)
 
 
 def view(
