@@ -3,9 +3,9 @@
 These are immutable records (named tuples), not database rows: the store converts its rows
 into them and the rules never see a session; `record._replace(field=value)` makes a changed
 copy. Every datetime here is timezone-aware. Named tuples rather than frozen dataclasses: those
-cost three times as much to make and four times as much to define (and dataclasses, with
-inspect, a tenth of a second's import), and `leadtui queue --format json` defines these and
-makes thousands on every run (bench/startup.py).
+cost three times as much to make and four times as much to define (and the dataclasses module,
+with inspect, some 6 ms to import), and `leadtui queue --format json` defines these and makes
+thousands on every run (bench/startup.py).
 """
 
 from __future__ import annotations
