@@ -53,8 +53,8 @@ def _zone(args: argparse.Namespace) -> str:
 
 def _terminal_columns() -> int:
     """shutil.get_terminal_size().columns, without importing shutil (and with it zlib, bz2 and
-    lzma), which argparse's formatter does for every argument added: a twentieth of `leadtui
-    queue --format json` and of `leadtui --help` (bench/startup.py)."""
+    lzma), which argparse's formatter does for every argument added: 2 to 3 ms, a twentieth of
+    `leadtui --help` (bench/startup.py)."""
     try:
         columns = int(os.environ.get("COLUMNS", ""))
     except ValueError:
