@@ -16,7 +16,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ def pages(leads: int) -> list[list[PulledLead]]:
         key = f"c{made.lead.id}"
         pulled.append(
             PulledLead(
-                lead=replace(made.lead, id=0, crm_id=key),
+                lead=made.lead._replace(id=0, crm_id=key),
                 modified_at=NOW,
                 events=tuple(PulledEvent(f"{key}-e{i}", e) for i, e in enumerate(made.events)),
                 touches=tuple(PulledTouch(f"{key}-t{i}", t) for i, t in enumerate(made.touches)),

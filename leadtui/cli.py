@@ -51,10 +51,40 @@ def _zone(args: argparse.Namespace) -> str:
         return "UTC"
 
 
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns, without importing shutil (and with it zlib, bz2 and
+    lzma), which argparse's formatter does for every argument added: 2 to 3 ms, a twentieth of
+    `leadtui --help` (bench/startup.py)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0  # not a terminal: shutil's fallback below
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_terminal_columns() - 2)  # as argparse sizes it
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with _HelpFormatter; add_subparsers makes each command's parser of the
+    same class, so theirs too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; given a command, the same main parser with that command's subparser
     alone (see parse_args for when that parses alike)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="leadtui",
         description="A terminal follow-up queue for B2B sales reps and their managers.",
     )
@@ -313,16 +343,23 @@ def _say(line: str) -> None:
 def cmd_queue(args: argparse.Namespace) -> int:
     import gc
 
-    # The light path's imports and rows are thousands of small objects in no reference cycle:
-    # the cyclic collector's passes over them would be a twentieth of its time, and free nothing.
+    # The light path's imports, rows and output are thousands of small objects in no reference
+    # cycle: the cyclic collector's passes over them would be a tenth of its time, and free
+    # nothing. The full path (the ORM's objects do make cycles) runs with it.
     gc.disable()
     try:
         now = _now(args)
         rows = _light_queue(args, now)
+        if rows is not None:
+            _print_queue(rows, args.format)
+            return EXIT_OK
     finally:
         gc.enable()
-    if rows is None:
-        rows = _full_queue(args, now)
+    _print_queue(_full_queue(args, now), args.format)
+    return EXIT_OK
+
+
+def _print_queue(rows: list[dict[str, object]], fmt: str) -> None:
     from leadtui import output
 
     columns = (
@@ -339,8 +376,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
         "touches",
         "recycle.reason",
     )
-    print(output.render(rows, args.format, columns))
-    return EXIT_OK
+    print(output.render(rows, fmt, columns))
 
 
 def _light_queue(args: argparse.Namespace, now: datetime) -> list[dict[str, object]] | None:
@@ -781,5 +817,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def run() -> int:
+    """The `leadtui` console script.
+
+    What is left at exit is the imported modules' objects (a command frees its own data when it
+    returns), none of them cyclic garbage; yet interpreter shutdown runs the cyclic collector
+    over all of them, more than once: a tenth of `leadtui queue --format json`'s CPU time
+    (bench/startup.py). Moved to the collector's permanent generation (gc.freeze, as forking
+    servers do), they skip those passes and are still freed by reference counting. Only here,
+    not in main(): tests call main() in a process that goes on."""
+    import gc
+
+    try:
+        return main()
+    finally:
+        gc.freeze()  # also after --help and usage errors (SystemExit)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from leadtui.domain.models import (
@@ -377,8 +377,7 @@ def _touches(
     last = touches[-1].occurred_at
     engaged = touches[-1].outcome in (Outcome.REPLIED, Outcome.MEETING_BOOKED)
     if dropped_after_one and now - last > timedelta(days=3):
-        return touches, replace(
-            lead,
+        return touches, lead._replace(
             status=LeadStatus.DISQUALIFIED,
             closed_at=last + timedelta(days=1),
             disqualified_reason="no_response",
@@ -387,15 +386,14 @@ def _touches(
         return touches, _deal(rng, lead, last, now)
     if now - last > timedelta(days=21) and rng.random() < 0.85:
         # Most stale leads get closed out; the rest linger open as real queues do.
-        return touches, replace(
-            lead,
+        return touches, lead._replace(
             status=LeadStatus.DISQUALIFIED,
             closed_at=last + timedelta(days=rng.randint(3, 10)),
             disqualified_reason=_close_reason(lead, phone_bad),
         )
     if len(touches) >= 3 and random.Random(f"nurture:{lead.email}").random() < 0.3:
         status = LeadStatus.NURTURE  # talked, not ready: marketing keeps them warm
-    return touches, replace(lead, status=status)
+    return touches, lead._replace(status=status)
 
 
 # Why reps close stale leads, from the pick-list (leadtui.domain.reasons); weights.
@@ -421,14 +419,13 @@ def _deal(rng: random.Random, lead: Lead, engaged_at: datetime, now: datetime) -
     source = next(s for s in SOURCES if s[0] == lead.source)
     opportunity_at = engaged_at + timedelta(days=rng.randint(0, 3))
     if opportunity_at >= now:
-        return replace(lead, status=LeadStatus.WORKING)
+        return lead._replace(status=LeadStatus.WORKING)
     won_roll = rng.random() * source[2]
     cycle = timedelta(days=rng.randint(12, 75))
     closes_at = opportunity_at + cycle
     value = round(rng.uniform(8_000, 60_000) * source[3], -2)
     if closes_at < now and won_roll > 0.55:
-        return replace(
-            lead,
+        return lead._replace(
             status=LeadStatus.WON,
             opportunity_at=opportunity_at,
             won_at=closes_at,
@@ -436,10 +433,10 @@ def _deal(rng: random.Random, lead: Lead, engaged_at: datetime, now: datetime) -
             deal_value=value,
         )
     if closes_at < now and won_roll < 0.25:
-        return replace(
-            lead, status=LeadStatus.LOST, opportunity_at=opportunity_at, closed_at=closes_at
+        return lead._replace(
+            status=LeadStatus.LOST, opportunity_at=opportunity_at, closed_at=closes_at
         )
-    return replace(lead, status=LeadStatus.CONVERTED, opportunity_at=opportunity_at)
+    return lead._replace(status=LeadStatus.CONVERTED, opportunity_at=opportunity_at)
 
 
 def _lead(
@@ -486,7 +483,7 @@ def _lead(
         form_timeline=timeline,
     )
     form_at = created - _handoff_lag(source, email)
-    lead = replace(lead, form_submitted_at=form_at)
+    lead = lead._replace(form_submitted_at=form_at)
     events = _events(rng, created, intent, form_at)
     touches, lead = _touches(rng, lead, now, phone_bad, intent)
     return DemoLead(lead=lead, events=tuple(events), touches=tuple(touches))

@@ -8,9 +8,8 @@ the full path, which also reports any problem (bad config, missing or old cache)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadtui import checked_config
 from leadtui.lead_views import LeadView, build_views, in_queue_order
@@ -19,9 +18,9 @@ from leadtui.rules import Rules
 from leadtui.store import light
 
 
-@dataclass(frozen=True)
-class LightStart:
-    """A workspace as far as reading it needs, before the ORM and the validator are loaded."""
+class LightStart(NamedTuple):
+    """A workspace as far as reading it needs, before the ORM and the validator are loaded (a
+    named tuple: its class is cheaper to make than a dataclass's, on every `leadtui queue`)."""
 
     locations: Locations
     config: Any  # the remembered config: attribute access like leadtui.config.Config
@@ -61,10 +60,10 @@ def queue(
         if conn is None:
             return None
         rows = light.leads(conn, which)
-        touches = light.touches(conn, which)
         enrolments = light.enrolments(conn, which)
         contexts = light.contexts(conn, which)
-    views = build_views(rules, now, rows, touches, enrolments, contexts)
+    # A listing: the clock and touch counts from the figures kept per lead (build_views).
+    views = build_views(rules, now, rows, None, enrolments, contexts)
     return in_queue_order(rules, views, now), rules.calendar.zone
 
 

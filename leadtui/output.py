@@ -177,7 +177,9 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str]) -> 
 # Characters JSON may carry raw that a terminal acts on (C1 controls such as CSI U+009B, bidi
 # overrides) or that cannot be written at all (lone surrogates): written as \\uXXXX escapes, the
 # JSON keeps the same data and the terminal shows plain text. They only occur inside strings.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+# A pattern, not a compiled one: re compiles (and caches) it on first use, which a plain-ASCII
+# listing never makes (compiling it is 1% of `leadtui queue --format json`, bench/startup.py).
+_JSON_UNSAFE = "[\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def _escape_unsafe(text: str) -> str:
@@ -185,7 +187,7 @@ def _escape_unsafe(text: str) -> str:
     # (DEL is the only unsafe ASCII character) skips the regex's scan.
     if text.isascii() and "\x7f" not in text:
         return text
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(_JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _dig(row: dict[str, Any], path: str) -> Any:

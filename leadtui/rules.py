@@ -6,7 +6,6 @@ Plain domain objects (no database, no validator), so the light read path builds 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -23,20 +22,32 @@ if TYPE_CHECKING:
     from leadtui.domain.scoring import ScoringRules
 
 
-@dataclass(frozen=True)
 class Rules:
-    """Everything the domain needs from configuration, built once."""
+    """Everything the domain needs from configuration, built once and never changed.
 
-    calendar: BusinessCalendar
-    policy: SlaPolicy
-    templates: dict[str, CadenceTemplate]
-    abandon_after_days: int
-    reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS  # the disqualify pick-list
-    # The [scoring] and [recycle] tables, validated with the config. Their rules are built on
-    # first use: a read that needs neither (`leadtui queue`, whose scores are stored) does not
-    # load their modules, a tenth of that command's start-up.
-    scoring_table: Mapping[str, Any] | None = None
-    recycle_table: Mapping[str, Any] | None = None
+    A plain class, not a dataclass: nothing on `leadtui queue --format json`'s path then imports
+    dataclasses (and inspect with it), a tenth of its start-up (bench/startup.py)."""
+
+    def __init__(
+        self,
+        calendar: BusinessCalendar,
+        policy: SlaPolicy,
+        templates: dict[str, CadenceTemplate],
+        abandon_after_days: int,
+        reasons: tuple[DisqualifyReason, ...] = DEFAULT_REASONS,
+        scoring_table: Mapping[str, Any] | None = None,
+        recycle_table: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.calendar = calendar
+        self.policy = policy
+        self.templates = templates
+        self.abandon_after_days = abandon_after_days
+        self.reasons = reasons  # the disqualify pick-list
+        # The [scoring] and [recycle] tables, validated with the config. Their rules are built
+        # on first use: a read that needs neither (`leadtui queue`, whose scores are stored)
+        # does not load their modules, a tenth of that command's start-up.
+        self.scoring_table = scoring_table
+        self.recycle_table = recycle_table
 
     @cached_property
     def scoring(self) -> ScoringRules:

@@ -5,7 +5,7 @@ The command line prints these and the TUI shows them, so both always agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
@@ -180,7 +180,7 @@ def _phone_ok(phone: str, country: str, region: str, found_bad: bool) -> bool:
     from leadtui.domain import contact
 
     probe = Lead(0, "", "", "", "", LeadStatus.NEW, _EPOCH, phone=phone, country=country)
-    probe = replace(probe, phone_bad=found_bad)
+    probe = probe._replace(phone_bad=found_bad)
     return contact.lead_phone_check(probe, None if region == "NONE" else region).valid
 
 

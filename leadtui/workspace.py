@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -204,8 +203,7 @@ class Workspace:
                 next_attempt_at=now,
             )
         )
-        return replace(
-            lead,
+        return lead._replace(
             status=LeadStatus.WORKING,
             closed_at=None,
             disqualified_reason="",
@@ -252,8 +250,8 @@ class Workspace:
                 if first is None:
                     prospect = self._calendar_for(lead)
                     due = deadline if prospect.is_working_time(deadline) else None
-                    enrolment = replace(
-                        enrolment, due_at=due or prospect.next_working_moment(deadline)
+                    enrolment = enrolment._replace(
+                        due_at=due or prospect.next_working_moment(deadline)
                     )
         if enrolment is None:
             return figures, None

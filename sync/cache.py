@@ -4,7 +4,7 @@ page (the ORM's row-at-a-time path is far too slow for a 100,000-contact pull)."
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from operator import attrgetter
@@ -209,8 +209,8 @@ class StoredPage:
                 continue
             item = self.pulled[crm_id]
             found.leads[lead_id] = _in_utc(
-                replace(
-                    item.lead, id=lead_id, snoozed_until=None, recycled_at=None, recycle_reason=""
+                item.lead._replace(
+                    id=lead_id, snoozed_until=None, recycled_at=None, recycle_reason=""
                 )
             )
             if item.events:
@@ -222,7 +222,7 @@ class StoredPage:
 
 def _in_time_order(items: list[Any]) -> list[Any]:
     if any(item.occurred_at.tzinfo is not UTC for item in items):
-        items = [replace(i, occurred_at=i.occurred_at.astimezone(UTC)) for i in items]
+        items = [i._replace(occurred_at=i.occurred_at.astimezone(UTC)) for i in items]
     items.sort(key=_BY_TIME)
     return items
 
@@ -306,7 +306,7 @@ def _in_utc(lead: Lead) -> Lead:
         for name in _LEAD_TIMES
         if (value := getattr(lead, name)) is not None and value.tzinfo is not UTC
     }
-    return replace(lead, **moved) if moved else lead
+    return lead._replace(**moved) if moved else lead
 
 
 def _write_children(

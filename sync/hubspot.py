@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -382,8 +381,7 @@ class HubSpotAdapter:
             lead = hm.apply_deals(lead, found.deals)
             # The flag properties say what the rep decided (an undone bounce is "false");
             # a contact without them is judged by its touches' outcomes.
-            lead = replace(
-                lead,
+            lead = lead._replace(
                 phone_bad=bool(outcomes & BAD_PHONE_OUTCOMES) if bad_phone is None else bad_phone,
                 email_bad=lead.email_bad or bool(outcomes & BAD_EMAIL_OUTCOMES)
                 if bad_email is None

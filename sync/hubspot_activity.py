@@ -254,5 +254,5 @@ def _mark_replies(activity: Activity) -> None:
         if last is not None and activity.touches[last].touch.outcome is Outcome.SENT:
             pulled = activity.touches[last]
             activity.touches[last] = replace(
-                pulled, touch=replace(pulled.touch, outcome=Outcome.REPLIED)
+                pulled, touch=pulled.touch._replace(outcome=Outcome.REPLIED)
             )

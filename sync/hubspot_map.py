@@ -8,7 +8,6 @@ skipped only when a field leadtui cannot do without (its created date) is unusab
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -393,7 +392,7 @@ def apply_deals(lead: Lead, deals: list[Mapping[str, Any]]) -> Lead:
     else:
         closed_at = max((p[3] or p[0]) for p in parsed)
         changes |= {"status": LeadStatus.LOST, "closed_at": closed_at}
-    return replace(lead, **changes)
+    return lead._replace(**changes)
 
 
 def _outcome(props: Mapping[str, Any], fallback: Outcome) -> Outcome:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -206,12 +205,12 @@ def complete_step(
     if paused_at is not None and as_utc(done_at) > as_utc(paused_at):
         paused_at = done_at
     if nxt >= len(template.steps):
-        return replace(
-            enr, step=nxt, due_at=None, paused_at=None, completed_at=done_at, history=history
+        return enr._replace(
+            step=nxt, due_at=None, paused_at=None, completed_at=done_at, history=history
         )
     gap = template.steps[nxt].day - template.steps[enr.step].day
     due = _due_after(calendar, done_at, gap)
-    return replace(enr, step=nxt, due_at=due, paused_at=paused_at, history=history)
+    return enr._replace(step=nxt, due_at=due, paused_at=paused_at, history=history)
 
 
 def apply_touch(
@@ -238,8 +237,7 @@ def apply_touch(
     done = complete_step(enr, template, touch.occurred_at, calendar)
     if touch.outcome in ENGAGED_OUTCOMES:
         # Ended by the prospect engaging, even on the last step: exited, not completed.
-        return replace(
-            done,
+        return done._replace(
             exited_at=touch.occurred_at,
             exit_reason=str(touch.outcome),
             completed_at=None,
@@ -259,7 +257,7 @@ def switch(old: Enrolment, new: Enrolment, now: datetime) -> Enrolment:
     due = new.due_at
     if is_overdue(old, now) and old.due_at is not None:
         due = old.due_at if due is None else min(old.due_at, due, key=as_utc)
-    return replace(new, due_at=due, history=old.history)
+    return new._replace(due_at=due, history=old.history)
 
 
 def completes(step_channel: Channel, touch_channel: Channel) -> bool:
@@ -276,7 +274,7 @@ def pause(enr: Enrolment, now: datetime) -> Enrolment:
     as_utc(now)  # refuse a naive datetime
     if not enr.active or enr.paused_at is not None:
         return enr
-    return replace(enr, paused_at=now)
+    return enr._replace(paused_at=now)
 
 
 def resume(enr: Enrolment, now: datetime, calendar: BusinessCalendar) -> Enrolment:
@@ -285,7 +283,7 @@ def resume(enr: Enrolment, now: datetime, calendar: BusinessCalendar) -> Enrolme
         return enr
     left = max(as_utc(enr.due_at) - as_utc(enr.paused_at), timedelta())
     due = calendar.next_working_moment(as_utc(now) + left)
-    return replace(enr, paused_at=None, due_at=due)
+    return enr._replace(paused_at=None, due_at=due)
 
 
 def exit_cadence(enr: Enrolment, reason: str, now: datetime) -> Enrolment:
@@ -295,7 +293,7 @@ def exit_cadence(enr: Enrolment, reason: str, now: datetime) -> Enrolment:
     as_utc(now)  # refuse a naive datetime
     if not enr.active:
         return enr
-    return replace(enr, exited_at=now, exit_reason=reason.strip(), due_at=None, paused_at=None)
+    return enr._replace(exited_at=now, exit_reason=reason.strip(), due_at=None, paused_at=None)
 
 
 def is_overdue(enr: Enrolment, now: datetime) -> bool:

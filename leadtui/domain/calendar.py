@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any, NamedTuple, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DAY = timedelta(days=1)
@@ -126,7 +126,7 @@ def _in_zone(calendar: BusinessCalendar, tz: str) -> BusinessCalendar:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         return calendar
-    return replace(calendar, timezone=tz)
+    return calendar._replace(timezone=tz)
 
 
 def _load_zone(name: str) -> ZoneInfo:
@@ -138,36 +138,57 @@ def _load_zone(name: str) -> ZoneInfo:
         ) from None
 
 
-@dataclass(frozen=True)
-class BusinessCalendar:
-    """Working days and hours in one time zone; results come back in that zone."""
+class _CalendarFields(NamedTuple):
+    timezone: str
+    workdays: frozenset[int]
+    start: time
+    end: time
+    holidays: str | None
 
-    timezone: str = "UTC"
-    workdays: frozenset[int] = frozenset(range(5))
-    start: time = time(9, 0)
-    end: time = time(17, 30)
-    holidays: str | None = "US"
-    _zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_zone", _load_zone(self.timezone))
-        workdays = frozenset(self.workdays)
-        if not workdays:
+class BusinessCalendar(_CalendarFields):
+    """Working days and hours in one time zone; results come back in that zone.
+
+    A named tuple checked and normalised when made, not a dataclass: nothing on `leadtui queue
+    --format json`'s path then imports dataclasses (and inspect with it), a tenth of its
+    start-up (bench/startup.py). The zone, loaded once, is kept beside the fields (in the
+    instance's __dict__), outside the calendar's value: equality, hash and repr are the fields'.
+    """
+
+    _zone: ZoneInfo
+
+    def __new__(
+        cls,
+        timezone: str = "UTC",
+        workdays: Iterable[int] = frozenset(range(5)),
+        start: time = time(9, 0),
+        end: time = time(17, 30),
+        holidays: str | None = "US",
+    ) -> Self:
+        zone = _load_zone(timezone)
+        days = frozenset(workdays)
+        if not days:
             raise ValueError("a business calendar needs at least one workday")
-        if not workdays <= frozenset(range(7)):
-            raise ValueError(f"workdays are 0 (Monday) to 6 (Sunday), got {sorted(workdays)}")
-        object.__setattr__(self, "workdays", workdays)
-        _check_hours(self.start, self.end)
-        country = (self.holidays or "").strip().upper()
+        if not days <= frozenset(range(7)):
+            raise ValueError(f"workdays are 0 (Monday) to 6 (Sunday), got {sorted(days)}")
+        _check_hours(start, end)
+        country = (holidays or "").strip().upper()
         if country in ("", "NONE"):
-            object.__setattr__(self, "holidays", None)
-        else:
-            if not _known_country(country):
-                raise ValueError(
-                    f"no public holidays known for country {self.holidays!r}; "
-                    "use an ISO code such as 'US' or 'GB', or none"
-                ) from None
-            object.__setattr__(self, "holidays", country)
+            country = ""
+        elif not _known_country(country):
+            raise ValueError(
+                f"no public holidays known for country {holidays!r}; "
+                "use an ISO code such as 'US' or 'GB', or none"
+            ) from None
+        calendar = super().__new__(cls, timezone, days, start, end, country or None)
+        calendar._zone = zone
+        return calendar
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Self:  # type: ignore[override]
+        # What _replace (and a copy) makes goes through the checks and loads its zone too;
+        # mypy types namedtuple's own _make specially, hence the ignore.
+        return cls(*iterable)
 
     @property
     def zone(self) -> ZoneInfo:

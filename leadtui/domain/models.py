@@ -1,14 +1,18 @@
 """Plain data the domain rules work on.
 
-These are frozen dataclasses, not database rows: the store converts its rows into them and the
-rules never see a session. Every datetime here is timezone-aware.
+These are immutable records (named tuples), not database rows: the store converts its rows
+into them and the rules never see a session; `record._replace(field=value)` makes a changed
+copy. Every datetime here is timezone-aware. Named tuples rather than frozen dataclasses: those
+cost three times as much to make and four times as much to define (and the dataclasses module,
+with inspect, some 6 ms to import), and `leadtui queue --format json` defines these and makes
+thousands on every run (bench/startup.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Channel(StrEnum):
@@ -136,8 +140,7 @@ class BreachKind(StrEnum):
     GAVE_UP_EARLY = "gave_up_early"
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """Behaviour marketing captured: a page view, a download, a webinar, an email open..."""
 
     kind: EventKind
@@ -146,8 +149,7 @@ class Event:
     title: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
+class Touch(NamedTuple):
     """One attempt to reach the prospect, by a person or (automated=True) by a machine."""
 
     channel: Channel
@@ -158,8 +160,7 @@ class Touch:
     automated: bool = False  # marketing automation; never stops the speed-to-lead clock
 
 
-@dataclass(frozen=True, slots=True)
-class Lead:
+class Lead(NamedTuple):
     """A prospect routed to a rep, as the CRM and the forms describe them."""
 
     id: int
@@ -201,8 +202,7 @@ class Lead:
         return self.recycled_at or self.routed_at or self.created_at
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One step of a cadence template. `day` is 1-based: day 1 is the day of enrolment."""
 
     channel: Channel
@@ -210,8 +210,7 @@ class Step:
     instruction: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class CadenceTemplate:
+class CadenceTemplate(NamedTuple):
     """A named sequence of steps a lead is enrolled in."""
 
     name: str
@@ -219,8 +218,7 @@ class CadenceTemplate:
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class StepRecord:
+class StepRecord(NamedTuple):
     """What happened to one step: when it was due and when it was done."""
 
     step: int
@@ -228,8 +226,7 @@ class StepRecord:
     done_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Enrolment:
+class Enrolment(NamedTuple):
     """A lead's place in a cadence.
 
     `step` is the 0-based index of the next step to do; `due_at` is that step's due time.
@@ -244,15 +241,14 @@ class Enrolment:
     exited_at: datetime | None = None
     exit_reason: str = ""  # "replied", "meeting_booked", "converted", "disqualified", ...
     completed_at: datetime | None = None
-    history: tuple[StepRecord, ...] = field(default_factory=tuple)
+    history: tuple[StepRecord, ...] = ()
 
     @property
     def active(self) -> bool:
         return self.exited_at is None and self.completed_at is None
 
 
-@dataclass(frozen=True, slots=True)
-class Owner:
+class Owner(NamedTuple):
     """A rep or manager as the CRM knows them; leads are matched to owners by email."""
 
     email: str

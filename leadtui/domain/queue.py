@@ -8,16 +8,16 @@ today's steps and the rest by score. Snoozed and closed leads are not shown at a
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from leadtui.domain.models import OPEN_STATUSES, LeadStatus, SpeedToLeadState
 
 
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    """What ordering needs of one lead; `next_due` is its cadence's next step, if any."""
+class QueueEntry(NamedTuple):
+    """What ordering needs of one lead; `next_due` is its cadence's next step, if any. A named
+    tuple: one is made per queued lead on every read (leadtui.lead_views.LeadView says why)."""
 
     lead_id: int
     score: int

@@ -9,15 +9,13 @@ own words for anything else, which reads as "other".
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
-class DisqualifyReason:
-    """One entry of the disqualify pick-list."""
+class DisqualifyReason(NamedTuple):
+    """One entry of the disqualify pick-list (a named tuple: leadtui.locations says why)."""
 
     key: str  # what the cache and the CRM store: lower_snake_case
     label: str  # what a rep reads in the pick-list

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from leadtui.domain.models import (
@@ -59,11 +60,19 @@ _CHANNELS = {member.value: member for member in Channel}
 _OUTCOMES = {member.value: member for member in Outcome}
 
 
+# A lead row's columns carry the lead's field names: all of them are read in one C call, in
+# the lead's field order, and made a Lead without keyword matching (a queue read makes
+# thousands); only the status and a missing id or CRM id need converting.
+_LEAD_VALUES = attrgetter(*Lead._fields)
+_ID, _STATUS, _CRM_ID = (Lead._fields.index(name) for name in ("id", "status", "crm_id"))
+
+
 def lead_from_row(row: LeadRow) -> Lead:
-    values: dict[str, Any] = {name: getattr(row, name) for name in LEAD_FIELDS + LOCAL_LEAD_FIELDS}
-    values["crm_id"] = row.crm_id or ""
-    status = _STATUSES.get(row.status) or LeadStatus(row.status)
-    return Lead(id=row.id or 0, status=status, **values)
+    values = list(_LEAD_VALUES(row))
+    values[_ID] = values[_ID] or 0
+    values[_STATUS] = _STATUSES.get(values[_STATUS]) or LeadStatus(values[_STATUS])
+    values[_CRM_ID] = values[_CRM_ID] or ""
+    return Lead._make(values)
 
 
 def lead_values(lead: Lead) -> dict[str, Any]:

@@ -14,11 +14,10 @@ import sqlite3
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadtui.domain.models import OPEN_STATUSES, Enrolment, EventKind
 from leadtui.store.convert import enrolment_from_mapping
@@ -41,9 +40,9 @@ sqlite3.register_converter("BOOLEAN", lambda raw: bool(int(raw)))
 sqlite3.register_converter("JSON", json.loads)
 
 
-@dataclass(frozen=True, slots=True)
-class ContextSummary:
-    """What marketing captured about a lead, in brief: page views, downloads, the last page."""
+class ContextSummary(NamedTuple):
+    """What marketing captured about a lead, in brief: page views, downloads, the last page.
+    Named tuples here, not dataclasses: leadtui.lead_views.LeadView says why."""
 
     page_views: int
     downloads: list[str]
@@ -124,8 +123,9 @@ def touches(conn: sqlite3.Connection, which: Selection) -> dict[int, list[Any]]:
 
 def enrolments(conn: sqlite3.Connection, which: Selection) -> dict[int, Enrolment]:
     sql, params = which
-    rows = _rows(conn.execute(f"SELECT * FROM enrolment WHERE lead_id IN ({sql})", params))
-    return {row.lead_id: enrolment_from_mapping(row._asdict()) for row in rows}
+    cursor = conn.execute(f"SELECT * FROM enrolment WHERE lead_id IN ({sql})", params)
+    cursor.row_factory = sqlite3.Row  # by column name, as enrolment_from_mapping reads (C, fast)
+    return {row["lead_id"]: enrolment_from_mapping(row) for row in cursor}
 
 
 def contexts(conn: sqlite3.Connection, which: Selection) -> dict[int, ContextSummary]:
@@ -144,8 +144,7 @@ def sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-@dataclass(frozen=True, slots=True)
-class QueueIndexRow:
+class QueueIndexRow(NamedTuple):
     """The few columns ordering the queue needs; the rest is fetched for visible rows only."""
 
     lead_id: int

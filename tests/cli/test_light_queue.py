@@ -4,7 +4,7 @@ the full path (ORM, pydantic) gives, and steps aside whenever it could not promi
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -119,3 +119,61 @@ def test_a_team_database_config_is_not_remembered(workspace_dir: Path) -> None:
     _remember(locations)
     assert not (workspace_dir / checked_config.FILE).exists()
     assert _light(locations, NOW, None) is None
+
+
+def _new_lead_of(locations: Locations, email: str) -> int:
+    with sqlite3.connect(locations.database) as conn:
+        found = conn.execute(
+            "SELECT id FROM lead WHERE status = 'new' AND archived = 0 AND lower(owner) = ? "
+            "AND first_touch_at IS NULL ORDER BY id LIMIT 1",
+            [email.lower()],
+        ).fetchone()
+    assert found is not None
+    return int(found[0])
+
+
+def test_touches_logged_and_undone_move_both_paths_alike(workspace_dir: Path) -> None:
+    # The light path takes a lead's first touch and touch count from the figures the cache keeps
+    # beside it; every change to its touches must leave them as the touches themselves say.
+    locations = locate(None, str(workspace_dir))
+    _remember(locations)
+    me = load(locations.config_path).user.email
+    lead_id = _new_lead_of(locations, me)
+    now = NOW + timedelta(minutes=5)
+    steps = [
+        ["log", str(lead_id), "--channel", "call", "--outcome", "no_answer"],
+        ["log", str(lead_id), "--channel", "email", "--outcome", "sent"],
+        ["undo", str(lead_id)],
+        ["undo", str(lead_id)],
+    ]
+    seen = set()
+    for step in steps:
+        assert main(["--now", now.isoformat(), *step]) == 0
+        _remember(locations)  # the action may have taken the full path: the light one answers
+        later = now + timedelta(minutes=1)
+        full, fast = _full(locations, later, None), _light(locations, later, None)
+        assert fast == full
+        mine = next(row for row in full if row["id"] == lead_id)
+        seen.add((mine["touches"], mine["speed_to_lead"]["state"]))
+    assert len(seen) >= 2  # the touches really changed the lead's figures
+
+
+def test_a_changed_speed_to_lead_window_moves_both_paths_alike(workspace_dir: Path) -> None:
+    # The stored deadline was derived with the old window; the deadline depends on the config,
+    # so the light path computes it rather than reading it.
+    locations = locate(None, str(workspace_dir))
+    text = locations.config_path.read_text(encoding="utf-8")
+    assert "speed_to_lead_minutes = 60" in text
+    locations.config_path.write_text(
+        text.replace("speed_to_lead_minutes = 60", "speed_to_lead_minutes = 240"), encoding="utf-8"
+    )
+    _remember(locations)
+    full, fast = _full(locations, NOW, None), _light(locations, NOW, None)
+    assert fast == full
+    windows = {
+        datetime.fromisoformat(row["speed_to_lead"]["deadline"])
+        - datetime.fromisoformat(row["routed_at"])
+        for row in full
+        if row["recycle"] is None
+    }
+    assert windows == {timedelta(minutes=240)}  # not the 60 minutes the cache was derived with

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -200,13 +199,13 @@ def test_calendar_days_keep_the_local_time_across_dst() -> None:
 
 def test_due_times_follow_the_prospects_zone() -> None:
     berlin_lead = Lead(1, "Jonas", "j@firma.test", OWNER, "web", LeadStatus.NEW, ny(2026, 3, 2, 14))
-    berlin_lead = replace(berlin_lead, timezone="Europe/Berlin")
+    berlin_lead = berlin_lead._replace(timezone="Europe/Berlin")
     prospect = calendar_for(CAL, berlin_lead)
     # 14:00 in New York is 20:00 in Berlin: the first call waits for Berlin's morning.
     enr = enrol(STANDARD, ny(2026, 3, 2, 14), prospect)
     assert enr.due_at == datetime(2026, 3, 3, 9, tzinfo=BERLIN)
     assert enr.due_at is not None and enr.due_at.tzinfo == BERLIN
-    unknown = replace(berlin_lead, timezone="")
+    unknown = berlin_lead._replace(timezone="")
     assert calendar_for(CAL, unknown) is CAL
 
 
@@ -384,29 +383,28 @@ NOW = ny(2026, 4, 30, 12)
     [
         # Closed as disqualified after two touches.
         (
-            replace(BASE_LEAD, status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 5, 12)),
+            BASE_LEAD._replace(status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 5, 12)),
             2,
             None,
             ny(2026, 3, 5, 12),
         ),
         # The same after five touches is persistence, not giving up.
         (
-            replace(BASE_LEAD, status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 5, 12)),
+            BASE_LEAD._replace(status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 5, 12)),
             5,
             None,
             None,
         ),
         # Lost without ever reaching an opportunity.
         (
-            replace(BASE_LEAD, status=LeadStatus.LOST, closed_at=ny(2026, 3, 6, 12)),
+            BASE_LEAD._replace(status=LeadStatus.LOST, closed_at=ny(2026, 3, 6, 12)),
             1,
             None,
             ny(2026, 3, 6, 12),
         ),
         # Lost after an opportunity: a real sales loss.
         (
-            replace(
-                BASE_LEAD,
+            BASE_LEAD._replace(
                 status=LeadStatus.LOST,
                 closed_at=ny(2026, 3, 6, 12),
                 opportunity_at=ny(2026, 3, 4),
@@ -416,7 +414,7 @@ NOW = ny(2026, 4, 30, 12)
             None,
         ),
         # Converted without a recorded date still reached an opportunity.
-        (replace(BASE_LEAD, status=LeadStatus.CONVERTED), 1, DONE_FIRST, None),
+        (BASE_LEAD._replace(status=LeadStatus.CONVERTED), 1, DONE_FIRST, None),
         # Cadence stopped by hand.
         (
             BASE_LEAD,
@@ -433,14 +431,14 @@ NOW = ny(2026, 4, 30, 12)
         (BASE_LEAD, 1, pause(DONE_FIRST, ny(2026, 3, 3)), None),
         # Several drops: the earliest counts.
         (
-            replace(BASE_LEAD, status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 20)),
+            BASE_LEAD._replace(status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 20)),
             1,
             DONE_FIRST,
             ny(2026, 3, 4, 10, 20),
         ),
         # A close after `now` has not happened yet.
         (
-            replace(BASE_LEAD, status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 5, 2)),
+            BASE_LEAD._replace(status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 5, 2)),
             1,
             None,
             None,
@@ -610,8 +608,8 @@ def test_a_disqualify_reason_decides_whether_closing_early_counts_as_giving_up(
     reason: str, counts: bool
 ) -> None:
     closed = NOW - timedelta(days=1)
-    lead = replace(
-        BASE_LEAD, status=LeadStatus.DISQUALIFIED, closed_at=closed, disqualified_reason=reason
+    lead = BASE_LEAD._replace(
+        status=LeadStatus.DISQUALIFIED, closed_at=closed, disqualified_reason=reason
     )
     assert gave_up_early(lead, 2, None, NOW) == (closed if counts else None)
     stingy = (DisqualifyReason("no_budget", "No budget", gave_up=True),)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ def make_lead(id: int = 1, **fields: Any) -> Lead:
         status=LeadStatus.NEW,
         created_at=CREATED,
     )
-    return replace(base, **fields)
+    return base._replace(**fields)
 
 
 # --- email -------------------------------------------------------------------------------------
@@ -116,7 +115,7 @@ def test_lead_phone_check_prefers_the_leads_own_country(country: str) -> None:
 def test_lead_phone_check_falls_back_to_the_default_region_and_honours_the_bad_flag() -> None:
     lead = make_lead(phone="(201) 555-0123", country="United States")
     assert lead_phone_check(lead, "US").valid
-    assert not lead_phone_check(replace(lead, phone_bad=True), "US").valid
+    assert not lead_phone_check(lead._replace(phone_bad=True), "US").valid
 
 
 # --- companies ---------------------------------------------------------------------------------

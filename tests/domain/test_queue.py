@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
@@ -159,7 +158,7 @@ def test_times_in_different_zones_compare_as_instants() -> None:
     new_york = timezone(timedelta(hours=-5))
     later_in_utc = entry(1, stl=PENDING, deadline=timedelta(minutes=30))
     sooner = entry(2, stl=PENDING, deadline=timedelta(minutes=10))
-    sooner_in_new_york = replace(sooner, stl_deadline=sooner.stl_deadline.astimezone(new_york))
+    sooner_in_new_york = sooner._replace(stl_deadline=sooner.stl_deadline.astimezone(new_york))
     assert sooner_in_new_york.stl_deadline.hour < later_in_utc.stl_deadline.hour
     assert ids(order_queue([later_in_utc, sooner_in_new_york], NOW, DAY_END)) == [2, 1]
 

@@ -35,7 +35,7 @@ def make_lead(**fields: Any) -> Lead:
         status=LeadStatus.NEW,
         created_at=NOW - timedelta(days=1),
     )
-    return replace(base, **fields)
+    return base._replace(**fields)
 
 
 def view(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -66,7 +65,7 @@ def test_untouched_lead_is_an_open_breach_growing_until_now() -> None:
 
 
 def test_business_hours_late_by_counts_working_minutes_only() -> None:
-    friday = replace(LEAD, created_at=ny(2026, 3, 6, 16))  # due 17:00 Friday
+    friday = LEAD._replace(created_at=ny(2026, 3, 6, 16))  # due 17:00 Friday
     touches = [call(ny(2026, 3, 9, 9, 30))]  # Monday
     [wall] = breaches_for(friday, touches, None, WALL, CAL, ny(2026, 3, 9, 12))
     [business] = breaches_for(friday, touches, None, BUSINESS, CAL, ny(2026, 3, 9, 12))
@@ -104,7 +103,7 @@ def test_paused_cadence_has_no_open_overdue_breach() -> None:
 
 
 def test_gave_up_early_counts_only_the_owners_human_touches() -> None:
-    dropped = replace(LEAD, status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 3, 15))
+    dropped = LEAD._replace(status=LeadStatus.DISQUALIFIED, closed_at=ny(2026, 3, 3, 15))
     mine = [call(ny(2026, 3, 2, 10, 5 + i)) for i in range(4)]
     others = [call(ny(2026, 3, 2, 12 + i), by="sam@example.com") for i in range(3)]
     robots = [call(ny(2026, 3, 2, 13, i), automated=True) for i in range(3)]
@@ -136,7 +135,7 @@ def test_breaches_come_in_due_order_and_ignore_touches_after_now() -> None:
 
 def test_an_untouched_breached_lead_is_one_breach_not_two() -> None:
     # The first cadence step is the first touch and is due when the window closes: one miss.
-    enr = replace(enrol(STANDARD, LEAD.created_at, CAL), due_at=ny(2026, 3, 2, 11))
+    enr = enrol(STANDARD, LEAD.created_at, CAL)._replace(due_at=ny(2026, 3, 2, 11))
     now = ny(2026, 3, 2, 13)
     assert breaches_for(LEAD, [], enr, WALL, CAL, now) == [
         Breach(BreachKind.SPEED_TO_LEAD, ny(2026, 3, 2, 11), 120, None)

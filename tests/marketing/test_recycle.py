@@ -78,7 +78,7 @@ def test_only_nurture_and_not_ready_closes_can_come_back() -> None:
 
 
 def _fields(lead: Lead) -> dict:
-    return {name: getattr(lead, name) for name in Lead.__dataclass_fields__}
+    return lead._asdict()
 
 
 def test_recycle_rules_from_config() -> None:

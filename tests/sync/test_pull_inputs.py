@@ -4,7 +4,6 @@ back (sync.cache.StoredPage.added): those inputs must be exactly what the store 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ def lead(crm_id: str, **fields: Any) -> Lead:
         job_title="VP Sales",
         form_timeline="Immediate",
     )
-    return replace(base, **fields)
+    return base._replace(**fields)
 
 
 def page(shared: bool = False) -> list[PulledLead]:

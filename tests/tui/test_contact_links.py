@@ -32,8 +32,8 @@ def test_email_and_phone_are_terminal_links_with_encoded_targets(
     app: LeadTuiApp, workspace: Workspace
 ) -> None:
     detail = _detail(workspace, app)
-    hostile = replace(
-        detail.lead, email="ann+x@acme.example?cc=evil@x.example", phone="+49 30 1234-567"
+    hostile = detail.lead._replace(
+        email="ann+x@acme.example?cc=evil@x.example", phone="+49 30 1234-567"
     )
     text = contact_text(replace(detail, lead=hostile))
     links = _links(text)
@@ -52,10 +52,10 @@ def test_the_prospects_local_time_shows_with_a_warning_outside_their_hours(
     app: LeadTuiApp, workspace: Workspace
 ) -> None:
     detail = _detail(workspace, app)  # NOW: Wednesday 15:00 UTC = 00:00 Thursday in Tokyo
-    tokyo = replace(detail, lead=replace(detail.lead, timezone="Asia/Tokyo"))
+    tokyo = replace(detail, lead=detail.lead._replace(timezone="Asia/Tokyo"))
     shown = contact_text(tokyo).plain
     assert "00:00 Thu there" in shown and "outside their working hours" in shown
-    berlin = replace(detail, lead=replace(detail.lead, timezone="Europe/Berlin"))
+    berlin = replace(detail, lead=detail.lead._replace(timezone="Europe/Berlin"))
     shown = contact_text(berlin).plain
     assert "16:00 Wed there" in shown and "outside" not in shown
 
