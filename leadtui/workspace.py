@@ -205,7 +205,7 @@ class Workspace:
         now: datetime,
     ) -> tuple[dict[str, Any], Enrolment | None]:
         """The lead's derived columns and its enrolment as they should be now."""
-        score = score_lead(lead, events, self.rules.scoring, now)
+        score = score_lead(lead, events, self.rules.scoring, now, explain=False)
         first = first_human_touch(lead.owner, window_touches(lead, touches))
         status = lead.status
         if status is LeadStatus.NEW and first is not None:

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadtui.domain.models import Band, Event, EventKind, Lead, LeadStatus
 from leadtui.domain.scoring import (
@@ -392,3 +394,50 @@ def test_invalid_tables_name_the_key_and_what_is_allowed(
 def test_error_prefix_follows_the_callers_table_name() -> None:
     with pytest.raises(ValueError, match=r"^team\.scoring\.decay: "):
         ScoringRules.from_mapping({"decay": "x"}, prefix="team.scoring")
+
+
+# --- the figures alone (explain=False), as a pull derives them ------------------------------
+
+TITLES = ("VP Sales", "cto", "Director", "co-founder & coo", "Head of Growth", "", "Directorate")
+WORDS = st.sampled_from(["/pricing", "/blog", "Case Study", "customer stories", "Q3", "", "é"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=st.one_of(st.sampled_from(TITLES), st.text(max_size=20)),
+    size=st.one_of(st.none(), st.integers(0, 5000)),
+    industry=st.sampled_from(["Software", "software ", "Retail", ""]),
+    country=st.sampled_from(["US", "de", "Brazil", ""]),
+    timeline=st.sampled_from(["", "Immediate", "just researching", "next year"]),
+    events=st.lists(
+        st.tuples(st.sampled_from(list(EventKind)), WORDS, WORDS, st.floats(0, 400)), max_size=12
+    ),
+    decay=st.sampled_from(["half_life", "window", "none"]),
+)
+def test_the_figures_alone_equal_the_explained_score(
+    title: str,
+    size: int | None,
+    industry: str,
+    country: str,
+    timeline: str,
+    events: list[tuple[EventKind, str, str, float]],
+    decay: str,
+) -> None:
+    rules = replace(DEFAULTS, decay=decay)  # type: ignore[arg-type]
+    lead = make_lead(
+        job_title=title,
+        company_size=size,
+        industry=industry,
+        country=country,
+        form_timeline=timeline,
+    )
+    happened = [view(url, days, kind, title=name) for kind, url, name, days in events]
+    explained = score_lead(lead, happened, rules, NOW)
+    alone = score_lead(lead, happened, rules, NOW, explain=False)
+    assert (alone.total, alone.fit, alone.engagement, alone.band) == (
+        explained.total,
+        explained.fit,
+        explained.engagement,
+        explained.band,
+    )
+    assert alone.explanation == ()
