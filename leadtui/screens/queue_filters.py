@@ -69,6 +69,10 @@ class QueueFilters(LeadScreen):
         if box is None:
             box = FilterBox(placeholder="filter: name, company or email", id="filter")
             await self.mount(box, after="#status")
+            # Watched, not heard as Input.Changed: the queue then changes in the same frame as
+            # the box. The message reached the screen after the box could have painted alone,
+            # so the queue's repaint came a frame later (one more pass of the compositor).
+            self.watch(box, "value", self.filter_changed, init=False)
         return box
 
     def _apply_order(self) -> None:
@@ -89,9 +93,8 @@ class QueueFilters(LeadScreen):
         box.add_class("-shown")
         box.focus()
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        text = event.value.strip()
+    def filter_changed(self, value: str) -> None:
+        text = value.strip()
         ws = self.tui.workspace
         if not text or ws is None:
             self.on_filter_computed(FilterComputed("text", None))

@@ -235,6 +235,23 @@ async def test_a_filter_keystroke_reads_nothing_once_the_queue_is_loaded(
         assert all(table.row(i) is not None for i in table.visible_lead_ids())
 
 
+async def test_the_queue_follows_the_filter_box_at_once(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    """No message in between: the box and the queue it filters repaint in the same frame."""
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        everyone = list(table.order)
+        await pilot.press("slash")
+        box = app.screen.query_one("#filter", Input)
+        box.value = "ex"  # what a keystroke does, with nothing awaited after it
+        fresh = loaders.matching_text(workspace, "ex")  # in the database
+        assert fresh and list(table.order) == [i for i in everyone if i in fresh]
+        box.value = ""
+        assert list(table.order) == everyone
+
+
 async def test_the_filter_box_scrolls_to_follow_a_long_text(app: LeadTuiApp) -> None:
     async with app.run_test(size=(60, 20)) as pilot:
         await loaded(pilot)
