@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the ORM is imported after the first frame, not before (benc
     from leadtui.light_queue import LightStart
     from leadtui.rules import Rules
     from leadtui.screens.team_watch import TeamChanged, TeamWatch
+    from leadtui.screens.undo_trail import UndoStep
     from leadtui.workspace import Workspace
 
 Clock = Callable[[], datetime]
@@ -116,6 +117,9 @@ class LeadTuiApp(App[None]):
         self.team_offline: SyncView | None = None  # on the rep's offline copy of one
         self._service: Any = None
         self._adapters: list[Any] = []
+        # The rep's changes of this session, latest last: what `u` takes back (screens.undo_trail).
+        self.undo_trail: list[UndoStep] = []
+        self.changes_made = 0  # this session's, undone or not
 
     @property
     def rules(self) -> Rules | None:

@@ -114,13 +114,21 @@ class Workspace:
 
     # -- derived figures ------------------------------------------------------------------
 
-    def refresh(self, session: Session, lead_ids: Sequence[int], now: datetime) -> None:
+    def refresh(
+        self,
+        session: Session,
+        lead_ids: Sequence[int],
+        now: datetime,
+        known: queries.DeriveInputs | None = None,
+    ) -> None:
         """Recompute score, band, first touch, deadline and cadence for these leads.
 
         Called after anything that changes a lead's inputs: a pull, a seed, a logged touch.
         New human touches (after the cadence's last done step) advance the cadence, so touches
         that arrive from the CRM move it exactly as touches logged here do. Reads and writes go
-        through Core in chunks: this runs over every lead of a 100,000-contact pull.
+        through Core in chunks: this runs over every lead of a 100,000-contact pull. `known`
+        holds inputs the caller has as stored in this transaction (a pull's new leads): those
+        leads are not read back.
         """
         if not lead_ids:
             return
@@ -128,7 +136,12 @@ class Workspace:
         conn = session.connection()
         ids = list(lead_ids)
         for start in range(0, len(ids), 500):
-            inputs = queries.derive_inputs(conn, ids[start : start + 500])
+            chunk = ids[start : start + 500]
+            if known is None:
+                inputs = queries.derive_inputs(conn, chunk)
+            else:
+                inputs = queries.derive_inputs(conn, [i for i in chunk if i not in known.leads])
+                inputs.take(known, chunk)
             leads: list[dict[str, Any]] = []
             new_enrolments: list[dict[str, Any]] = []
             changed_enrolments: list[dict[str, Any]] = []
@@ -415,6 +428,10 @@ class Workspace:
                 op_id=op_id,
             )
             return row.id or 0
+
+    def snoozed_until(self, ref: str | int) -> datetime | None:
+        with self.session() as session:
+            return self._lead_row(session, ref).snoozed_until
 
     def snooze(self, ref: str | int, until: datetime | None, now: datetime) -> int:
         """Hide a lead until a time (None wakes it). Local only: the CRM has no such field."""

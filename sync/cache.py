@@ -3,18 +3,20 @@ page (the ORM's row-at-a-time path is far too slow for a 100,000-contact pull)."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Table, select, update
+from sqlalchemy import Connection, Table, select, update
 
-from leadtui.domain.models import Owner
+from leadtui.domain.models import Lead, Owner
 from leadtui.store.convert import LEAD_FIELDS
+from leadtui.store.queries import DeriveInputs
 from leadtui.store.queries import upsert as upsert_values
+from leadtui.store.sqlite_values import as_stored, converted, plain, special, sqlite_time
 from leadtui.store.tables import (
     EventRow,
     LeadRow,
@@ -23,7 +25,6 @@ from leadtui.store.tables import (
     OwnerRow,
     SyncCursor,
     TouchRow,
-    UTCDateTime,
     table_of,
 )
 from sync import conflicts
@@ -53,27 +54,11 @@ def upsert(
     if not rows:
         return
     columns = tuple(rows[0])
-    getter = itemgetter(*columns)
-    values = [getter(row) for row in rows] if len(columns) > 1 else [(getter(r),) for r in rows]
     if conn.dialect.name == "sqlite":
-        special = _special(table, columns)
-        if special:
-            values = [_converted(row, special) for row in values]
+        values = as_stored(table, columns, rows)
+    else:
+        values = [tuple(row[c] for c in columns) for row in rows]
     upsert_tuples(conn, table, columns, values, key, update)
-
-
-@lru_cache(maxsize=64)
-def _special(table: Table, columns: tuple[str, ...]) -> list[tuple[int, Any]]:
-    """(index, converter) of the columns whose SQLite value is not the Python value."""
-    converters = enumerate(_converter(table.columns[name]) for name in columns)
-    return [(i, convert) for i, convert in converters if convert is not _plain]
-
-
-def _converted(row: tuple[Any, ...], special: list[tuple[int, Any]]) -> tuple[Any, ...]:
-    items = list(row)
-    for index, convert in special:
-        items[index] = convert(items[index])
-    return tuple(items)
 
 
 def upsert_tuples(
@@ -86,11 +71,9 @@ def upsert_tuples(
 ) -> None:
     """Insert or update rows given as parameter tuples in `columns` order, keyed on `key`.
 
-    On SQLite the tuples must hold the values as stored (times through `_sqlite_time`, flags as
-    0/1: see `sqlite_values`): one prepared statement, run by the driver's executemany. Every
-    SQLAlchemy path (a compiled multi-VALUES statement, or its per-row bind processing) costs
-    several times the write itself at 100,000 rows. On PostgreSQL the tuples hold Python values
-    and go through leadtui.store.queries.upsert (one statement, compiled once and cached).
+    On SQLite the tuples must hold the values as stored (leadtui.store.sqlite_values): one
+    prepared statement, run by the driver's executemany. On PostgreSQL the tuples hold Python
+    values and go through leadtui.store.queries.upsert (one statement, compiled once, cached).
     """
     if not rows:
         return
@@ -136,35 +119,6 @@ def _default(column: Any) -> tuple[bool, Any]:
     if default is None or not getattr(default, "is_scalar", False):
         return False, None
     return True, default.arg
-
-
-def _sqlite_time(value: datetime | None) -> str | None:
-    # The exact text SQLAlchemy's SQLite DATETIME stores after UTCDateTime made it naive UTC.
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store; pass an aware one")
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # drop "+00:00"
-
-
-def _plain(value: Any) -> Any:
-    return value
-
-
-def _bool(value: Any) -> Any:
-    return None if value is None else int(bool(value))
-
-
-def _converter(column: Any) -> Any:
-    if isinstance(column.type, UTCDateTime):
-        return _sqlite_time
-    if isinstance(column.type, Boolean):
-        return _bool
-    if isinstance(column.type, JSON):
-        return lambda v: None if v is None else json.dumps(v)
-    return _plain
 
 
 def write_owners(conn: Connection, owners: Sequence[Owner]) -> None:
@@ -233,10 +187,53 @@ def _any_unpushed_updates(conn: Connection) -> bool:
     return conn.execute(query).first() is not None
 
 
-def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) -> list[int]:
-    """Upsert the page's leads, events, touches and notes; returns the local lead ids."""
+@dataclass(slots=True)
+class StoredPage:
+    """What `write_page` stored: the local lead ids, in the page's order, and what it takes to
+    give the derive inputs of the leads the page added to the cache without reading them back
+    (a first pull of 100,000 contacts spent a fifth of its time doing that)."""
+
+    ids: list[int]
+    pulled: dict[str, PulledLead] = field(default_factory=dict)  # by CRM id, the copy stored
+    added: dict[str, int] = field(default_factory=dict)  # CRM id -> id of the leads new here
+    # Added leads whose stored rows may differ from their pulled record: they are read back.
+    read_back: set[int] = field(default_factory=set)
+
+    def added_inputs(self) -> DeriveInputs:
+        """The added leads' derive inputs as `derive_inputs` would read them back in this
+        transaction: the leadtui-owned columns empty, times in UTC, events and touches in time
+        order (ties in the order written, which is their row ids' order)."""
+        found = DeriveInputs({}, {}, {}, {})
+        for crm_id, lead_id in self.added.items():
+            if lead_id in self.read_back:
+                continue
+            item = self.pulled[crm_id]
+            found.leads[lead_id] = _in_utc(
+                replace(
+                    item.lead, id=lead_id, snoozed_until=None, recycled_at=None, recycle_reason=""
+                )
+            )
+            if item.events:
+                found.events[lead_id] = _in_time_order([e.event for e in item.events])
+            if item.touches:
+                found.touches[lead_id] = _in_time_order([t.touch for t in item.touches])
+        return found
+
+
+def _in_time_order(items: list[Any]) -> list[Any]:
+    if any(item.occurred_at.tzinfo is not UTC for item in items):
+        items = [replace(i, occurred_at=i.occurred_at.astimezone(UTC)) for i in items]
+    items.sort(key=_BY_TIME)
+    return items
+
+
+_BY_TIME = attrgetter("occurred_at")
+
+
+def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) -> StoredPage:
+    """Upsert the page's leads, events, touches and notes."""
     if not pulled:
-        return []
+        return StoredPage([])
     if conn.dialect.name == "sqlite":
         # The lead table carries a dozen indexes; past ~30,000 leads SQLite's default 2 MB page
         # cache thrashes and each page's writes slow down by half. 64 MB keeps them in memory
@@ -255,15 +252,18 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
             .order_by(lead.c.id)
             .with_for_update()
         ).all()
-    # Only a cache with unpushed lead edits needs to know, before writing, which leads exist.
-    existing = _ids_by_crm_id(conn, crm_ids) if _any_unpushed_updates(conn) else {}
+    existing = _ids_by_crm_id(conn, crm_ids)
     rows = {
         crm_id: (*_copy_lead(item.lead), crm_id, item.modified_at, False)
         for crm_id, item in by_crm.items()
     }
     # Leads with field changes not yet in the CRM: merge three ways (sync.conflicts) and keep
     # the rep's values where the merge says so, instead of overwriting them with the CRM's.
-    unpushed = conflicts.leads_with_unpushed_updates(conn, existing.values())
+    unpushed = (
+        conflicts.leads_with_unpushed_updates(conn, existing.values())
+        if _any_unpushed_updates(conn)
+        else set()
+    )
     if unpushed:
         remote = {
             existing[crm_id]: dict(zip(_LEAD_COLUMNS, row, strict=True))
@@ -278,19 +278,48 @@ def write_page(conn: Connection, pulled: Sequence[PulledLead], now: datetime) ->
                 rows[values["crm_id"]] = tuple(values[c] for c in _LEAD_COLUMNS)
     stored = list(rows.values())
     if conn.dialect.name == "sqlite":
-        special = _special(lead, _LEAD_COLUMNS)
-        stored = [_converted(row, special) for row in stored]
+        changes = special(lead, _LEAD_COLUMNS)
+        stored = [converted(row, changes) for row in stored]
     upsert_tuples(conn, lead, _LEAD_COLUMNS, stored, key="crm_id", update=PULLED_FIELDS)
-    ids = existing | _ids_by_crm_id(conn, [c for c in crm_ids if c not in existing])
-    _write_children(conn, by_crm.values(), ids)
-    return [ids[c] for c in crm_ids if c in ids]
+    added = _ids_by_crm_id(conn, [c for c in crm_ids if c not in existing])
+    ids = existing | added
+    read_back = _write_children(conn, by_crm.values(), ids)
+    return StoredPage([ids[c] for c in crm_ids if c in ids], by_crm, added, read_back)
 
 
-def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[str, int]) -> None:
+# The Lead fields holding a time (the store gives them back in UTC).
+_LEAD_TIMES = (
+    "created_at",
+    "routed_at",
+    "snoozed_until",
+    "opportunity_at",
+    "won_at",
+    "closed_at",
+    "form_submitted_at",
+    "recycled_at",
+)
+
+
+def _in_utc(lead: Lead) -> Lead:
+    moved = {
+        name: value.astimezone(UTC)
+        for name in _LEAD_TIMES
+        if (value := getattr(lead, name)) is not None and value.tzinfo is not UTC
+    }
+    return replace(lead, **moved) if moved else lead
+
+
+def _write_children(
+    conn: Connection, pulled: Iterable[PulledLead], ids: dict[str, int]
+) -> set[int]:
     """Parameter tuples straight from the pulled records (no row dicts), one statement a table:
-    the hot loop of a big pull. On SQLite times and flags are converted here as stored."""
+    the hot loop of a big pull. On SQLite times and flags are converted here as stored.
+
+    Returns the leads whose stored events and touches may differ from their pulled ones: those
+    with touches leadtui pushed (their rows may be older than this page), and every lead when a
+    record came twice (the last copy is stored, and may belong to another lead)."""
     sqlite = conn.dialect.name == "sqlite"
-    when = _sqlite_time if sqlite else _plain
+    when = sqlite_time if sqlite else plain
     flag = int if sqlite else bool
     # Keyed on the CRM id (or op id): the last copy of a record wins.
     events: dict[str, tuple[Any, ...]] = {}
@@ -298,10 +327,13 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
     own_touches: dict[str, tuple[Any, ...]] = {}
     notes: dict[str, tuple[Any, ...]] = {}
     own_notes: dict[str, tuple[Any, ...]] = {}
+    read_back: set[int] = set()
+    written = 0
     for item in pulled:
         lead_id = ids.get(item.lead.crm_id)
         if lead_id is None:
             continue
+        written += len(item.events) + len(item.touches)
         for e in item.events:
             event = e.event
             at: Any = event.occurred_at
@@ -325,6 +357,7 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
             # A touch leadtui pushed comes back with its op id: it is the local row, not a new one.
             if t.op_id:
                 own_touches[t.op_id] = (*row, t.op_id)
+                read_back.add(lead_id)
             else:
                 touches[t.crm_id] = row
         for n in item.notes:
@@ -333,6 +366,8 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
                 own_notes[n.op_id] = (*note, n.op_id)
             else:
                 notes[n.crm_id] = note
+    if written != len(events) + len(touches) + len(own_touches):
+        read_back.update(ids.values())
     # A touch or note the rep undid stays gone here even while its archive waits in the outbox.
     undone = _undone_op_ids(conn, [*own_touches, *own_notes])
     for op_id in undone:
@@ -348,6 +383,7 @@ def _write_children(conn: Connection, pulled: Iterable[PulledLead], ids: dict[st
     upsert_tuples(conn, note_row, _NOTE_COLUMNS, list(notes.values()), key="crm_id")
     own_note = (*_NOTE_COLUMNS, "op_id")
     upsert_tuples(conn, note_row, own_note, list(own_notes.values()), "op_id", ["crm_id"])
+    return read_back
 
 
 _EVENT_COLUMNS = ("crm_id", "lead_id", "kind", "occurred_at", "url", "title")

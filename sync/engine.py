@@ -101,11 +101,11 @@ class SyncEngine:
         gone = 0
         with self.ws.session() as session:
             conn = session.connection()
-            ids = cache.write_page(conn, leads, now)
+            stored = cache.write_page(conn, leads, now)
             if archived:
                 gone = len(cache.mark_archived(conn, archived))
             if self.refresh:
-                self.ws.refresh(session, ids, now)
+                self.ws.refresh(session, stored.ids, now, known=stored.added_inputs())
             if cursor:
                 cache.write_cursor(conn, cursor_name, cursor, now)
         return gone

@@ -21,6 +21,7 @@ from leadtui.keys import key_for
 from leadtui.screens.log_touch import LogTouchModal, TouchInput
 from leadtui.screens.messages import ActionDone
 from leadtui.screens.modals import ChoiceModal, PromptModal
+from leadtui.screens.undo_trail import UndoKind, UndoStep, take_back
 from widgets.too_small import MIN_HEIGHT, MIN_WIDTH
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class LeadScreen(Screen[None]):
             "Undo",
             id="undo",
             show=False,
-            tooltip="Take back the last touch, note or decision on this lead",
+            tooltip="Take back your last change of this session, on any lead",
         ),
         Binding(
             key_for("copy_email"),
@@ -234,18 +235,34 @@ class LeadScreen(Screen[None]):
             name="Loading the lead",
         )
 
-    def run_action_in_worker(self, summary: str, action: Action, *, advance: bool = False) -> None:
+    def run_action_in_worker(
+        self,
+        lead_id: int,
+        name: str,
+        summary: str,
+        action: Action,
+        *,
+        advance: bool = False,
+        undo: UndoKind = "change",
+        cadence: str = "",
+    ) -> None:
+        """Run `action` in a thread; once it is done, `u` can take it back (as `undo` says)."""
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:
             return
 
         def work() -> None:
-            lead_id = action(ws, clock())
-            self.post_message(ActionDone(lead_id, summary, advance=advance))
+            before = ws.snoozed_until(lead_id) if undo == "snooze" else None
+            changed = action(ws, clock())
+            done = UndoStep(changed, name, undo, before, cadence)
+            self.post_message(ActionDone(changed, summary, advance=advance, undo=done))
 
         self.run_worker(work, thread=True, group="action", exit_on_error=False, name=summary)
 
     def on_action_done(self, message: ActionDone) -> None:
+        if message.undo is not None:
+            self.tui.undo_trail.append(message.undo)
+            self.tui.changes_made += 1
         self.notify(message.summary, markup=False)
         if message.advance and self.power_hour:
             self.advance_from(message.lead_id)
@@ -307,6 +324,8 @@ class LeadScreen(Screen[None]):
             if answer.outcome == "meeting_booked":
                 self.ask_meeting_time(lead_id, name)
             self.run_action_in_worker(
+                lead_id,
+                name,
                 f"Logged {answer.channel} ({answer.outcome.replace('_', ' ')}) for {name}{when}.",
                 lambda ws, now: ws.log_touch(
                     lead_id, answer.channel, answer.outcome, now, note=answer.note,
@@ -343,6 +362,8 @@ class LeadScreen(Screen[None]):
                 at = parse_when(text, now, zone)
                 body = f"Meeting booked for {describe_when(at, now, zone)}."
                 self.run_action_in_worker(
+                    lead_id,
+                    name,
                     f"{name}: meeting on {describe_when(at, now, zone)} noted.",
                     lambda w, at_now: w.add_note(lead_id, body, at_now),
                 )
@@ -373,7 +394,10 @@ class LeadScreen(Screen[None]):
         def done(body: str | None) -> None:
             if body and body.strip():
                 self.run_action_in_worker(
-                    f"Note added to {name}.", lambda ws, now: ws.add_note(lead_id, body, now)
+                    lead_id,
+                    name,
+                    f"Note added to {name}.",
+                    lambda ws, now: ws.add_note(lead_id, body, now),
                 )
 
         self.app.push_screen(
@@ -405,7 +429,9 @@ class LeadScreen(Screen[None]):
                 if until
                 else f"{name} woken."
             )
-            self.run_action_in_worker(said, lambda w, at: w.snooze(lead_id, until, at))
+            self.run_action_in_worker(
+                lead_id, name, said, lambda w, at: w.snooze(lead_id, until, at), undo="snooze"
+            )
 
         def confirmed(until: datetime, answer: str | None) -> None:
             if answer == "snooze":
@@ -464,8 +490,12 @@ class LeadScreen(Screen[None]):
         def done(cadence: str | None) -> None:
             if cadence:
                 self.run_action_in_worker(
+                    lead_id,
+                    name,
                     f"{name} enrolled in {cadence}.",
                     lambda w, now: w.enrol(lead_id, cadence, now),
+                    undo="enrol",
+                    cadence=cadence,
                 )
 
         self.app.push_screen(ChoiceModal(f"Cadence for {name}", choices), done)
@@ -475,7 +505,11 @@ class LeadScreen(Screen[None]):
         if lead_id is not None:
             name = self.current_contact()[0]
             self.run_action_in_worker(
-                f"{name}'s cadence paused.", lambda w, now: w.pause(lead_id, now)
+                lead_id,
+                name,
+                f"{name}'s cadence paused.",
+                lambda w, now: w.pause(lead_id, now),
+                undo="pause",
             )
 
     def action_resume(self) -> None:
@@ -483,7 +517,11 @@ class LeadScreen(Screen[None]):
         if lead_id is not None:
             name = self.current_contact()[0]
             self.run_action_in_worker(
-                f"{name}'s cadence resumed.", lambda w, now: w.resume(lead_id, now)
+                lead_id,
+                name,
+                f"{name}'s cadence resumed.",
+                lambda w, now: w.resume(lead_id, now),
+                undo="resume",
             )
 
     def action_convert(self) -> None:
@@ -497,6 +535,8 @@ class LeadScreen(Screen[None]):
                 return
             amount = float(value.replace(",", "")) if value.strip() else None
             self.run_action_in_worker(
+                lead_id,
+                name,
                 f"{name} converted to an opportunity.",
                 lambda w, now: w.convert(lead_id, amount, now),
             )
@@ -517,6 +557,8 @@ class LeadScreen(Screen[None]):
         def disqualify(reason: str | None) -> None:
             if reason and reason.strip():
                 self.run_action_in_worker(
+                    lead_id,
+                    name,
                     f"{name} disqualified.",
                     lambda w, now: w.disqualify(lead_id, reason, now),
                 )
@@ -537,18 +579,36 @@ class LeadScreen(Screen[None]):
         choices = [(reason.label, reason.key) for reason in ws.rules.reasons]
         self.app.push_screen(ChoiceModal(f"Disqualify {name}: why?", choices), picked)
 
+    def lead_in_view(self) -> int | None:
+        """The lead this screen is about (a lead's page), or None (the queue's many)."""
+        return None
+
     def action_undo(self) -> None:
-        lead_id = self.current_lead_id()
-        if lead_id is None:
-            return
-        name = self.current_contact()[0]
+        """Take back the rep's last change of this session, to whichever lead (the toast names
+        it). Before any, `u` takes back the selected lead's last change, from any session; once
+        the session's changes are all undone, only on a lead's own page."""
         ws, clock = self.tui.workspace, self.tui.clock
         if ws is None:
             return
+        trail = self.tui.undo_trail
+        lead_id = self.lead_in_view() if self.tui.changes_made else self.current_lead_id()
+        if trail:
+            step = trail.pop()
+        elif lead_id is not None:
+            step = UndoStep(lead_id, self.current_contact()[0])
+        else:
+            if self.tui.changes_made:
+                self.notify(
+                    "Your changes of this session are all undone. To take back an older one,"
+                    " open its lead (enter) and press u there.",
+                    severity="warning",
+                    markup=False,
+                )
+            return
 
         def work() -> None:
-            changed, what = ws.undo(lead_id, clock())
-            self.post_message(ActionDone(changed, f"Undid {what} on {name}."))
+            said = take_back(step, ws, clock())
+            self.post_message(ActionDone(step.lead_id, said))
 
         self.run_worker(work, thread=True, group="action", exit_on_error=False, name="Undo")
 

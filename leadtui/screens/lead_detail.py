@@ -47,6 +47,9 @@ class LeadDetailScreen(LeadScreen):
     def current_lead_id(self) -> int | None:
         return self.lead_id
 
+    def lead_in_view(self) -> int | None:
+        return self.lead_id
+
     def current_contact(self) -> tuple[str, str, str]:
         if self.detail is None:
             return (f"lead {self.lead_id}", "", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from leadtui.screens.loaders import QueueSnapshot
+from leadtui.screens.undo_trail import UndoStep
 from widgets.lead_detail_view import LeadDetail
 from widgets.queue_row import QueueRow
 
@@ -55,8 +56,11 @@ class FilterComputed(Message):
 
 
 class ActionDone(Message):
-    def __init__(self, lead_id: int, summary: str, *, advance: bool = False) -> None:
+    def __init__(
+        self, lead_id: int, summary: str, *, advance: bool = False, undo: UndoStep | None = None
+    ) -> None:
         super().__init__()
         self.lead_id = lead_id
         self.summary = summary
         self.advance = advance  # a touch was logged: power hour moves on to the next lead
+        self.undo = undo  # how `u` takes this change back (None: it was an undo itself)

@@ -23,6 +23,7 @@ from leadtui.domain.models import (
     Outcome,
     Touch,
 )
+from leadtui.store import sqlite_values
 from leadtui.store.convert import enrolment_from_mapping, lead_from_mapping
 from leadtui.store.light import ContextSummary as ContextSummary  # re-exported for views
 from leadtui.store.light import QueueIndexRow as QueueIndexRow
@@ -452,6 +453,18 @@ class DeriveInputs:
     events: dict[int, list[Event]]
     enrolments: dict[int, Enrolment]
 
+    def take(self, other: DeriveInputs, lead_ids: Iterable[int]) -> None:
+        """Add `other`'s inputs for those of these leads it holds."""
+        for lead_id in lead_ids:
+            lead = other.leads.get(lead_id)
+            if lead is None:
+                continue
+            self.leads[lead_id] = lead
+            self.touches[lead_id] = other.touches.get(lead_id, [])
+            self.events[lead_id] = other.events.get(lead_id, [])
+            if lead_id in other.enrolments:
+                self.enrolments[lead_id] = other.enrolments[lead_id]
+
 
 def derive_inputs(conn: Connection, lead_ids: Sequence[int]) -> DeriveInputs:
     """Leads, touches, events and enrolments for these ids, as domain objects.
@@ -459,6 +472,8 @@ def derive_inputs(conn: Connection, lead_ids: Sequence[int]) -> DeriveInputs:
     Core, not the ORM: building tens of thousands of ORM objects only to read them once was
     most of the time a large pull or seed spent deriving figures.
     """
+    if not lead_ids:  # every lead of a pull's page was new: nothing to read back
+        return DeriveInputs({}, defaultdict(list), defaultdict(list), {})
     lead_t, touch_t = table_of(LeadRow), table_of(TouchRow)
     event_t, enrol_t = table_of(EventRow), table_of(EnrolmentRow)
     leads = {
@@ -512,6 +527,17 @@ def write_derived(
 ) -> None:
     """Write derived lead figures and enrolments with one executemany each."""
     lead_t, enrol_t = table_of(LeadRow), table_of(EnrolmentRow)
+    if conn.dialect.name == "sqlite":
+        # On the driver: the Core statements' per-row bind processing was most of this.
+        if leads:
+            sqlite_values.update_many(conn, lead_t, leads, key="lead_id", column="id")
+        if new_enrolments:
+            sqlite_values.insert_many(conn, enrol_t, new_enrolments)
+        if changed_enrolments:
+            sqlite_values.update_many(
+                conn, enrol_t, changed_enrolments, key="lead_id", column="lead_id"
+            )
+        return
     if leads:
         names = [name for name in leads[0] if name != "lead_id"]
         statement = (

@@ -16,7 +16,7 @@ from tests.tui.conftest import FrozenClock, loaded, settle, workspace_with_ui
 from widgets.queue_table import QueueTable
 
 
-async def _log_first(app: LeadTuiApp, pilot) -> int:  # type: ignore[no-untyped-def]
+async def log_on_cursor(app: LeadTuiApp, pilot) -> int:  # type: ignore[no-untyped-def]
     table = app.screen.query_one(QueueTable)
     first = table.cursor_lead_id
     assert first is not None
@@ -35,7 +35,7 @@ async def test_after_logging_the_next_most_urgent_lead_is_selected(
         await loaded(pilot)
         table = app.screen.query_one(QueueTable)
         second = table.order[1]
-        first = await _log_first(app, pilot)
+        first = await log_on_cursor(app, pilot)
         assert table.cursor_lead_id not in (None, first)
         assert table.cursor_lead_id == second or table.cursor == 0
 
@@ -45,7 +45,7 @@ async def test_power_hour_off_keeps_the_lead(tui_dir: Path, clock: FrozenClock) 
         app = LeadTuiApp(ws, clock)
         async with app.run_test(size=(120, 35)) as pilot:
             await loaded(pilot)
-            first = await _log_first(app, pilot)
+            first = await log_on_cursor(app, pilot)
             assert app.screen.query_one(QueueTable).cursor_lead_id == first
 
 
