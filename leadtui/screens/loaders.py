@@ -7,10 +7,13 @@ a screen never writes a query of its own.
 from __future__ import annotations
 
 import bisect
+import re
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from leadtui.domain.models import CadenceTemplate, LeadStatus, SpeedToLeadState
@@ -50,6 +53,11 @@ class QueueSnapshot:
     # `queued_texts` holding each character: a filter's first key (and any needle that does not
     # extend one typed before) searches the list of its rarest character, not the whole queue.
     by_char: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # `queued_texts` as one string, each text ended by a NUL, and where each text starts: a
+    # needle is searched in it reading memory in order, where a scan of thousands of short
+    # strings jumps about the heap (5 ms for 13,000 of them, 2.6 ms for this whole string).
+    joined: str = ""
+    starts: array[int] = field(default_factory=lambda: array("q"))
     _position: dict[int, int] | None = field(default=None, repr=False, compare=False)
 
     def position(self) -> dict[int, int]:
@@ -76,6 +84,9 @@ class QueueSnapshot:
             for char in set(pair[1]):
                 by_char[char].append(pair)
         self.queued_texts, self.by_char = queued, dict(by_char)
+        texts = [text for _, text in queued]
+        self.joined = "\0".join(texts)
+        self.starts = array("q", accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
 
 
 def stl_state(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> SpeedToLeadState:
@@ -439,6 +450,24 @@ def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = Non
 def narrow_text(texts: list[tuple[int, str]], needle: str) -> list[tuple[int, str]]:
     """The (lead id, lower-cased text) pairs whose text contains the lower-cased `needle`."""
     return [pair for pair in texts if needle in pair[1]]
+
+
+def search_queued(snapshot: QueueSnapshot, needle: str) -> list[tuple[int, str]]:
+    """`snapshot.queued_texts` containing the lower-cased `needle`, in queue order, found by one
+    pass over `snapshot.joined` (cheaper than `narrow_text` over more than a quarter of them)."""
+    texts, starts = snapshot.queued_texts, snapshot.starts
+    if "\0" in needle or not texts:
+        return narrow_text(texts, needle)  # the separator itself: only a scan says
+    found: list[tuple[int, str]] = []
+    last = -1
+    # Each match runs on to its text's end, so the next one is in a later text (or, should the
+    # CRM's text hold a NUL, later in the same one: counted once).
+    for match in re.finditer(re.escape(needle) + "[^\0]*", snapshot.joined):
+        index = bisect.bisect_right(starts, match.start()) - 1
+        if index != last:
+            found.append(texts[index])
+            last = index
+    return found
 
 
 def match_queued(snapshot: QueueSnapshot, needle: str) -> list[tuple[int, str]]:

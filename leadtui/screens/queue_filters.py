@@ -130,6 +130,8 @@ class QueueFilters(LeadScreen):
             within = next((self._matches[p][0] for p in prefixes if p in self._matches), None)
             if within is None:
                 pairs = loaders.match_queued(snapshot, needle)
+            elif len(within) * 4 > len(texts):  # many: one pass over the texts joined
+                pairs = loaders.search_queued(snapshot, needle)
             else:
                 pairs = loaders.narrow_text(within, needle)
             found = (pairs, [lead_id for lead_id, _ in pairs])

@@ -30,10 +30,21 @@ def test_matching_by_the_rarest_character_finds_what_a_scan_finds(workspace: Wor
     snapshot = loaders.load_queue(workspace, NOW, first_page=0)
     texts = snapshot.queued_texts
     assert texts and [i for i, _ in texts] == [i for i in snapshot.order if i in dict(texts)]
-    for needle in ("e", "ex", "exa", "a.c", "@", "qzx", " ", "\n", "example.com"):
+    for needle in ("e", "ex", "exa", "a.c", "@", "qzx", " ", "\n", "example.com", ".*", "("):
         found = loaders.match_queued(snapshot, needle)
         assert found == loaders.narrow_text(texts, needle)
+        assert loaders.search_queued(snapshot, needle) == found  # in the texts joined
     assert loaders.match_queued(snapshot, "e")  # not vacuous
+
+
+def test_searching_the_joined_texts_counts_each_lead_once_whatever_they_hold() -> None:
+    texts = [(1, "ab\0ab"), (2, "b"), (3, "xab\nab"), (4, ""), (5, "a"), (6, "b\0")]
+    snapshot = loaders.QueueSnapshot({}, [6, 5, 4, 3, 2, 1], NOW, None, texts=texts)
+    snapshot.queued()
+    for needle in ("ab", "a", "b", "\0", "b\0", "ba", "\n"):
+        wanted = loaders.narrow_text(snapshot.queued_texts, needle)
+        assert loaders.search_queued(snapshot, needle) == wanted
+    assert [i for i, _ in loaders.search_queued(snapshot, "ab")] == [3, 1]
 
 
 async def test_typing_narrows_to_what_a_fresh_search_finds(
