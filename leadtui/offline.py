@@ -11,20 +11,26 @@ up applies each one to the team database in one transaction with its outbox row,
 id the outbox row already carries (unique there): a catch-up cut short and run again skips what
 landed, so nothing is lost and nothing is applied twice. A field changed on both sides meanwhile
 is held as a conflict, exactly as a field changed both here and in the CRM is (the lead keeps the
-rep's value; the conflicts screen settles it). Only changes with outbox rows travel: touches,
-notes and field changes (status, convert, disqualify, bad phone or email). Snoozes and cadence
-changes made offline stay in the copy.
+rep's value; the conflicts screen settles it). Those are the changes with outbox rows: touches,
+notes and field changes (status, convert, disqualify, bad phone or email).
+
+Snoozes and cadence enrolments are leadtui's own and have no outbox rows. The copy remembers them
+as they were when it was made (its base, a row of its sync_cursor table), and catching up carries
+each lead's that the rep changed offline to the team database, unless the team's changed too
+meanwhile (a teammate snoozed or enrolled the same lead): that lead keeps the team's, and the
+catch-up says how many did.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlmodel import col
 
 from leadtui.store.engine import open_engine, sqlite_url
@@ -36,6 +42,7 @@ from leadtui.store.tables import (
     NoteRow,
     OutboxRow,
     OwnerRow,
+    SyncCursor,
     TouchRow,
     UTCDateTime,
     table_of,
@@ -56,18 +63,63 @@ class CatchUp:
     already: int = 0  # found there already (an earlier catch-up cut short)
     held: int = 0  # applied, with a field the team changed too: a conflict to settle
     stranded: int = 0  # their lead is gone from the team database: kept in the copy
+    local: int = 0  # leads whose offline snooze or cadence went to the team database
+    kept_theirs: int = 0  # ... or did not: the team database's had changed too
+
+
+_BASE = "offline:base"  # the copy's sync_cursor row: each lead's snooze and cadence as copied
+# A lead's snooze and enrolment (columns as JSON-able values): what catching up compares.
+LocalState = tuple[str | None, dict[str, Any] | None]
+
+
+def _local_states(conn: Any, ids: list[int] | None = None) -> dict[int, LocalState]:
+    lead, enrolment = table_of(LeadRow), table_of(EnrolmentRow)
+    found: dict[int, LocalState] = {}
+    for start in range(0, len(ids), _CHUNK) if ids is not None else [0]:
+        chunk = ids[start : start + _CHUNK] if ids is not None else None
+        leads = select(lead.c.id, lead.c.snoozed_until)
+        enrolled = select(enrolment)
+        if chunk is not None:
+            leads = leads.where(lead.c.id.in_(chunk))
+            enrolled = enrolled.where(enrolment.c.lead_id.in_(chunk))
+        for lead_id, snoozed in conn.execute(leads):
+            found[int(lead_id)] = (_plain(snoozed), None)
+        for row in conn.execute(enrolled).mappings():
+            values = {k: _plain(v) for k, v in row.items() if k != "lead_id"}
+            if row["lead_id"] in found:
+                found[row["lead_id"]] = (found[row["lead_id"]][0], values)
+    return found
+
+
+def _write_base(conn: Any, states: dict[int, LocalState], now: datetime) -> None:
+    cursor = table_of(SyncCursor)
+    conn.execute(delete(cursor).where(cursor.c.name == _BASE))
+    value = json.dumps({str(k): list(v) for k, v in states.items()})
+    conn.execute(insert(cursor).values(name=_BASE, value=value, updated_at=now))
+
+
+def _local_changes(conn: Any) -> dict[int, tuple[LocalState, LocalState]]:
+    """(base, now) of each lead whose snooze or cadence the rep changed in the copy."""
+    cursor = table_of(SyncCursor)
+    raw = conn.execute(select(cursor.c.value).where(cursor.c.name == _BASE)).scalar()
+    if not raw:
+        return {}  # a copy made before the base was kept: nothing to compare with
+    base = {int(k): (v[0], v[1]) for k, v in json.loads(raw).items()}
+    current = _local_states(conn)
+    return {i: (base[i], state) for i, state in current.items() if i in base and state != base[i]}
 
 
 def pending_in_copy(path: Path) -> int:
+    """Changes in the copy the team database lacks: outbox rows, and leads whose snooze or
+    cadence the rep changed."""
     if not path.exists():
         return 0
     engine = open_engine(sqlite_url(path))
     try:
         with engine.connect() as conn:
             query = select(func.count()).select_from(table_of(OutboxRow))
-            return int(
-                conn.execute(query.where(table_of(OutboxRow).c.state == "pending")).scalar() or 0
-            )
+            pending = conn.execute(query.where(table_of(OutboxRow).c.state == "pending")).scalar()
+            return int(pending or 0) + len(_local_changes(conn))
     finally:
         engine.dispose()
 
@@ -98,6 +150,7 @@ def refresh_copy(team: Workspace, path: Path) -> int:
                 for model in (TouchRow, NoteRow, EventRow, EnrolmentRow):
                     table = table_of(model)
                     _copy(source, target, table, table.c.lead_id.in_(chunk))
+            _write_base(target, _local_states(target), _now())
         with local.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -149,7 +202,45 @@ def catch_up(copy: Workspace, team: Workspace, now: datetime) -> CatchUp:
                 mine.state, mine.done_at = "done", now
                 mine.last_error = "caught up with the team database"
                 session.add(mine)
+    _catch_up_local(copy, team, now, report)
     return report
+
+
+def _catch_up_local(copy: Workspace, team: Workspace, now: datetime, report: CatchUp) -> None:
+    """The snoozes and cadences the rep changed offline, into the team database, each lead in
+    one transaction; then the copy's base is what it now holds, so none goes twice."""
+    with copy.engine.connect() as conn:
+        changes = _local_changes(conn)
+    for lead_id, (base, mine) in changes.items():
+        with team.session() as session:
+            try:
+                team._lead_row(session, lead_id)  # locked for the transaction
+            except ActionError:
+                report.stranded += 1
+                continue
+            conn = session.connection()
+            theirs = _local_states(conn, [lead_id]).get(lead_id)
+            if theirs == mine:
+                continue  # already there (a catch-up cut short)
+            if theirs != base:
+                report.kept_theirs += 1
+                continue
+            _set_local(conn, lead_id, mine)
+            team.refresh(session, [lead_id], now)
+            report.local += 1
+    with copy.engine.begin() as conn:
+        _write_base(conn, _local_states(conn), now)
+
+
+def _set_local(conn: Any, lead_id: int, state: LocalState) -> None:
+    snoozed, enrolled = state
+    lead, enrolment = table_of(LeadRow), table_of(EnrolmentRow)
+    until = datetime.fromisoformat(snoozed) if snoozed else None
+    conn.execute(update(lead).where(lead.c.id == lead_id).values(snoozed_until=until))
+    conn.execute(delete(enrolment).where(enrolment.c.lead_id == lead_id))
+    if enrolled is not None:
+        values = {name: _column_of(enrolment, name, value) for name, value in enrolled.items()}
+        conn.execute(insert(enrolment).values(lead_id=lead_id, **values))
 
 
 def open_for_rep(config: Any, locations: Any, say: Any) -> Workspace:
@@ -186,6 +277,12 @@ def describe(done: CatchUp) -> str:
         line += f" ({done.held} held as conflicts to settle)"
     if done.already:
         line += f", {done.already} already there"
+    if done.local:
+        line += f", and the snooze or cadence of {done.local} leads"
+    if done.kept_theirs:
+        line += (
+            f"; {done.kept_theirs} leads keep the team's snooze or cadence, changed there meanwhile"
+        )
     if done.stranded:
         line += f"; {done.stranded} kept in the copy: their lead is gone from the team database"
     return line + "."
@@ -280,6 +377,10 @@ def _text(value: Any) -> str | None:
 
 def _column(name: str, value: Any) -> Any:
     """An outbox payload value (JSON: times as ISO text) back in the lead column's type."""
-    if isinstance(value, str) and isinstance(table_of(LeadRow).c[name].type, UTCDateTime):
+    return _column_of(table_of(LeadRow), name, value)
+
+
+def _column_of(table: Table, name: str, value: Any) -> Any:
+    if isinstance(value, str) and isinstance(table.c[name].type, UTCDateTime):
         return datetime.fromisoformat(value)
     return value

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from leadtui.workspace import Workspace
 from sync import cache
@@ -19,6 +20,21 @@ from sync.protocol import CrmAdapter, PulledLead, Scope, Skipped
 
 # What writing a malformed record raises: text SQLite cannot encode, values of the wrong type.
 UNSTORABLE = (UnicodeError, ValueError, TypeError, OverflowError)
+
+
+def mended(value: Any) -> Any:
+    """`value` (a pulled record, or any part of one) with every string made valid Unicode:
+    lone surrogates become U+FFFD, pairs written as two escapes become their character."""
+    if type(value) is str:  # not a str-valued enum member
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        record: Any = value
+        return record._replace(**{name: mended(getattr(record, name)) for name in record._fields})
+    if isinstance(value, tuple):
+        return tuple(mended(item) for item in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: mended(getattr(value, f.name)) for f in fields(value)})
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +94,7 @@ class SyncEngine:
         self.clock = clock
         self.refresh = refresh
         self._scope = scope
+        self.mended: list[str] = []  # CRM ids of records whose invalid text was replaced
 
     def scope(self) -> Scope:
         """The configured user's leads, or the team's for a manager (or as told)."""
@@ -119,14 +136,28 @@ class SyncEngine:
         archived: Sequence[str] = (),
     ) -> tuple[list[Skipped], int]:
         """The page a record at a time: the ones that fail are skipped; the records that vanished
-        and the cursor go last, once the others are in. (skipped, how many leads archived)."""
+        and the cursor go last, once the others are in. (skipped, how many leads archived).
+
+        Text that is not valid Unicode (a lone surrogate: JSON allows "\\ud800", UTF-8 does not)
+        is mended, each bad character shown as U+FFFD, rather than the whole lead kept from the
+        rep; `self.mended` names those records."""
         skipped = []
         for item in leads:
             try:
                 self._write([item], cursor_name, "", now)
+                continue
+            except UnicodeError as exc:
+                failed: Exception = exc
+                try:
+                    self._write([mended(item)], cursor_name, "", now)
+                    self.mended.append(item.lead.crm_id)
+                    continue
+                except UNSTORABLE as again:
+                    failed = again
             except UNSTORABLE as exc:
-                reason = f"the record could not be stored ({type(exc).__name__}: {exc})"
-                skipped.append(Skipped(item.lead.crm_id, reason[:300]))
+                failed = exc
+            reason = f"the record could not be stored ({type(failed).__name__}: {failed})"
+            skipped.append(Skipped(item.lead.crm_id, reason[:300]))
         return skipped, self._write([], cursor_name, cursor, now, archived)
 
     def cursor_name(self, scope: Scope) -> str:

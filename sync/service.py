@@ -151,6 +151,12 @@ class SyncService:
             result.pushed = created.done + updated.done
             result.new_lead_ids = self._lead_ids_after(before)
             result.notices = list(getattr(adapter, "notices", ()))
+            if engine.mended:
+                shown = ", ".join(engine.mended[:3]) + (", ..." if len(engine.mended) > 3 else "")
+                result.notices.append(
+                    f"{len(engine.mended)} CRM records had text that is not valid Unicode"
+                    f" ({shown}): kept, each bad character shown as \ufffd."
+                )
         except CrmUnavailable as exc:
             result.online, result.error = False, str(exc)
         except AuthError as exc:

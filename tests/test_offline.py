@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
 
 from leadtui.config import TEMPLATE, Locations, parse
-from leadtui.offline import catch_up, copy_path, refresh_copy
+from leadtui.offline import catch_up, copy_path, describe, pending_in_copy, refresh_copy
 from leadtui.store.engine import sqlite_url
-from leadtui.store.tables import ConflictRow, LeadRow, NoteRow, OutboxRow, OwnerRow, TouchRow
+from leadtui.store.tables import (
+    ConflictRow,
+    EnrolmentRow,
+    LeadRow,
+    NoteRow,
+    OutboxRow,
+    OwnerRow,
+    TouchRow,
+)
 from leadtui.workspace import ActionError, Workspace
 from tests.conftest import NOW
 from tests.postgres import fresh_database, require_server
@@ -155,3 +164,39 @@ def test_commands_fall_back_to_the_copy_and_catch_up_when_back(
     assert len(found) == 1 and found[0].lead_id == lead
     assert main(["offline"]) == 0
     assert "Your offline copy holds your" in capsys.readouterr().err
+
+
+def _local(ws: Workspace, lead_id: int) -> tuple[object, object]:
+    with ws.session() as session:
+        lead = session.get(LeadRow, lead_id)
+        enrolment = session.get(EnrolmentRow, lead_id)
+        assert lead is not None
+        return lead.snoozed_until, (enrolment.cadence, enrolment.paused_at) if enrolment else None
+
+
+def test_offline_snoozes_and_cadences_catch_up_unless_the_team_changed_them(team_and_copy) -> None:  # type: ignore[no-untyped-def]
+    team, copy, path = team_and_copy
+    a, b, c = _open_leads(copy, 3)
+    later = NOW + timedelta(days=2)
+    cadence = next(iter(copy.rules.templates))
+    copy.snooze(a, later, NOW)
+    copy.enrol(b, cadence, NOW)
+    copy.pause(b, NOW)
+    copy.snooze(c, later, NOW)
+    team.snooze(c, NOW + timedelta(days=5), NOW)  # a teammate snoozed c meanwhile
+    mine_b = _local(copy, b)
+    assert pending_in_copy(path) == 3
+    with pytest.raises(ActionError, match="catch up first"):
+        refresh_copy(team, path)  # they would be lost
+
+    done = catch_up(copy, team, NOW)
+    assert (done.local, done.kept_theirs) == (2, 1)
+    assert _local(team, a)[0] == later
+    assert _local(team, b) == mine_b and mine_b[1] is not None
+    assert _local(team, c)[0] == NOW + timedelta(days=5)  # the team's stands
+    assert "snooze or cadence of 2 leads" in describe(done)
+    # Caught up once: nothing goes again, and a fresh copy may replace this one.
+    assert pending_in_copy(path) == 0
+    again = catch_up(copy, team, NOW)
+    assert (again.local, again.kept_theirs) == (0, 0)
+    assert refresh_copy(team, path) > 0
