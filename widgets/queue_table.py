@@ -1,6 +1,7 @@
 """The queue: a Line-API ScrollView that renders only the rows on screen.
 
-It holds an ordered list of lead ids (cheap even at 100,000) and a small LRU cache of full rows;
+It holds an ordered list of lead ids (cheap even at 100,000), the rows of the whole queue as its
+last load read them (`set_queued_rows`) and a small LRU cache of rows read since, which win;
 rows it lacks are asked for with a `RowsWanted` message and painted as placeholders until they
 arrive. Nothing here touches the database. Modelled on toolong's `log_lines.py`.
 """
@@ -26,7 +27,7 @@ from leadtui.keys import key_for
 from widgets.contact_links import link_style
 from widgets.queue_row import Cells, Mark, QueueRow, SecondsLeft, cells, wall_clock
 
-ROW_CACHE_SIZE = 4_000  # twice the rows the queue screen reads with each load
+ROW_CACHE_SIZE = 4_000  # rows read a page at a time (the queue's own are kept apart, all of them)
 
 # (title, key on Cells, fixed width or 0 for flexible, drop order when narrow: 0 = never)
 COLUMNS: tuple[tuple[str, str, int, int], ...] = (
@@ -193,6 +194,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._order: list[int] = []
         self._position_of: dict[int, int] | None = {}  # None: not made yet
         self._rows: OrderedDict[int, QueueRow] = OrderedDict()
+        self._queued: dict[int, QueueRow] = {}  # every queued lead's, as the last load read it
         self._wanted: set[int] = set()
         self.cursor = 0
         self.loaded = False
@@ -212,7 +214,8 @@ class QueueTable(ScrollView, can_focus=True):
         return self._order[self.cursor] if 0 <= self.cursor < len(self._order) else None
 
     def row(self, lead_id: int) -> QueueRow | None:
-        return self._rows.get(lead_id)
+        row = self._rows.get(lead_id)
+        return row if row is not None else self._queued.get(lead_id)
 
     def set_order(self, lead_ids: Sequence[int], position: dict[int, int] | None = None) -> None:
         """Show these leads in this order; the cursor stays on its lead if it is still here.
@@ -237,7 +240,7 @@ class QueueTable(ScrollView, can_focus=True):
     def put_rows(self, rows: dict[int, QueueRow]) -> None:
         shown = set(self.visible_lead_ids())
         # Prefetched rows, and rows on screen that read as they did, need no repaint.
-        changed = any(i in shown and self._rows.get(i) != row for i, row in rows.items())
+        changed = any(i in shown and self.row(i) != row for i, row in rows.items())
         for lead_id, row in rows.items():
             self._rows[lead_id] = row
             self._rows.move_to_end(lead_id)
@@ -247,9 +250,21 @@ class QueueTable(ScrollView, can_focus=True):
         if changed:
             self._repaint_all()
 
+    def set_queued_rows(self, rows: dict[int, QueueRow]) -> None:
+        """Every queued lead's row, read with the order: a filter's page or a page far down
+        paints from memory. Rows read one page at a time (`put_rows`) are kept in front, since
+        they are fresher; the next load replaces these whole (`reset_rows`)."""
+        shown = self.visible_lead_ids()
+        before = [self.row(i) for i in shown]
+        self._queued = rows
+        self._wanted = {i for i in self._wanted if i not in rows}
+        if [self.row(i) for i in shown] != before:
+            self._repaint_all()
+
     def reset_rows(self, rows: dict[int, QueueRow]) -> None:
-        """Replace the whole row cache (fresh rows for the screen; the rest fetched on demand)."""
+        """Replace every row held (fresh rows for the screen; the rest fetched on demand)."""
         self._rows.clear()
+        self._queued = {}
         self._wanted.clear()
         self.put_rows(rows)
         self._repaint_all()
@@ -258,6 +273,7 @@ class QueueTable(ScrollView, can_focus=True):
         """Drop cached rows (after an action changed them) so they are fetched again."""
         for lead_id in lead_ids:
             self._rows.pop(lead_id, None)
+            self._queued.pop(lead_id, None)
         self._repaint_all()
 
     def _index_of(self, lead_id: int) -> int | None:
@@ -399,12 +415,12 @@ class QueueTable(ScrollView, can_focus=True):
         if not self.has_focus:
             return  # focus coming back repaints the cursor's line, which prefetches
         visible = self.visible_lead_ids()
-        if any(i not in self._rows for i in visible):
+        if any(self.row(i) is None for i in visible):
             return  # the screen's own rows first; their arrival paints and comes back here
         shown = max(self.size.height - 1, 1)
         top = int(self.scroll_y)
         near = self._order[max(top - shown, 0) : top + 2 * shown]
-        missing = [i for i in near if i not in self._rows and i not in self._wanted]
+        missing = [i for i in near if self.row(i) is None and i not in self._wanted]
         if missing:
             self._wanted.update(missing)
             self.post_message(self.RowsWanted(self, missing))
@@ -419,7 +435,7 @@ class QueueTable(ScrollView, can_focus=True):
     def _key(self, index: int, lead_id: int | None) -> tuple[object, ...]:
         if lead_id is None:
             return ("blank",)
-        row = self._rows.get(lead_id)
+        row = self.row(lead_id)
         if row is None:
             return ("wanted", lead_id)
         return (
@@ -442,19 +458,20 @@ class QueueTable(ScrollView, can_focus=True):
         lead_id = self._order[index]
         key = self._key(index, lead_id)
         self._painted[y] = key
-        row = self._rows.get(lead_id)
+        row = self.row(lead_id)
         if row is None:
             self._want(lead_id)
             style = self._base + self._part("queue-table--dim")
             return Strip([Segment(fit("  …", width), style)], width)
-        self._rows.move_to_end(lead_id)
+        if lead_id in self._rows:
+            self._rows.move_to_end(lead_id)
         return self._row_strip(key[2], index == self.cursor, width)  # type: ignore[arg-type]
 
     def _want(self, lead_id: int) -> None:
         if lead_id in self._wanted:
             return
         # Ask for the whole visible page at once, not one message per line.
-        missing = [i for i in self.visible_lead_ids() if i not in self._rows]
+        missing = [i for i in self.visible_lead_ids() if self.row(i) is None]
         missing = [i for i in missing if i not in self._wanted] or [lead_id]
         self._wanted.update(missing)
         self.post_message(self.RowsWanted(self, missing))

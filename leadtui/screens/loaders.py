@@ -7,13 +7,16 @@ a screen never writes a query of its own.
 from __future__ import annotations
 
 import bisect
+import re
+from array import array
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
 
-from leadtui.domain.models import LeadStatus, SpeedToLeadState
+from leadtui.domain.models import CadenceTemplate, LeadStatus, SpeedToLeadState
 from leadtui.domain.queue import QueueEntry, Urgency, order_queue, urgency_of
 from leadtui.lead_views import LeadView
 from widgets.queue_row import QueueRow
@@ -50,6 +53,11 @@ class QueueSnapshot:
     # `queued_texts` holding each character: a filter's first key (and any needle that does not
     # extend one typed before) searches the list of its rarest character, not the whole queue.
     by_char: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # `queued_texts` as one string, each text ended by a NUL, and where each text starts: a
+    # needle is searched in it reading memory in order, where a scan of thousands of short
+    # strings jumps about the heap (5 ms for 13,000 of them, 2.6 ms for this whole string).
+    joined: str = ""
+    starts: array[int] = field(default_factory=lambda: array("q"))
     _position: dict[int, int] | None = field(default=None, repr=False, compare=False)
 
     def position(self) -> dict[int, int]:
@@ -76,6 +84,9 @@ class QueueSnapshot:
             for char in set(pair[1]):
                 by_char[char].append(pair)
         self.queued_texts, self.by_char = queued, dict(by_char)
+        texts = [text for _, text in queued]
+        self.joined = "\0".join(texts)
+        self.starts = array("q", accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
 
 
 def stl_state(row: queries.QueueIndexRow, now: datetime, at_risk: timedelta) -> SpeedToLeadState:
@@ -306,6 +317,62 @@ def load_rows(ws: Workspace, lead_ids: list[int], now: datetime) -> dict[int, Qu
     return {lead_id: queue_row(view) for lead_id, view in found.items()}
 
 
+def queued_rows(ws: Workspace, now: datetime) -> dict[int, QueueRow]:
+    """Every queued lead's row at `now`, read at once from the stored figures: what `load_rows`
+    makes from each lead's touches (tests compare the two), in 0.7 s of a worker for 34,000
+    leads where `load_rows` takes 16 s. A filter or a page far down the queue then paints from
+    memory instead of waiting for the database."""
+    from leadtui.store import queries
+
+    rows: dict[int, QueueRow] = {}
+    # A band, a source or a zone repeats across thousands of leads: one copy of each is kept.
+    one_copy: dict[str, str] = {}
+    with ws.session() as session:
+        for fields in queries.queued_row_fields(session, ws.me or None):
+            row = _stored_row(fields, now, ws.rules.templates, one_copy)
+            rows[row.lead_id] = row
+    return rows
+
+
+def _stored_row(
+    fields: Any, now: datetime, templates: Mapping[str, CadenceTemplate], one_copy: dict[str, str]
+) -> QueueRow:
+    """A row from `queries.queued_row_fields`, as `queue_row` makes it from the lead's view."""
+    lead_id, name, company, email, phone, band, score, source = fields[:8]
+    created_at, deadline, first, touches, timezone, back = fields[8:14]
+    cadence, step, due, paused, active = fields[14:]
+    # The stored first touch is the first of all the lead's touches; the speed-to-lead clock at
+    # `now` counts only those made by then (leadtui.domain.speed_to_lead.evaluate).
+    if first is not None and first > now:
+        first = None
+    template = templates.get(cadence) if cadence is not None else None
+    active = cadence is not None and bool(active)
+    step_next = None
+    if template is not None and active and step < len(template.steps):
+        step_next = template.steps[step]
+    return QueueRow.make(
+        lead_id=lead_id,
+        name=name,
+        company=company,
+        email=email,
+        phone=phone,
+        band=one_copy.setdefault(band, band),
+        score=score,
+        source=one_copy.setdefault(source, source),
+        created_at=created_at,
+        stl_deadline=deadline,
+        first_touch_at=first,
+        next_channel=step_next.channel.value if step_next else None,
+        next_due=due if step_next else None,
+        paused=bool(active and paused),
+        touches=touches,
+        steps_done=step if cadence is not None else 0,
+        steps_total=len(template.steps) if template is not None else None,
+        timezone=one_copy.setdefault(timezone, timezone),
+        back=back if first is None else "",
+    )
+
+
 def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None:
     from leadtui import views
     from leadtui.domain import contact
@@ -383,6 +450,24 @@ def matching_text(ws: Workspace, text: str, snapshot: QueueSnapshot | None = Non
 def narrow_text(texts: list[tuple[int, str]], needle: str) -> list[tuple[int, str]]:
     """The (lead id, lower-cased text) pairs whose text contains the lower-cased `needle`."""
     return [pair for pair in texts if needle in pair[1]]
+
+
+def search_queued(snapshot: QueueSnapshot, needle: str) -> list[tuple[int, str]]:
+    """`snapshot.queued_texts` containing the lower-cased `needle`, in queue order, found by one
+    pass over `snapshot.joined` (cheaper than `narrow_text` over more than a quarter of them)."""
+    texts, starts = snapshot.queued_texts, snapshot.starts
+    if "\0" in needle or not texts:
+        return narrow_text(texts, needle)  # the separator itself: only a scan says
+    found: list[tuple[int, str]] = []
+    last = -1
+    # Each match runs on to its text's end, so the next one is in a later text (or, should the
+    # CRM's text hold a NUL, later in the same one: counted once).
+    for match in re.finditer(re.escape(needle) + "[^\0]*", snapshot.joined):
+        index = bisect.bisect_right(starts, match.start()) - 1
+        if index != last:
+            found.append(texts[index])
+            last = index
+    return found
 
 
 def match_queued(snapshot: QueueSnapshot, needle: str) -> list[tuple[int, str]]:

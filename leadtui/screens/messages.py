@@ -19,12 +19,15 @@ class QueueLoaded(Message):
 
 class RowsLoaded(Message):
     """Rows read for the screen; `of`: the snapshot index they were read with, if they are only
-    good while that queue is shown."""
+    good while that queue is shown; `whole_queue`: every queued lead's, read with the order."""
 
-    def __init__(self, rows: dict[int, QueueRow], of: object = None) -> None:
+    def __init__(
+        self, rows: dict[int, QueueRow], of: object = None, *, whole_queue: bool = False
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.of = of
+        self.whole_queue = whole_queue
 
 
 class DetailLoaded(Message):

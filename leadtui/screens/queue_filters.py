@@ -52,9 +52,9 @@ class QueueFilters(LeadScreen):
         super().__init__(id=id)
         # kind -> (matching ids, label, the snapshot order a list of ids is in; None for a set)
         self._filters: dict[str, tuple[set[int] | list[int], str, object]] = {}
-        # Matches of each prefix of the needle typed, in the queued texts they were found in:
-        # typing on narrows the longest one, erasing finds its answer already there.
-        self._matches: dict[str, list[tuple[int, str]]] = {}
+        # Matches of each prefix of the needle typed, in the queued texts they were found in
+        # and as lead ids: typing on narrows the longest one, erasing finds its answer there.
+        self._matches: dict[str, tuple[list[tuple[int, str]], list[int]]] = {}
         self._matches_in: object = None
 
     @property
@@ -69,6 +69,10 @@ class QueueFilters(LeadScreen):
         if box is None:
             box = FilterBox(placeholder="filter: name, company or email", id="filter")
             await self.mount(box, after="#status")
+            # Watched, not heard as Input.Changed: the queue then changes in the same frame as
+            # the box. The message reached the screen after the box could have painted alone,
+            # so the queue's repaint came a frame later (one more pass of the compositor).
+            self.watch(box, "value", self.filter_changed, init=False)
         return box
 
     def _apply_order(self) -> None:
@@ -89,9 +93,8 @@ class QueueFilters(LeadScreen):
         box.add_class("-shown")
         box.focus()
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        text = event.value.strip()
+    def filter_changed(self, value: str) -> None:
+        text = value.strip()
         ws = self.tui.workspace
         if not text or ws is None:
             self.on_filter_computed(FilterComputed("text", None))
@@ -101,8 +104,7 @@ class QueueFilters(LeadScreen):
         if snapshot is not None and snapshot.queued_texts:
             # The whole queue's texts are in memory, in queue order: match here, in the
             # keystroke's own frame, without a thread's round trip.
-            found = self._match(snapshot, text.lower())
-            ids = [lead_id for lead_id, _ in found]
+            ids = self._match(snapshot, text.lower())[1]
             self.on_filter_computed(FilterComputed("text", ids, f"“{text}”", snapshot.order))
             return
 
@@ -114,20 +116,25 @@ class QueueFilters(LeadScreen):
             work, thread=True, group="filter", exclusive=True, exit_on_error=False, name="Filtering"
         )
 
-    def _match(self, snapshot: loaders.QueueSnapshot, needle: str) -> list[tuple[int, str]]:
-        """The queued texts containing `needle`, searching the matches of its longest prefix
-        typed, else those holding its rarest character."""
+    def _match(
+        self, snapshot: loaders.QueueSnapshot, needle: str
+    ) -> tuple[list[tuple[int, str]], list[int]]:
+        """The queued texts containing `needle` and their leads, searching the matches of its
+        longest prefix typed, else those holding its rarest character."""
         texts = snapshot.queued_texts
         if self._matches_in is not texts:
             self._matches, self._matches_in = {}, texts
         found = self._matches.get(needle)
         if found is None:
             prefixes = (needle[:end] for end in range(len(needle) - 1, 0, -1))
-            within = next((self._matches[p] for p in prefixes if p in self._matches), None)
+            within = next((self._matches[p][0] for p in prefixes if p in self._matches), None)
             if within is None:
-                found = loaders.match_queued(snapshot, needle)
+                pairs = loaders.match_queued(snapshot, needle)
+            elif len(within) * 4 > len(texts):  # many: one pass over the texts joined
+                pairs = loaders.search_queued(snapshot, needle)
             else:
-                found = loaders.narrow_text(within, needle)
+                pairs = loaders.narrow_text(within, needle)
+            found = (pairs, [lead_id for lead_id, _ in pairs])
         # Only the needle's prefixes are kept: what backspace comes back to, and few.
         self._matches = {p: m for p, m in self._matches.items() if needle.startswith(p)}
         self._matches[needle] = found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -169,6 +169,46 @@ def queue_index(
             )
         )
     return out
+
+
+def queued_row_fields(session: Session, owner: str | None) -> Iterator[Any]:
+    """What the queue shows of each open lead, in one read for the whole queue: the lead's
+    columns, its stored figures (refreshed by the workspace whenever its inputs change, so no
+    touches are read) and its enrolment. Each row: id, name, company, email, phone, band, score,
+    source, created_at, stl_deadline, first_touch_at, human_touches, timezone, recycle_reason,
+    cadence (None: not enrolled), step, due_at, paused, active (the enrolment neither exited
+    nor completed). Read them while the session is open."""
+    lead, enr = LeadRow, EnrolmentRow
+    query = (
+        sa_select(
+            col(lead.id),
+            col(lead.name),
+            col(lead.company),
+            col(lead.email),
+            col(lead.phone),
+            col(lead.band),
+            col(lead.score),
+            col(lead.source),
+            col(lead.created_at),
+            col(lead.stl_deadline),
+            col(lead.first_touch_at),
+            col(lead.human_touches),
+            col(lead.timezone),
+            col(lead.recycle_reason),
+            col(enr.cadence),
+            col(enr.step),
+            col(enr.due_at),
+            col(enr.paused_at).is_not(None),
+            col(enr.exited_at).is_(None) & col(enr.completed_at).is_(None),
+        )
+        .join(enr, col(enr.lead_id) == col(lead.id), isouter=True)
+        .where(col(lead.archived).is_(False))
+        .where(col(lead.status).in_([s.value for s in OPEN_STATUSES]))
+    )
+    if owner:
+        query = query.where(func.lower(lead.owner) == owner.lower())
+    # A few thousand at a time, not the whole queue's raw rows beside the caller's at once.
+    return iter(session.execute(query.execution_options(yield_per=2_000)))
 
 
 def search_lead_ids(session: Session, text: str, owner: str | None) -> set[int]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from leadtui.app import LeadTuiApp
 from leadtui.config import load, locate
 from leadtui.workspace import Workspace
 from tests.conftest import NOW
+from widgets.queue_row import QueueRow
 
 
 class FrozenClock:
@@ -121,3 +123,11 @@ def top_lead_without_a_step(ws: Workspace, now: datetime, **fields: object) -> i
         if enrolment is not None:
             session.delete(enrolment)
     return top
+
+
+def as_read(row: QueueRow | None) -> tuple[object, ...]:
+    """A row's fields with each time as its instant: the stored deadline is in UTC, the one the
+    speed-to-lead rule computes in the calendar's zone (equal instants, unequal in a DST fold)."""
+    assert row is not None
+    values = (getattr(row, f.name) for f in fields(row))
+    return tuple(v.astimezone(UTC) if isinstance(v, datetime) else v for v in values)

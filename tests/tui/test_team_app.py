@@ -16,6 +16,7 @@ from leadtui.app import LeadTuiApp
 from leadtui.config import TEMPLATE, Locations, parse
 from leadtui.demo import DemoLead
 from leadtui.domain.models import Lead, LeadStatus
+from leadtui.screens import loaders
 from leadtui.screens.queue_screen import QueueScreen
 from leadtui.store.tables import OwnerRow
 from leadtui.workspace import Workspace
@@ -23,7 +24,7 @@ from sync import cache
 from sync.service import LAST_SYNC, ONLINE, TEAM_SYNC
 from tests.conftest import NOW
 from tests.postgres import fresh_database, require_server
-from tests.tui.conftest import FrozenClock, loaded, settle
+from tests.tui.conftest import FrozenClock, as_read, loaded, settle
 from widgets.sync_status import SyncStatusLine
 
 
@@ -39,6 +40,19 @@ def _open(url: str, folder: Path, email: str = "") -> Workspace:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.toml").write_text(text)
     return Workspace.open(parse(text), Locations(folder / "config.toml", folder))
+
+
+def test_the_queues_rows_read_at_once_on_a_team_database(team_url: str, tmp_path: Path) -> None:
+    """The whole queue's rows are read a few thousand at a time (a server-side cursor here)."""
+    ws = _open(team_url, tmp_path / "rep")
+    try:
+        order = loaders.load_queue(ws, NOW, first_page=0).order
+        at_once = loaders.queued_rows(ws, NOW)
+        one_by_one = loaders.load_rows(ws, order, NOW)
+    finally:
+        ws.close()
+    assert len(order) > 20 and sorted(at_once) == sorted(order)
+    assert [as_read(at_once[i]) for i in order] == [as_read(one_by_one[i]) for i in order]
 
 
 def _status(app: LeadTuiApp) -> str:
