@@ -534,7 +534,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reps < 1 or args.reps > 200:
         raise CliError("--reps must be between 1 and 200.")
     now = _now(args)
-    folder = Path(args.data_dir).expanduser() if args.data_dir else None
+    # The demo wipes and reseeds its folder, but only one an earlier demo made (or an empty one):
+    # LEADTUI_DATA_DIR pointing at a real workspace is refused, never replaced.
+    chosen = args.data_dir or os.environ.get("LEADTUI_DATA_DIR")
+    folder = Path(chosen).expanduser() if chosen else None
+    if not args.no_open:
+        _require_terminal()
     if args.no_open:
         # Nothing would keep a sandbox alive after exit: the workspace is seeded directly.
         data_dir = prepare_demo(folder, leads=args.leads, reps=args.reps, seed=args.seed, now=now)
@@ -668,7 +673,18 @@ def _configured_adapter(config: Config) -> Callable[[], object] | None:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
+    _require_terminal()
     return _open_tui(args)
+
+
+def _require_terminal() -> None:
+    """The TUI draws on a terminal; without one it would write escape codes into a file and
+    wait for keys that never come."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CliError(
+            "leadtui's screens need a terminal; without one, `leadtui queue` (or"
+            " `--format json`) prints the queue and `leadtui sla` the breaches."
+        )
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -19,8 +20,35 @@ def default_demo_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "demo"
 
 
+_HELD: dict[Path, Any] = {}  # the lock files of the demo folders this process uses
+
+
+def _hold(data_dir: Path) -> None:
+    """Claim the folder for this process's lifetime: a second `leadtui demo` on it would wipe
+    the files a running one is working in (it kept going on deleted files, and lost it all)."""
+    if data_dir in _HELD:
+        return
+    try:
+        import fcntl
+    except ImportError:  # not on a POSIX system: no lock, as before
+        return
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = (data_dir.parent / f".{data_dir.name}.lock").open("a+")
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise StoreError(
+            f"A leadtui demo is already running in {data_dir}; close it first, or give this"
+            " one another folder with --data-dir."
+        ) from None
+    _HELD[data_dir] = lock
+
+
 def _claim(data_dir: Path) -> None:
-    """Only ever wipe a folder that is empty or that an earlier demo made."""
+    """Only ever wipe a folder that is empty or that an earlier demo made, and that no running
+    demo holds."""
+    _hold(data_dir)
     if data_dir.exists() and any(data_dir.iterdir()) and not (data_dir / MARKER).exists():
         raise StoreError(
             f"{data_dir} holds files that are not a leadtui demo; "

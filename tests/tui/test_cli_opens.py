@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         return 0
 
     monkeypatch.setattr(app_module, "run", run)
+    monkeypatch.setattr("leadtui.cli._require_terminal", lambda: None)  # as if on a terminal
     monkeypatch.delenv("LEADTUI_CONFIG", raising=False)
     monkeypatch.delenv("LEADTUI_CRM_TOKEN", raising=False)
     return calls
@@ -128,3 +131,43 @@ def test_a_second_opening_paints_from_the_light_path(
     assert first["light"] is None
     assert second["light"] is not None and second["light"].me == second["workspace"].me
     assert second["workspace"] is not None and second["adapter"] is not None
+
+
+def test_without_a_terminal_the_screens_say_so_in_one_sentence(
+    tui_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pytest's stdin and stdout are no terminal, as with `leadtui < /dev/null > file`.
+    monkeypatch.setenv("LEADTUI_DATA_DIR", str(tui_dir))
+    for argv in ([], ["--board"], ["demo"]):
+        assert main(argv) != 0
+        err = capsys.readouterr().err
+        assert "need a terminal" in err and "leadtui queue" in err, err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_a_second_demo_leaves_a_running_ones_folder_alone(tmp_path: Path) -> None:
+    from leadtui.demo_workspace import prepare_demo
+
+    folder = tmp_path / "demo"
+    prepare_demo(folder, leads=5, reps=1, seed=1, now=NOW)  # this process holds it now
+    before = (folder / "leadtui.db").stat().st_ino
+    other = subprocess.run(
+        [sys.executable, "-c", _SECOND_DEMO, str(folder)], capture_output=True, text=True
+    )
+    assert other.returncode == 3, other.stderr
+    assert "already running" in other.stdout
+    assert (folder / "leadtui.db").stat().st_ino == before  # not wiped
+
+
+_SECOND_DEMO = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from leadtui.demo_workspace import prepare_demo
+from leadtui.store.engine import StoreError
+try:
+    prepare_demo(Path(sys.argv[1]), leads=5, reps=1, seed=1, now=datetime(2026, 1, 1, tzinfo=UTC))
+except StoreError as exc:
+    print(exc)
+    sys.exit(3)
+"""
