@@ -379,7 +379,7 @@ class Workspace:
                 # Stripped as the CRM reads text back: a trailing space would not survive a pull
                 # (found by tests/sync/test_roundtrip_property.py).
                 note=note.strip(),
-                by=row.owner,
+                by=self._author(row),
                 op_id=op_id,
             )
             session.add(touch)
@@ -406,6 +406,12 @@ class Workspace:
             self.refresh(session, [lead_id], now)
             return lead_id
 
+    def _author(self, row: LeadRow) -> str:
+        """Who made a touch or note: the configured user. A teammate's call on someone else's
+        lead is theirs, and does not stop the owner's speed-to-lead clock; with no user email
+        set (a bare workspace), the lead's owner, as a manual log always was."""
+        return self.me or row.owner
+
     def add_note(self, ref: str | int, body: str, now: datetime) -> int:
         if not body.strip():
             raise ActionError("A note needs some text.")
@@ -416,7 +422,7 @@ class Workspace:
                 lead_id=row.id or 0,
                 body=body.strip(),
                 created_at=to_millis(now),
-                by=row.owner,
+                by=self._author(row),
                 op_id=op_id,
             )
             session.add(note)

@@ -65,6 +65,7 @@ class LeadDetail:
     zone: tzinfo | None = None
     calendar: BusinessCalendar | None = None  # the rep's working hours, to read the prospect's
     context_source: str = ""  # where the events came from, said above the timeline
+    me: str = ""  # the user: a lead someone else owns says whose it is
 
 
 def _when(moment: datetime, zone: tzinfo | None) -> str:
@@ -93,10 +94,22 @@ def header_text(d: LeadDetail) -> Text:
         text.append(f"  {role}")
     text.append(f"\n{lead.status.value} · {d.band} {d.score} · {clean(lead.source)}", style="dim")
     text.append(f" · in system {span((d.now - lead.created_at).total_seconds())}", style="dim")
+    if lead.owner and d.me and lead.owner.casefold() != d.me.casefold():
+        # Your touches here are yours: they do not stop the owner's speed-to-lead clock.
+        text.append(f"\nowned by {clean(lead.owner)}", style="bold yellow")
+    if lead.closed_at is not None and lead.status.value in CLOSED_SAYS:
+        said = f"\n{CLOSED_SAYS[lead.status.value]} {_when(lead.closed_at, d.zone)}"
+        if lead.disqualified_reason:
+            said += f": {clean(lead.disqualified_reason)}"
+        text.append(said, style="bold")
     if lead.recycled_at is not None and lead.recycle_reason:
         text.append(f"\n↺ {clean(lead.recycle_reason)}", style="bold magenta")
         text.append(f" ({_when(lead.recycled_at, d.zone)})", style="dim")
     return text
+
+
+# How a closed lead's page says when it closed (and, for a disqualified one, why).
+CLOSED_SAYS = {"disqualified": "disqualified", "lost": "lost", "won": "won"}
 
 
 def contact_text(d: LeadDetail) -> Text:

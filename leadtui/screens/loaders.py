@@ -414,6 +414,7 @@ def load_detail(ws: Workspace, lead_id: int, now: datetime) -> LeadDetail | None
         zone=ws.rules.calendar.zone,
         calendar=ws.rules.calendar,
         context_source=source,
+        me=ws.me,
     )
 
 

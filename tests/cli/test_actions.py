@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,23 @@ def test_undo_with_nothing_to_take_back_says_so(
     code, _, err = run(capsys, "undo", str(lead["id"]))
     assert code == 1
     assert err.strip().startswith("leadtui: Nothing to undo on ")
+
+
+def test_a_touch_on_a_teammates_lead_is_yours_and_leaves_their_clock(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = sqlite3.connect(workspace_dir / "leadtui.db")
+    me = tomllib.loads((workspace_dir / "config.toml").read_text())["user"]["email"]
+    (theirs,) = db.execute(
+        "SELECT id FROM lead WHERE owner != ? AND status = 'new' AND first_touch_at IS NULL"
+        " ORDER BY id LIMIT 1",
+        (me,),
+    ).fetchone()
+    code, _, err = run(capsys, "log", str(theirs), "--channel", "call", "--outcome", "connected")
+    assert code == 0, err
+    (by,) = db.execute(
+        "SELECT by FROM touch WHERE lead_id = ? ORDER BY id DESC LIMIT 1", (theirs,)
+    ).fetchone()
+    assert by == me
+    # Only the owner's own touch stops the owner's speed-to-lead clock.
+    assert lead_row(workspace_dir, theirs)["first_touch_at"] is None
