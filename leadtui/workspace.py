@@ -25,6 +25,7 @@ from leadtui.domain.models import (
     BAD_EMAIL_OUTCOMES,
     BAD_PHONE_OUTCOMES,
     OPEN_STATUSES,
+    Band,
     Channel,
     Enrolment,
     Event,
@@ -533,8 +534,32 @@ class Workspace:
                 "disqualified_reason": "",
             }
             self._update_lead(session, row, changes, now, action)
+            self._restart_cadence(session, row, now)
             self.refresh(session, [lead_id], now)
             return lead_id
+
+    def _restart_cadence(self, session: Session, row: LeadRow, now: datetime) -> None:
+        """A reopened lead is worked again: its cadence, ended by the disqualify, carries on at
+        its step from now (a completed or missing one starts afresh now). Left ended, the lead
+        had no next step and counted as given up early (undo puts the old one back)."""
+        lead = lead_from_row(row)
+        calendar = self._calendar_for(lead)
+        found = session.get(EnrolmentRow, row.id)
+        current = enrolment_from_row(found) if found is not None else None
+        if current is not None and current.exited_at is not None:
+            fresh = cadences.carry_on(current, now, calendar)
+        else:
+            band = next((b for b in Band if b.value == row.band), None)
+            name = current.cadence if current else DEFAULT_CADENCE_FOR_BAND.get(band or Band.WARM)
+            template = self.rules.templates.get(name or "")
+            if template is None:
+                return
+            fresh = cadences.enrol(template, now, calendar)
+        target = found or EnrolmentRow(lead_id=row.id or 0, cadence=fresh.cadence, enrolled_at=now)
+        for key, value in enrolment_values(fresh).items():
+            setattr(target, key, value)
+        session.add(target)
+        session.flush()
 
     def undo(self, ref: str | int, now: datetime) -> tuple[int, str]:
         """Take back the lead's last touch, note or decision; returns (lead id, what it was).

@@ -286,6 +286,15 @@ def resume(enr: Enrolment, now: datetime, calendar: BusinessCalendar) -> Enrolme
     return enr._replace(paused_at=None, due_at=due)
 
 
+def carry_on(enr: Enrolment, now: datetime, calendar: BusinessCalendar) -> Enrolment:
+    """A cadence that ended early (the lead was disqualified, then reopened) goes on at the
+    step it stopped at, due at the next working moment: the steps done stay done."""
+    if enr.exited_at is None:
+        return enr
+    due = calendar.next_working_moment(as_utc(now))
+    return enr._replace(exited_at=None, exit_reason="", paused_at=None, due_at=due)
+
+
 def exit_cadence(enr: Enrolment, reason: str, now: datetime) -> Enrolment:
     """End the cadence early; `reason` is e.g. "replied", "converted", "disqualified"."""
     if not reason.strip():

@@ -146,3 +146,28 @@ def test_a_touch_on_a_teammates_lead_is_yours_and_leaves_their_clock(
     assert by == me
     # Only the owner's own touch stops the owner's speed-to-lead clock.
     assert lead_row(workspace_dir, theirs)["first_touch_at"] is None
+
+
+def gave_up(capsys: pytest.CaptureFixture[str], lead_id: int) -> bool:
+    code, out, err = run(capsys, "sla", "--team", "--format", "json")
+    assert code == 0, err
+    return any(b["lead_id"] == lead_id and b["kind"] == "gave_up_early" for b in json.loads(out))
+
+
+def test_a_reopened_lead_has_a_next_step_and_was_not_given_up(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = next(r for r in queue(capsys) if r["cadence"] and r["cadence"]["next_due"])
+    step = lead["cadence"]["step"]
+    code, _, err = run(capsys, "disqualify", str(lead["id"]), "--reason", "No response")
+    assert code == 0, err
+    assert gave_up(capsys, lead["id"])  # "no response" before 5 touches is giving up
+    code, _, err = run(capsys, "reopen", str(lead["id"]))
+    assert code == 0, err
+    again = next(r for r in queue(capsys) if r["id"] == lead["id"])
+    assert again["cadence"]["next_due"] is not None and again["cadence"]["step"] == step
+    assert not gave_up(capsys, lead["id"])
+    # Undone, the reopening takes its restarted cadence back with it.
+    code, _, err = run(capsys, "undo", str(lead["id"]))
+    assert code == 0, err
+    assert gave_up(capsys, lead["id"])

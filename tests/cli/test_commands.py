@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,6 +115,10 @@ def test_log_stops_the_clock_and_queues_for_sync(workspace_dir: Path, capsys) ->
     fresh = [r for q in queues for r in q if r["speed_to_lead"]["state"] == "pending"]
     assert fresh, "the demo has leads whose clock is running"
     lead = fresh[0]
+    # Logged by the lead's owner: a teammate's touch is theirs, and leaves the owner's clock.
+    config = workspace_dir / "config.toml"
+    me = tomllib.loads(config.read_text())["user"]["email"]
+    config.write_text(config.read_text().replace(f'"{me}"', f'"{lead["owner"]}"', 1))
     channel = lead["cadence"]["next_channel"]  # the touch the first step asks for
     outcome = "left_voicemail" if channel == "call" else "sent"
     code, out, err = run(
