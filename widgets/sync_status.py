@@ -96,6 +96,8 @@ def sync_text(
     text.append("  ·  ")
     if view.pending:
         text.append(f"{_count(view.pending, 'change')} waiting", style="yellow")
+    elif view.dead or getattr(view, "held", 0):
+        text.append("nothing else waiting")  # not "all sent": some are held or were refused
     else:
         text.append("all changes sent")
     if view.conflicts:

@@ -187,7 +187,9 @@ class SyncLoop:
         """A run finished: new view, next run armed."""
         result = outcome.result
         online = bool(getattr(result, "online", False))
-        last = outcome.finished_at if online else self.view.last_sync
+        # Reached the CRM but failed (a change it could not read, a refused token): not a sync.
+        succeeded = online and not getattr(result, "error", None)
+        last = outcome.finished_at if succeeded else self.view.last_sync
         self.view = SyncView(
             enabled=True,
             running=False,

@@ -208,3 +208,34 @@ async def test_the_status_line_notices_a_stopped_team_sync_by_itself() -> None:
         line._render_shown()  # what its 30 s timer does
         await pilot.pause()
         assert "no team sync since" in str(line.render())
+
+
+def test_held_or_refused_changes_are_not_all_changes_sent() -> None:
+    from datetime import UTC
+
+    from leadtui.screens.sync_loop import SyncView
+    from widgets.sync_status import sync_text
+
+    for counts in ({"held": 1}, {"dead": 2}):
+        text = sync_text(SyncView(enabled=True, first=False, online=True, **counts), UTC).plain
+        assert "all changes sent" not in text and "nothing else waiting" in text
+    text = sync_text(SyncView(enabled=True, first=False, online=True), UTC).plain
+    assert "all changes sent" in text
+
+
+def test_a_round_that_failed_is_not_the_last_sync() -> None:
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from leadtui.screens.sync_loop import SyncLoop, SyncOutcome
+
+    class Timers:  # what SyncLoop asks of the app: arming the next run
+        def set_timer(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    loop = SyncLoop(Timers(), None, None, lambda: NOW, 10)  # type: ignore[arg-type]
+    good = SimpleNamespace(online=True, error=None)
+    assert loop.landed(SyncOutcome(good, NOW)).last_sync == NOW
+    later = NOW + timedelta(minutes=1)
+    bad = SimpleNamespace(online=True, error="The CRM sent a reply leadtui cannot read.")
+    assert loop.landed(SyncOutcome(bad, later)).last_sync == NOW
