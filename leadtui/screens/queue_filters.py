@@ -86,6 +86,11 @@ class QueueFilters(LeadScreen):
         elif filters:
             smallest, *others = sorted((set(ids) for ids, _, _ in filters), key=len)
             order = snapshot.filtered(smallest.intersection(*others) if others else smallest)
+        self.table.empty_text = (
+            "No lead matches the filter (esc clears it)."
+            if filters
+            else "Nothing to do: the queue is empty."
+        )
         self.table.set_order(order, snapshot.position() if order is snapshot.order else None)
 
     async def action_filter_text(self) -> None:

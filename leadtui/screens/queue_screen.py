@@ -341,8 +341,13 @@ class QueueScreen(QueueFilters):
             text.append("  ·  loading the rest of the queue…", style="italic")
         else:
             leads, windows = len(self.table.order), open_windows
-            text.append(f"  ·  {leads} lead{'s' if leads != 1 else ''}")
-            text.append(f"  ·  {windows} open window{'s' if windows != 1 else ''}")
+            if self._filters:  # the windows are the whole queue's: say so beside a filtered count
+                whole = len(snapshot.order)
+                text.append(f"  ·  {leads} of {whole} lead{'s' if whole != 1 else ''}")
+                text.append(f"  ·  {windows} open window{'s' if windows != 1 else ''} in all")
+            else:
+                text.append(f"  ·  {leads} lead{'s' if leads != 1 else ''}")
+                text.append(f"  ·  {windows} open window{'s' if windows != 1 else ''}")
         if at_risk:
             text.append(f"  ·  ▲ {at_risk} at risk", style="bold yellow")
         if self._filters:

@@ -241,3 +241,16 @@ async def test_board_opens_from_the_queue_and_for_managers(
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ManagerScreen)
+
+
+async def test_a_filter_says_what_it_counts_and_when_nothing_matches(app: LeadTuiApp) -> None:
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        whole = len(table(app).order)
+        await pilot.press("slash", *"zzqx-nobody")
+        await settle(pilot)
+        assert not table(app).order
+        shown = "\n".join(lines(app))
+        assert "No lead matches the filter" in shown and "queue is empty" not in shown
+        status = str(app.screen.query_one("#status").render())
+        assert f"0 of {whole} leads" in status and "open windows in all" in status
