@@ -437,7 +437,8 @@ def _describe_events(rule: EngagementRule, matched: Sequence[tuple[Event, float]
 def _ago(age_days: float) -> str:
     hours = age_days * 24
     if hours < 1:
-        return "just now"
+        minutes = int(hours * 60)
+        return "just now" if minutes < 2 else f"{minutes} minutes ago"
     if hours < 24:
         n = int(hours)
         return f"{n} hour{'s' * (n != 1)} ago"

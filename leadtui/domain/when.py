@@ -23,6 +23,11 @@ ACCEPTED = (
     "say when as 'in 2h', 'in 30m', '2h ago', 'tomorrow 9', 'Tue 15:00', 'today 16:30', "
     "'15:00' or an ISO time such as 2026-12-01T15:00"
 )
+# For a time already passed (a touch logged after the fact): examples that are in the past.
+ACCEPTED_PAST = (
+    "say when as '20m ago', '2h ago', 'today 9:30', 'yesterday 17:00', 'Mon 15:00', '9:30' "
+    "or an ISO time such as 2026-11-30T09:30"
+)
 # Plain "tomorrow" or "Tue" without a time means the start of a usual working day.
 DEFAULT_TIME = time(9, 0)
 
@@ -81,13 +86,14 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo | str, *, past: bool = Fal
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
     words = " ".join((text or "").strip().lower().replace(",", " ").split())
+    forms = ACCEPTED_PAST if past else ACCEPTED
     if not words:
-        raise ValueError(f"No time given: {ACCEPTED}.")
+        raise ValueError(f"No time given: {forms}.")
     moment = _parse(words, now.astimezone(zone), zone, past)
     if moment is None:
         moment = _parse_iso(text.strip(), zone)
     if moment is None:
-        raise ValueError(f"{text.strip()!r} is not a time leadtui can read: {ACCEPTED}.")
+        raise ValueError(f"{text.strip()!r} is not a time leadtui can read: {forms}.")
     return moment
 
 

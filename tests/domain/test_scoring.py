@@ -147,6 +147,12 @@ def test_event_from_the_future_counts_as_fresh() -> None:
     assert lines_of(score, "engagement")[0].why == "attended Pipeline hygiene just now"
 
 
+def test_an_event_within_the_hour_says_how_many_minutes_ago() -> None:
+    event = Event(EventKind.WEBINAR, NOW - timedelta(minutes=47), title="Pipeline hygiene")
+    line = lines_of(score_lead(make_lead(), [event], DEFAULTS, NOW), "engagement")[0]
+    assert line.why == "attended Pipeline hygiene 47 minutes ago"
+
+
 def test_explanation_says_what_was_done_and_when() -> None:
     events = [
         view("/pricing", 3),
