@@ -97,4 +97,11 @@ class LeadDetailScreen(LeadScreen):
         self.refresh_bindings()
 
     def action_back(self) -> None:
+        # Back on the queue, the cursor is on the lead this page showed last (after `n` or a
+        # power hour's move), so the next key acts on the lead the rep was looking at.
+        from leadtui.screens.queue_screen import QueueScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, QueueScreen):
+                screen.table.move_to(self.lead_id)
         self.app.pop_screen()

@@ -96,3 +96,18 @@ async def test_a_booked_meeting_not_converted_yet_moves_on_too(
         await settle(pilot)
         assert not isinstance(app.screen, ChoiceModal)
         assert table.cursor_lead_id not in (None, first)
+
+
+async def test_back_from_a_lead_the_queue_is_on_the_lead_last_shown(app: LeadTuiApp) -> None:
+    async with app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(QueueTable)
+        order = list(table.order)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("n")  # the detail moves on to the next lead
+        await settle(pilot)
+        assert isinstance(app.screen, LeadDetailScreen) and app.screen.lead_id == order[1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.cursor_lead_id == order[1]
