@@ -61,7 +61,13 @@ CONFLICTS = {
     "conflicts.retry": "r",
     "conflicts.discard": "d",
 }
-FIND = {"find.back": "escape", "find.open": "enter", "find.wake": "w", "find.reopen": "o"}
+FIND = {
+    "find.back": "escape",
+    "find.open": "enter",
+    "find.wake": "w",
+    "find.reopen": "o",
+    "find.results": "down",
+}
 MODAL = {"modal.cancel": "escape", "touch.save": "ctrl+s", "help.close": "escape,f1,q"}
 
 # Where a rep is, and every binding a key press there may reach (the app's reach every screen).

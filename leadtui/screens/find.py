@@ -84,6 +84,15 @@ class FindScreen(Screen[None]):
             id="find.reopen",
             tooltip="Put a disqualified lead back",
         ),
+        # From the search box (the list, focused, moves its own cursor with the same key).
+        Binding(
+            key_for("find.results"),
+            "to_results",
+            "Results",
+            id="find.results",
+            tooltip="From the search box to the leads found",
+            show=False,
+        ),
     ]
 
     def __init__(self) -> None:
@@ -111,8 +120,18 @@ class FindScreen(Screen[None]):
         self.search(event.value)
 
     @on(Input.Submitted, "#find-text")
-    def _to_results(self) -> None:
+    def _open_first(self) -> None:
+        """Enter in the search box opens the lead found first (the list keeps it highlighted
+        for w and o on the way back)."""
         self.query_one("#found", DataTable).focus()
+        self.action_open()
+
+    def action_to_results(self) -> None:
+        self.query_one("#found", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a lead's page: what was done there (a touch, a reopen) shows in the list.
+        self.search(self.query_one("#find-text", Input).value)
 
     def search(self, text: str) -> None:
         ws, clock = self.tui.workspace, self.tui.clock

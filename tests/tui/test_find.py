@@ -22,7 +22,7 @@ async def _find(app: LeadTuiApp, pilot, text: str) -> FindScreen:  # type: ignor
     assert isinstance(screen, FindScreen)
     await pilot.press(*text)
     await settle(pilot)
-    await pilot.press("enter")  # to the results
+    await pilot.press("down")  # from the search box to the results
     return screen
 
 
@@ -71,3 +71,26 @@ def test_reopen_refuses_an_open_lead_or_a_deal(workspace: Workspace) -> None:
     workspace.convert(second, 1000, NOW)
     with pytest.raises(ActionError, match="only a disqualified lead reopens"):
         workspace.reopen(second, NOW)
+
+
+async def test_enter_in_the_search_box_opens_the_lead_and_the_list_follows(
+    app: LeadTuiApp, workspace: Workspace
+) -> None:
+    from leadtui.screens.lead_detail import LeadDetailScreen
+
+    now = app.clock()
+    with workspace.session() as session:
+        target = views.queue(workspace, session, now, workspace.me)[0].lead
+    workspace.disqualify(target.id, "student", now)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await loaded(pilot)
+        await pilot.press("s", *target.email)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadDetailScreen) and app.screen.lead_id == target.id
+        workspace.reopen(target.id, now)  # changed meanwhile (here: by the rep, elsewhere)
+        await pilot.press("escape")
+        await settle(pilot)
+        found = app.screen.query_one("#found", DataTable)
+        assert str(found.get_row_at(0)[0]) == "working"  # the list was read again
