@@ -68,7 +68,7 @@ def render(ws: Workspace, figures: Figures) -> str:
         "What a qualified lead is, how fast and how long sales works it, why a lead may be",
         "turned down, and when it comes back: the rules leadtui runs on, with what the period",
         f"measured against each promise. Period: {since:%d %b %Y %H:%M} to {now:%d %b %Y %H:%M}"
-        f" ({zone}).",
+        f" ({zone}); every figure is of the leads that arrived in it, as `report --since` counts.",
         "",
     ]
     out += _qualified(ws)
@@ -224,8 +224,9 @@ def _recycle(ws: Workspace, figures: Figures) -> list[str]:
         "",
         *(f"- {_cell(describe(rule))}" for rule in policy.rules),
         "",
-        f"- **Measured:** {recycled} came back; {opportunities} became opportunities since, "
-        f"{won} won ({_money(revenue)}).",
+        f"- **Measured:** of the leads that arrived in the period, {recycled} came back (at any"
+        f" time up to now); {opportunities} became opportunities since, {won} won"
+        f" ({_money(revenue)}).",
         "",
     ]
 

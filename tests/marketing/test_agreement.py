@@ -62,6 +62,10 @@ def test_the_agreements_figures_are_the_reports(shop_dir: Path, capsys) -> None:
     reasons = table_rows(text, "## 4. Why sales turns a lead down")
     assert reasons["Student or job seeker"] == ["no", "1", "33.3%"]
     assert reasons["No response"][:2] == ["yes, before the 5th touch", "0"]
+    # Which leads the figures count is said: those that arrived in the period (a lead created
+    # before it that came back today is not among them).
+    recycled = sum(r["recycled"] for r in report.values())
+    assert f"of the leads that arrived in the period, {recycled} came back" in text
 
 
 def test_the_default_period_is_the_last_30_days(shop_dir: Path, capsys) -> None:
