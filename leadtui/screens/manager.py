@@ -37,13 +37,12 @@ if TYPE_CHECKING:
 
 RELOAD_SECONDS = 10.0
 PERIOD_LABELS = {"today": "Today", "week": "This week", "month": "This month", "all": "All time"}
-KIND_LABELS = {
-    BreachKind.SPEED_TO_LEAD: "1st touch",
-    BreachKind.OVERDUE_TOUCH: "overdue",
-    BreachKind.GAVE_UP_EARLY: "gave up",
-}
+# The kinds as `leadtui sla` names them (speed_to_lead...), in words: one name for each.
+KIND_LABELS = {kind: kind.value.replace("_", " ") for kind in BreachKind}
 BREACH_COLUMNS = ("kind", "lead", "rep", "source", "due", "late")
-REP_COLUMNS = ("rep", "leads", "in SLA", "median 1st", "overdue now", "touches/drop", "gave up")
+REP_COLUMNS = (
+    "rep", "leads", "in SLA", "median 1st", "overdue now", "touch/drop", "gave up early",
+)  # fmt: skip
 SOURCE_COLUMNS = (
     "source", "leads", "lead→opp", "opp→won", "revenue", "rev/lead", "avg deal", "cycle d",
     "in SLA",
