@@ -378,9 +378,21 @@ class LeadTuiApp(App[None]):
             )
             return
         if self.sync is None:
-            self.notify("Sync is off: no CRM token (run `leadtui login`).", markup=False)
+            if self.fixed_view is not None and self.fixed_view.read_only:
+                said = "No sync on a read-only cache: nothing here can be written."
+            elif self.fixed_view is not None:
+                said = "On your offline copy: restart leadtui when the team database is back."
+            else:
+                said = "Sync is off: no CRM token (run `leadtui login`)."
+            self.notify(said, markup=False)
             return
+        running = self.sync.view.running
         self.sync_soon()
+        self.notify(
+            "A sync is already running." if running else "Syncing with the CRM now…",
+            markup=False,
+            timeout=3,
+        )
 
     def action_conflicts(self) -> None:
         from leadtui.screens.conflicts import ConflictsScreen

@@ -42,3 +42,21 @@ async def test_a_read_only_cache_shows_the_queue_and_refuses_changes(
     finally:
         ws.close()
     assert (read_only_workspace / "leadtui.db").read_bytes() == before
+
+
+async def test_sync_now_on_a_read_only_cache_says_why_not(
+    read_only_workspace: Path,  # noqa: F811
+    clock: FrozenClock,
+) -> None:
+    locations = locate(None, str(read_only_workspace))
+    ws = _open_for_tui(load(locations.config_path), locations)
+    try:
+        app = LeadTuiApp(ws, clock)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await loaded(pilot)
+            await pilot.press("S")
+            await pilot.pause()
+            said = [str(n.message) for n in app._notifications]
+            assert any("read-only cache" in m for m in said), said
+    finally:
+        ws.close()
