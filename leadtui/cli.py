@@ -414,7 +414,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
     from leadtui import output, views
 
     now = _now(args)
-    since = _parse_when(args.since, "--since", args) if args.since else None
+    since = _since(args, now)
     ws = _workspace(args, read_only=True)
     try:
         if args.team:
@@ -440,7 +440,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from leadtui.domain.metrics import MONEY_FIELDS, REPORT_FIELDS
 
     now = _now(args)
-    since = _parse_when(args.since, "--since", args) if args.since else None
+    since = _since(args, now)
     ws = _workspace(args, read_only=True)
     try:
         with ws.session() as session:
@@ -464,9 +464,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from leadtui import agreement
 
     now = _now(args)
-    since = _parse_when(args.since, "--since", args) if args.since else None
-    if since is not None and since > now:
-        raise CliError(f"--since {args.since} is after now; give a date in the past.")
+    since = _since(args, now)
     ws = _workspace(args, read_only=True)
     try:
         with ws.session() as session:
@@ -675,6 +673,14 @@ def _configured_adapter(config: Config) -> Callable[[], object] | None:
 def cmd_tui(args: argparse.Namespace) -> int:
     _require_terminal()
     return _open_tui(args)
+
+
+def _since(args: argparse.Namespace, now: datetime) -> datetime | None:
+    """--since, refused when after now: it would count nothing, and look like a quiet period."""
+    since = _parse_when(args.since, "--since", args) if args.since else None
+    if since is not None and since > now:
+        raise CliError(f"--since {args.since} is after now; give a date in the past.")
+    return since
 
 
 def _require_terminal() -> None:

@@ -104,6 +104,9 @@ def test_note_and_snooze_in_plain_words(
         (["convert", "1", "--value", "1e309"], "not infinity"),
         (["convert", "1", "--value", "nan"], "not infinity"),
         (["convert", "1", "--value=-5"], "cannot be negative"),
+        # After now: nothing to count, which would read as a quiet period.
+        (["sla", "--since", "2030-01-01"], "after now"),
+        (["report", "--since", "2030-01-01"], "after now"),
     ],
 )
 def test_bad_input_is_one_sentence(
