@@ -70,7 +70,7 @@ async def test_filters_and_periods(app: LeadTuiApp) -> None:
         everything = table.row_count
         screen.query_one("#filter-kind", Select).value = "gave_up_early"
         await settle(pilot)
-        assert [row[0] for row in _cells(table)] == ["gave up"]
+        assert [row[0] for row in _cells(table)] == ["gave up early"]
         screen.query_one("#filter-kind", Select).clear()
         screen.query_one("#filter-rep", Select).value = "ana@team.example"
         await settle(pilot)
