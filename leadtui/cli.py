@@ -685,7 +685,10 @@ def _since(args: argparse.Namespace, now: datetime) -> datetime | None:
 
 def _require_terminal() -> None:
     """The TUI draws on a terminal; without one it would write escape codes into a file and
-    wait for keys that never come."""
+    wait for keys that never come. Under `leadtui serve` it draws through textual-serve's web
+    driver instead (which sets TEXTUAL_DRIVER), over pipes: no terminal needed there."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise CliError(
             "leadtui's screens need a terminal; without one, `leadtui queue` (or"

@@ -171,3 +171,14 @@ except StoreError as exc:
     print(exc)
     sys.exit(3)
 """
+
+
+def test_under_leadtui_serve_no_terminal_is_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadtui.cli import _require_terminal
+
+    # textual-serve runs the app over pipes with its web driver, and says so in this variable.
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    _require_terminal()  # no CliError
+    monkeypatch.delenv("TEXTUAL_DRIVER")
+    with pytest.raises(Exception, match="need a terminal"):
+        _require_terminal()
