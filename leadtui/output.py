@@ -18,10 +18,12 @@ if TYPE_CHECKING:  # the light queue path prints without the ORM-backed views lo
 
 
 def iso(moment: datetime | None, zone: tzinfo | None = None) -> str | None:
-    """ISO-8601 with offset, in the rep's zone when given, so one listing reads consistently."""
+    """ISO-8601 with offset, in the rep's zone when given, so one listing reads consistently;
+    to the second (a due time made from the wall clock carried its microseconds to every
+    listing, and the CRM's milliseconds tell a rep nothing)."""
     if moment is None:
         return None
-    return (moment.astimezone(zone) if zone else moment).isoformat()
+    return (moment.astimezone(zone) if zone else moment).isoformat(timespec="seconds")
 
 
 def queue_row(view: LeadView, now: datetime, zone: tzinfo | None = None) -> dict[str, Any]:

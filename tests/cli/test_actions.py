@@ -174,3 +174,18 @@ def test_a_reopened_lead_has_a_next_step_and_was_not_given_up(
     code, _, err = run(capsys, "undo", str(lead["id"]))
     assert code == 0, err
     assert gave_up(capsys, lead["id"])
+
+
+def test_times_in_a_listing_are_to_the_second(
+    workspace_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A due time made from the wall clock (here --now with microseconds) used to be listed as
+    # "…04:56:12.941472-05:00" in JSON, CSV and the table.
+    lead = next(r for r in queue(capsys) if r["cadence"] and r["cadence"]["next_due"])
+    when = "2026-11-18T15:00:00.941472+00:00"  # the touch is kept to the CRM's millisecond
+    argv = ["log", str(lead["id"]), "--channel", "email", "--outcome", "sent"]
+    code, _, err = run(capsys, "--now", when, *argv)
+    assert code == 0, err
+    listed = {r["id"]: r for r in queue(capsys)}[lead["id"]]
+    shown = [listed["cadence"]["next_due"], listed["speed_to_lead"]["first_touch_at"]]
+    assert any(shown) and not any("." in t for t in shown if t), shown
