@@ -58,19 +58,24 @@ class LogTouchModal(ModalScreen[TouchInput | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="log-touch"):
             yield Label(plain(f"Log a touch: {self._lead_name}"), classes="dialog-title")
-            yield Label("Channel")
-            yield Select(
-                [(Text(c.value), c.value) for c in TOUCH_CHANNELS],
-                value=self._channel,
-                allow_blank=False,
-                id="channel",
-            )
-            yield Label("Outcome")
-            yield Select(self._outcome_options(self._channel), allow_blank=False, id="outcome")
-            yield Label("Note")
-            yield Input(placeholder="what was said or done (optional)", id="note")
-            yield Label("When")
-            yield Input(placeholder="now, or earlier: 1h ago, 9:30, yesterday 17:00", id="when")
+            # Each label beside its field: the dialog then fits 80x24 whole (title and Save).
+            with Horizontal(classes="field-row"):
+                yield Label("Channel")
+                yield Select(
+                    [(Text(c.value), c.value) for c in TOUCH_CHANNELS],
+                    value=self._channel,
+                    allow_blank=False,
+                    id="channel",
+                )
+            with Horizontal(classes="field-row"):
+                yield Label("Outcome")
+                yield Select(self._outcome_options(self._channel), allow_blank=False, id="outcome")
+            with Horizontal(classes="field-row"):
+                yield Label("Note")
+                yield Input(placeholder="what was said or done (optional)", id="note")
+            with Horizontal(classes="field-row"):
+                yield Label("When")
+                yield Input(placeholder="now, or earlier: 1h ago, 9:30, yesterday 17:00", id="when")
             yield Label("", id="when-hint", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
