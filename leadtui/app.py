@@ -467,9 +467,5 @@ def _freeze_startup() -> None:
     second app in the same process (tests) must not freeze the first one's leftovers."""
     import gc
 
-    if not _FROZEN:
-        _FROZEN.append(True)
+    if not gc.get_freeze_count():
         gc.freeze()
-
-
-_FROZEN: list[bool] = []

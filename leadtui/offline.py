@@ -72,22 +72,21 @@ _BASE = "offline:base"  # the copy's sync_cursor row: each lead's snooze and cad
 LocalState = tuple[str | None, dict[str, Any] | None]
 
 
-def _local_states(conn: Any, ids: list[int] | None = None) -> dict[int, LocalState]:
+def _local_states(conn: Any, lead_id: int | None = None) -> dict[int, LocalState]:
+    """Every lead's snooze and enrolment, or that one lead's."""
     lead, enrolment = table_of(LeadRow), table_of(EnrolmentRow)
-    found: dict[int, LocalState] = {}
-    for start in range(0, len(ids), _CHUNK) if ids is not None else [0]:
-        chunk = ids[start : start + _CHUNK] if ids is not None else None
-        leads = select(lead.c.id, lead.c.snoozed_until)
-        enrolled = select(enrolment)
-        if chunk is not None:
-            leads = leads.where(lead.c.id.in_(chunk))
-            enrolled = enrolled.where(enrolment.c.lead_id.in_(chunk))
-        for lead_id, snoozed in conn.execute(leads):
-            found[int(lead_id)] = (_plain(snoozed), None)
-        for row in conn.execute(enrolled).mappings():
+    leads = select(lead.c.id, lead.c.snoozed_until)
+    enrolled = select(enrolment)
+    if lead_id is not None:
+        leads = leads.where(lead.c.id == lead_id)
+        enrolled = enrolled.where(enrolment.c.lead_id == lead_id)
+    found: dict[int, LocalState] = {
+        int(i): (_plain(snoozed), None) for i, snoozed in conn.execute(leads)
+    }
+    for row in conn.execute(enrolled).mappings():
+        if row["lead_id"] in found:
             values = {k: _plain(v) for k, v in row.items() if k != "lead_id"}
-            if row["lead_id"] in found:
-                found[row["lead_id"]] = (found[row["lead_id"]][0], values)
+            found[row["lead_id"]] = (found[row["lead_id"]][0], values)
     return found
 
 
@@ -219,7 +218,7 @@ def _catch_up_local(copy: Workspace, team: Workspace, now: datetime, report: Cat
                 report.stranded += 1
                 continue
             conn = session.connection()
-            theirs = _local_states(conn, [lead_id]).get(lead_id)
+            theirs = _local_states(conn, lead_id).get(lead_id)
             if theirs == mine:
                 continue  # already there (a catch-up cut short)
             if theirs != base:

@@ -257,7 +257,7 @@ class Http:
         self._client.close()
 
     def _request(
-        self, method: str, path: str, *, json: Any, params: dict[str, Any] | None
+        self, method: str, path: str, *, body: bytes | None, params: dict[str, Any] | None
     ) -> httpx.Response:
         """One request, its body read in full within `timeout_seconds` in all.
 
@@ -267,7 +267,10 @@ class Http:
         deadline (a reply whose headers trickle in is bounded by the read timeout alone).
         """
         deadline = time.monotonic() + self.timeout_seconds
-        with self._client.stream(method, path, json=json, params=params) as response:
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        with self._client.stream(
+            method, path, content=body, headers=headers, params=params
+        ) as response:
             chunks = []
             for chunk in response.iter_raw():
                 chunks.append(chunk)
@@ -313,9 +316,13 @@ class Http:
         `unsafe`: a write that must not be repeated blindly (a create without a unique key).
         It is retried only when it surely never reached the CRM (connection refused, 429);
         otherwise OutcomeUnknown is raised for the caller to look the record up."""
+        body = None
         if json is not None:
+            # Encoded here, once for every try, as httpx would; its refusal said plainly.
             try:
-                json_dumps(json, allow_nan=False)  # httpx's own check, said plainly
+                body = json_dumps(
+                    json, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+                ).encode("utf-8")
             except ValueError:
                 raise UnsendableChange(
                     "The change holds a number JSON cannot carry (infinity or not-a-number);"
@@ -327,7 +334,7 @@ class Http:
             slot = self.budget.acquire() if self.budget is not None else 0
             self.requests += 1
             try:
-                response = self._request(method, path, json=json, params=params)
+                response = self._request(method, path, body=body, params=params)
             except httpx.TimeoutException as exc:
                 last, answered = "timed out", False
                 retry_after = None
